@@ -1,0 +1,73 @@
+//! How an emulator is set up: address, access key and the clocks of its transactions.
+
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use crate::errors::EmulatorError;
+
+/// Settings of an [`crate::Emulator`]; `EmulatorConfig::default()` suits most tests.
+///
+/// Build it with struct-update syntax:
+/// `EmulatorConfig { transaction_ttl: Duration::from_millis(200), ..Default::default() }`.
+#[derive(Clone)]
+pub struct EmulatorConfig {
+    /// Where to listen. Default `127.0.0.1:0`: loopback, an ephemeral port picked by the OS,
+    /// so parallel tests never collide.
+    pub bind: SocketAddr,
+    /// The access key clients must send as `Authorization: Bearer …`. `None` generates a
+    /// random one (read it back with [`crate::Emulator::access_key`]).
+    pub access_key: Option<String>,
+    /// How long an enrollment waits for the user before it reports `failed`. Default 5 min.
+    pub transaction_ttl: Duration,
+    /// How long an intent token stays usable. Default 10 min.
+    pub intent_ttl: Duration,
+    /// If set, a pending transaction approves itself this long after it was created, as if
+    /// the user had confirmed on the phone: handy for demos and end-to-end tests.
+    pub auto_approve_after: Option<Duration>,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            access_key: None,
+            transaction_ttl: Duration::from_secs(5 * 60),
+            intent_ttl: Duration::from_secs(10 * 60),
+            auto_approve_after: None,
+        }
+    }
+}
+
+impl EmulatorConfig {
+    /// Rejects settings the emulator could not honour, before anything is bound.
+    pub(crate) fn validate(&self) -> Result<(), EmulatorError> {
+        if let Some(key) = &self.access_key {
+            // The key travels as a header value after "Bearer ": visible ASCII, no spaces.
+            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(EmulatorError::InvalidConfig(
+                    "the access key must be non-empty visible ASCII without spaces".into(),
+                ));
+            }
+        }
+        if self.transaction_ttl.is_zero() {
+            return Err(EmulatorError::InvalidConfig("transaction_ttl must be positive".into()));
+        }
+        if self.intent_ttl.is_zero() {
+            return Err(EmulatorError::InvalidConfig("intent_ttl must be positive".into()));
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for EmulatorConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EmulatorConfig")
+            .field("bind", &self.bind)
+            .field("access_key", &self.access_key.as_ref().map(|_| "<redacted>"))
+            .field("transaction_ttl", &self.transaction_ttl)
+            .field("intent_ttl", &self.intent_ttl)
+            .field("auto_approve_after", &self.auto_approve_after)
+            .finish()
+    }
+}

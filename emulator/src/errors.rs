@@ -1,0 +1,118 @@
+//! Errors: the vendor-style error body of the HTTP API, and the library's own error type.
+//!
+//! Messages are fixed strings written here, never echoes of the request, so a key or token
+//! that a client put in the wrong place cannot come back in an error.
+
+use std::borrow::Cow;
+use std::io;
+use std::net::SocketAddr;
+
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode, header};
+use serde::Serialize;
+
+use crate::state::TransactionStatus;
+
+/// Why a library call on [`crate::Emulator`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EmulatorError {
+    /// The [`crate::EmulatorConfig`] cannot be honoured.
+    #[error("invalid emulator configuration: {0}")]
+    InvalidConfig(String),
+    /// The listening socket could not be set up.
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        /// The address that was asked for.
+        addr: SocketAddr,
+        /// What the OS said.
+        #[source]
+        source: io::Error,
+    },
+    /// No transaction with that id exists (never created, or forgotten by a reset).
+    #[error("unknown transaction")]
+    UnknownTransaction,
+    /// The transaction already ended (approved, denied or expired).
+    #[error("the transaction is {0}, not pending")]
+    NotPending(TransactionStatus),
+    /// The fault cannot be injected as described.
+    #[error("invalid fault: {0}")]
+    InvalidFault(String),
+}
+
+/// The body every non-2xx vendor-API answer carries: `{"error", "message", "status"}`.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: &'a str,
+    message: &'a str,
+    status: u16,
+}
+
+/// An HTTP error answer in the vendor's shape; handlers return it with `?`.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub(crate) status: StatusCode,
+    pub(crate) message: Cow<'static, str>,
+}
+
+impl ApiError {
+    /// An error with any status and a message written by the emulator (never user input).
+    pub(crate) fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError { status, message: message.into() }
+    }
+
+    /// 400: the request is malformed or names something invalid.
+    pub(crate) fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    /// 401: no credential, or one the emulator does not accept.
+    pub(crate) fn unauthorized(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+
+    /// 403: a valid credential that is not allowed to do this (e.g. an intent token).
+    pub(crate) fn forbidden(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    /// 404: the named user or path does not exist.
+    pub(crate) fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    /// 409: the transaction is no longer pending.
+    pub(crate) fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+
+    /// 415: the body is not in the format the endpoint reads.
+    pub(crate) fn unsupported_media_type(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
+    }
+
+    /// 500: something in the emulator itself went wrong.
+    pub(crate) fn internal(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = error_response(self.status, &self.message);
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+/// Builds a vendor-style JSON error answer; also used by injected `status` faults.
+pub(crate) fn error_response(status: StatusCode, message: &str) -> Response {
+    let body =
+        ErrorBody { error: status.canonical_reason().unwrap_or("Unknown Status"), message, status: status.as_u16() };
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    let mut response = (status, json).into_response();
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}

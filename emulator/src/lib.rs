@@ -1,0 +1,178 @@
+//! An in-memory emulator of the Nevis Authentication Cloud API.
+//!
+//! The real API cannot be reached from a test suite (it needs an instance, an access key and a
+//! phone), so this crate serves the same wire format on a loopback port: `enroll`, `status`,
+//! `introspect`, `intent`, `users/{userId}` and `ping`, plus a control API under `/_emulator/`
+//! that plays the user's phone (approve / deny), injects faults and shows the request log.
+//!
+//! It is an independent reading of the spec and deliberately shares no code with the SDK, so a
+//! wrong field name on one side makes tests fail instead of agreeing with itself.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), authcloud_emulator::EmulatorError> {
+//! use authcloud_emulator::{Emulator, EmulatorConfig};
+//! let emu = Emulator::start(EmulatorConfig::default()).await?;
+//! println!("{} {}", emu.base_url(), emu.access_key());
+//! // ... point the SDK at base_url, enroll, then play the phone:
+//! // emu.approve(&transaction_id)?;
+//! emu.stop().await;
+//! # Ok(()) }
+//! ```
+//!
+//! [`Emulator::start`] must be awaited inside a tokio runtime: the server runs as tasks on it.
+
+#![warn(missing_docs)]
+
+mod app;
+mod auth;
+mod body;
+mod config;
+mod control;
+mod errors;
+mod faults;
+mod open;
+mod qr;
+mod redact;
+mod requests;
+mod routes;
+mod server;
+mod state;
+mod time;
+mod tokens;
+mod wire;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use config::EmulatorConfig;
+pub use errors::EmulatorError;
+pub use faults::{Fault, FaultKind};
+pub use requests::RequestRecord;
+pub use state::TransactionStatus;
+
+use app::Shared;
+
+/// A running emulator, serving on its own loopback port until [`Emulator::stop`] or drop.
+///
+/// Cheap operations (approve, faults, request log, reset) are synchronous: they only take a
+/// short lock on the in-memory state, so tests can call them from anywhere.
+pub struct Emulator {
+    shared: Arc<Shared>,
+    shutdown: CancellationToken,
+    server: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Emulator {
+    /// Binds `config.bind` (default `127.0.0.1:0`, an ephemeral port) and starts serving on
+    /// the current tokio runtime.
+    ///
+    /// Fails if the configuration is invalid (e.g. an access key that cannot travel in an HTTP
+    /// header) or the address cannot be bound.
+    pub async fn start(config: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        config.validate()?;
+        let listener = server::bind(config.bind)?;
+        let local_addr = listener.local_addr().map_err(|source| EmulatorError::Bind { addr: config.bind, source })?;
+        let shared = Arc::new(Shared::new(config, local_addr));
+        let router = routes::router(Arc::clone(&shared));
+        let shutdown = CancellationToken::new();
+        let server = tokio::spawn(server::serve(listener, Arc::clone(&shared), router, shutdown.clone()));
+        tracing::info!(base_url = %shared.base_url, "authcloud emulator listening");
+        Ok(Emulator { shared, shutdown, server: Mutex::new(Some(server)) })
+    }
+
+    /// The base URL to give the SDK, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The socket address the emulator listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// The access key that `enroll`, `intent`, `introspect` and `users` accept as Bearer.
+    pub fn access_key(&self) -> &str {
+        self.shared.access_key()
+    }
+
+    /// Plays the user's phone: approves a pending transaction (as the control API's
+    /// `POST /_emulator/transactions/{transactionId}/approve` does).
+    ///
+    /// For an enrollment this adds an authenticator to the user and turns a `new` user
+    /// `active`. Errors if the transaction is unknown or no longer pending (e.g. expired).
+    pub fn approve(&self, transaction_id: &str) -> Result<(), EmulatorError> {
+        self.shared.decide(transaction_id, true).map(|_| ())
+    }
+
+    /// Plays the user declining a pending transaction: it ends `failed`.
+    pub fn deny(&self, transaction_id: &str) -> Result<(), EmulatorError> {
+        self.shared.decide(transaction_id, false).map(|_| ())
+    }
+
+    /// The current status of a transaction (after applying expiry and auto-approval), or
+    /// `None` if this emulator does not know it.
+    pub fn transaction_status(&self, transaction_id: &str) -> Option<TransactionStatus> {
+        self.shared.transaction_status(transaction_id)
+    }
+
+    /// Queues a fault for the next `fault.count` requests to `fault.path` (any method).
+    ///
+    /// Faults are consumed in the order they were injected. Errors if the fault is invalid
+    /// (e.g. a path under `/_emulator/`, a count of 0, a status outside 200..=599).
+    pub fn inject_fault(&self, fault: Fault) -> Result<(), EmulatorError> {
+        self.shared.inject_fault(fault)
+    }
+
+    /// The faults still waiting to be applied, in order, with their remaining counts.
+    pub fn pending_faults(&self) -> Vec<Fault> {
+        self.shared.faults().list()
+    }
+
+    /// The request log (at most the last 10,000 requests, oldest first), with every key and
+    /// token redacted. Control-API requests (`/_emulator/…`) are not recorded.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        self.shared.log().snapshot()
+    }
+
+    /// Forgets every user, transaction, intent, pending fault and logged request.
+    ///
+    /// The access key and the token signing key stay, but tokens issued before the reset no
+    /// longer resolve (`status` answers `unknown`, `introspect` answers `active: false`).
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish (up to a short grace
+    /// period) and waits until the server task has ended. Calling it twice is harmless.
+    pub async fn stop(&self) {
+        self.shutdown.cancel();
+        let handle = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(handle) = handle {
+            if let Err(err) = handle.await {
+                tracing::warn!(error = %err, "emulator server task ended abnormally");
+            }
+        }
+    }
+}
+
+impl Drop for Emulator {
+    /// Dropping the emulator stops it: the listener closes and connections wind down in the
+    /// background.
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Emulator")
+            .field("base_url", &self.shared.base_url)
+            .field("access_key", &"<redacted>")
+            .field("config", &self.shared.config)
+            .finish()
+    }
+}

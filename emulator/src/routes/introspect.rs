@@ -1,0 +1,86 @@
+//! `POST /api/v1/introspect`: is this token genuine and active? (RFC 7662 style, access key
+//! only, form-encoded `token=…`.)
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::HeaderMap;
+use serde_json::json;
+
+use crate::app::Shared;
+use crate::auth::require_access_key;
+use crate::body;
+use crate::errors::ApiError;
+use crate::state::TransactionStatus;
+use crate::time::epoch_seconds;
+use crate::tokens::{AUDIENCE, Claims, TokenKind};
+use crate::wire::IntrospectActive;
+
+/// Handles `POST /api/v1/introspect`.
+///
+/// Every token is checked for signature and expiry, then for what it stands for:
+/// a transaction token is active only once its transaction `succeeded`; a status token while
+/// its transaction is within its deadline; an intent token until used or expired; the access
+/// key itself is always active. Anything else is `{"active": false}`.
+pub(crate) async fn introspect(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    request_body: Bytes,
+) -> Result<Response, ApiError> {
+    let now = SystemTime::now();
+    require_access_key(&shared, &headers, now)?;
+    let pairs = body::form(&headers, &request_body)?;
+    let token = body::form_value(&pairs, "token")
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| ApiError::bad_request("the form field `token` is required"))?;
+
+    if shared.is_access_key(token) {
+        return Ok(Json(IntrospectActive {
+            active: true,
+            iat: epoch_seconds(shared.started_at),
+            sub: shared.instance_id.to_string(),
+            aud: AUDIENCE,
+            iss: shared.tokens.issuer().to_owned(),
+            exp: None,
+            jti: None,
+            scope: "api".to_owned(),
+        })
+        .into_response());
+    }
+    let active = shared.tokens.verify(token).filter(|claims| is_active(&shared, claims, now));
+    Ok(match active {
+        Some(claims) => Json(IntrospectActive {
+            active: true,
+            iat: claims.iat,
+            sub: claims.sub,
+            aud: AUDIENCE,
+            iss: claims.iss,
+            exp: Some(claims.exp),
+            jti: Some(claims.jti),
+            scope: claims.scope,
+        })
+        .into_response(),
+        None => Json(json!({ "active": false })).into_response(),
+    })
+}
+
+/// Whether a genuine, unexpired token still stands for something live.
+fn is_active(shared: &Shared, claims: &Claims, now: SystemTime) -> bool {
+    let mut world = shared.state();
+    match (claims.kind, claims.tid) {
+        (TokenKind::Transaction, Some(tid)) => {
+            world.settle(tid, now);
+            world.transaction(tid).is_some_and(|transaction| transaction.status == TransactionStatus::Succeeded)
+        }
+        (TokenKind::Status, Some(tid)) => {
+            world.transaction(tid).is_some_and(|transaction| now < transaction.expires_at)
+        }
+        (TokenKind::Intent, _) => world.intent(claims.jti).is_some_and(|intent| intent.usable(now)),
+        // A status or transaction token without its transaction id is not one we minted.
+        _ => false,
+    }
+}

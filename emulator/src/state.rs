@@ -1,0 +1,520 @@
+//! The emulator's in-memory world: users, their authenticators, transactions and intents.
+//!
+//! Everything the API does is a short method on [`State`], called under one mutex. Time is
+//! passed in (`now`) rather than read here, and expiry / auto-approval are applied lazily by
+//! [`State::settle`] whenever a transaction is looked at, so there are no timers to cancel.
+//! Transactions carry an [`Operation`] so that `approval` transactions (and SMS / recovery
+//! verification) can be added later next to `enroll` without reshaping anything.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+use uuid::Uuid;
+
+/// The vendor's limit of authenticators per user.
+pub(crate) const MAX_AUTHENTICATORS: usize = 10;
+
+/// Name given to the authenticator a simulated approval registers.
+pub(crate) const EMULATED_AUTHENTICATOR_NAME: &str = "Emulated phone";
+
+/// Where a transaction stands, as `status` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransactionStatus {
+    /// The user has not acted yet.
+    Pending,
+    /// The user confirmed.
+    Succeeded,
+    /// The user declined, or the transaction timed out.
+    Failed,
+}
+
+impl TransactionStatus {
+    /// The wire word: `pending`, `succeeded` or `failed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransactionStatus::Pending => "pending",
+            TransactionStatus::Succeeded => "succeeded",
+            TransactionStatus::Failed => "failed",
+        }
+    }
+}
+
+impl fmt::Display for TransactionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The channels of the vendor API; the emulator serves `app` and knows the others by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Channel {
+    App,
+    Push,
+    Sms,
+    Fido2,
+    Recovery,
+}
+
+impl Channel {
+    /// Parses the wire word, or `None` for a word the vendor does not define.
+    pub(crate) fn parse(word: &str) -> Option<Channel> {
+        Some(match word {
+            "app" => Channel::App,
+            "push" => Channel::Push,
+            "sms" => Channel::Sms,
+            "fido2" => Channel::Fido2,
+            "recovery" => Channel::Recovery,
+            _ => return None,
+        })
+    }
+}
+
+/// What a transaction or an intent is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// Register a new authenticator (`POST /api/v1/users/enroll`).
+    Enroll,
+    /// Authenticate / confirm with an existing authenticator (`POST /api/v1/approval`, later).
+    Approve,
+}
+
+impl Operation {
+    /// The wire word used by `intent`'s `operation` field.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Operation::Enroll => "enroll",
+            Operation::Approve => "approve",
+        }
+    }
+
+    /// Parses `intent`'s `operation` field.
+    pub(crate) fn parse(word: &str) -> Option<Operation> {
+        match word {
+            "enroll" => Some(Operation::Enroll),
+            "approve" => Some(Operation::Approve),
+            _ => None,
+        }
+    }
+}
+
+/// A user's lifecycle state: `new` until its first authenticator is registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UserStatus {
+    New,
+    Active,
+}
+
+impl UserStatus {
+    /// The wire word.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            UserStatus::New => "new",
+            UserStatus::Active => "active",
+        }
+    }
+}
+
+/// A registered authenticator (the app on a phone).
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticator {
+    pub(crate) authenticator_id: Uuid,
+    pub(crate) name: String,
+    /// The phone platform, `ios` or `android` (the emulator registers `android`).
+    pub(crate) platform: &'static str,
+    /// `app` or `fido2` (the emulator registers `app`).
+    pub(crate) authenticator_type: &'static str,
+    pub(crate) state: &'static str,
+    pub(crate) enrolled_at: SystemTime,
+    pub(crate) updated_at: SystemTime,
+}
+
+/// A user of the instance.
+#[derive(Debug, Clone)]
+pub(crate) struct User {
+    pub(crate) user_id: Uuid,
+    pub(crate) username: Option<String>,
+    pub(crate) status: UserStatus,
+    pub(crate) created_at: SystemTime,
+    pub(crate) updated_at: SystemTime,
+    pub(crate) last_login_success: Option<SystemTime>,
+    pub(crate) last_login_failure: Option<SystemTime>,
+    pub(crate) authenticators: Vec<Authenticator>,
+    /// Every transaction started for this user, oldest first.
+    pub(crate) transaction_ids: Vec<Uuid>,
+}
+
+/// The tokens handed out for one transaction; `status` returns the same ones every time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TransactionTokens {
+    pub(crate) status_token: String,
+    pub(crate) token: String,
+    pub(crate) dispatch_token: String,
+}
+
+/// One operation waiting for (or finished with) the user's decision.
+#[derive(Debug, Clone)]
+pub(crate) struct Transaction {
+    pub(crate) transaction_id: Uuid,
+    pub(crate) operation: Operation,
+    pub(crate) user_id: Uuid,
+    pub(crate) status: TransactionStatus,
+    pub(crate) created_at: SystemTime,
+    pub(crate) last_updated_at: SystemTime,
+    /// After this instant a pending transaction has timed out (`failed`).
+    pub(crate) expires_at: SystemTime,
+    /// If set, a pending transaction approves itself at this instant.
+    pub(crate) auto_approve_at: Option<SystemTime>,
+    pub(crate) tokens: TransactionTokens,
+}
+
+/// A minted intent token's server-side record: what it may do, for whom, and whether used.
+#[derive(Debug, Clone)]
+pub(crate) struct Intent {
+    pub(crate) operation: Operation,
+    /// Set when the intent named an existing user.
+    pub(crate) user_id: Option<Uuid>,
+    /// The username the intent is bound to (the user's, or a not-yet-existing one).
+    pub(crate) username: Option<String>,
+    /// Channels the device may use; `None` = no restriction.
+    pub(crate) channels: Option<Vec<Channel>>,
+    pub(crate) expires_at: SystemTime,
+    pub(crate) used: bool,
+}
+
+impl Intent {
+    /// Whether the token may still be used at `now`.
+    pub(crate) fn usable(&self, now: SystemTime) -> bool {
+        !self.used && now < self.expires_at
+    }
+}
+
+/// Who a request names: by `userId`, by `username`, both, or neither.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct UserRef {
+    pub(crate) user_id: Option<Uuid>,
+    pub(crate) username: Option<String>,
+}
+
+/// The user a request resolves to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Target {
+    /// An existing user; `assign_username` is set when the request gives a username to a
+    /// user that had none.
+    Existing { user_id: Uuid, assign_username: Option<String> },
+    /// A user to create, with or without a username.
+    New { username: Option<String> },
+}
+
+impl Target {
+    /// The id of an existing target user.
+    pub(crate) fn user_id(&self) -> Option<Uuid> {
+        match self {
+            Target::Existing { user_id, .. } => Some(*user_id),
+            Target::New { .. } => None,
+        }
+    }
+}
+
+/// Why a [`UserRef`] does not resolve.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ResolveError {
+    /// `userId` names no user.
+    UnknownUser,
+    /// `userId` and `username` name different users.
+    Mismatch,
+}
+
+/// Why a decision on a transaction was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DecideError {
+    Unknown,
+    NotPending(TransactionStatus),
+}
+
+/// Timing of a transaction to start.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub(crate) now: SystemTime,
+    pub(crate) ttl: Duration,
+    pub(crate) auto_approve_after: Option<Duration>,
+}
+
+/// All users, transactions and intents of one emulator.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    users: HashMap<Uuid, User>,
+    user_ids_by_username: HashMap<String, Uuid>,
+    transactions: HashMap<Uuid, Transaction>,
+    intents: HashMap<Uuid, Intent>,
+}
+
+impl State {
+    /// Forgets everything (the control API's reset).
+    pub(crate) fn clear(&mut self) {
+        *self = State::default();
+    }
+
+    /// A user by id.
+    pub(crate) fn user(&self, user_id: Uuid) -> Option<&User> {
+        self.users.get(&user_id)
+    }
+
+    /// A user's id by exact (case-sensitive) username.
+    pub(crate) fn user_id_by_username(&self, username: &str) -> Option<Uuid> {
+        self.user_ids_by_username.get(username).copied()
+    }
+
+    /// A transaction by id, as last settled.
+    pub(crate) fn transaction(&self, transaction_id: Uuid) -> Option<&Transaction> {
+        self.transactions.get(&transaction_id)
+    }
+
+    /// Resolves who a request names. A username that names nobody yet is a new user; a
+    /// username given with the `userId` of a user without one is assigned to that user.
+    pub(crate) fn resolve(&self, who: &UserRef) -> Result<Target, ResolveError> {
+        match (who.user_id, &who.username) {
+            (Some(user_id), username) => {
+                let user = self.users.get(&user_id).ok_or(ResolveError::UnknownUser)?;
+                let assign_username = match (username, &user.username) {
+                    (None, _) => None,
+                    (Some(asked), Some(has)) if asked == has => None,
+                    (Some(asked), None) if !self.user_ids_by_username.contains_key(asked) => Some(asked.clone()),
+                    _ => return Err(ResolveError::Mismatch),
+                };
+                Ok(Target::Existing { user_id, assign_username })
+            }
+            (None, Some(username)) => Ok(match self.user_id_by_username(username) {
+                Some(user_id) => Target::Existing { user_id, assign_username: None },
+                None => Target::New { username: Some(username.clone()) },
+            }),
+            (None, None) => Ok(Target::New { username: None }),
+        }
+    }
+
+    /// Creates the target user if needed and starts an enrollment transaction for it.
+    /// Returns `(userId, transactionId)`; the caller attaches the tokens.
+    pub(crate) fn begin_enrollment(&mut self, target: Target, timing: Timing) -> (Uuid, Uuid) {
+        let now = timing.now;
+        let user_id = match target {
+            Target::Existing { user_id, assign_username } => {
+                if let Some(username) = assign_username {
+                    self.set_username(user_id, username, now);
+                }
+                user_id
+            }
+            Target::New { username } => self.create_user(username, now),
+        };
+        let transaction_id = Uuid::new_v4();
+        let transaction = Transaction {
+            transaction_id,
+            operation: Operation::Enroll,
+            user_id,
+            status: TransactionStatus::Pending,
+            created_at: now,
+            last_updated_at: now,
+            expires_at: now + timing.ttl,
+            auto_approve_at: timing.auto_approve_after.map(|after| now + after),
+            tokens: TransactionTokens::default(),
+        };
+        self.transactions.insert(transaction_id, transaction);
+        if let Some(user) = self.users.get_mut(&user_id) {
+            user.transaction_ids.push(transaction_id);
+        }
+        (user_id, transaction_id)
+    }
+
+    /// Stores the tokens minted for a transaction.
+    pub(crate) fn attach_tokens(&mut self, transaction_id: Uuid, tokens: TransactionTokens) {
+        if let Some(transaction) = self.transactions.get_mut(&transaction_id) {
+            transaction.tokens = tokens;
+        }
+    }
+
+    fn create_user(&mut self, username: Option<String>, now: SystemTime) -> Uuid {
+        let user_id = Uuid::new_v4();
+        if let Some(name) = &username {
+            self.user_ids_by_username.insert(name.clone(), user_id);
+        }
+        self.users.insert(
+            user_id,
+            User {
+                user_id,
+                username,
+                status: UserStatus::New,
+                created_at: now,
+                updated_at: now,
+                last_login_success: None,
+                last_login_failure: None,
+                authenticators: Vec::new(),
+                transaction_ids: Vec::new(),
+            },
+        );
+        user_id
+    }
+
+    fn set_username(&mut self, user_id: Uuid, username: String, now: SystemTime) {
+        if let Some(user) = self.users.get_mut(&user_id) {
+            self.user_ids_by_username.insert(username.clone(), user_id);
+            user.username = Some(username);
+            user.updated_at = now;
+        }
+    }
+
+    /// Applies what time has done to a pending transaction: auto-approval (if configured
+    /// and due before the deadline), else expiry (`failed` at its deadline).
+    pub(crate) fn settle(&mut self, transaction_id: Uuid, now: SystemTime) {
+        let Some(transaction) = self.transactions.get(&transaction_id) else {
+            return;
+        };
+        if transaction.status != TransactionStatus::Pending {
+            return;
+        }
+        let expires_at = transaction.expires_at;
+        let auto_at = transaction.auto_approve_at.filter(|at| *at < expires_at && *at <= now);
+        if let Some(at) = auto_at {
+            self.finish(transaction_id, true, at);
+        } else if now >= expires_at {
+            if let Some(transaction) = self.transactions.get_mut(&transaction_id) {
+                transaction.status = TransactionStatus::Failed;
+                transaction.last_updated_at = expires_at;
+            }
+        }
+    }
+
+    /// Settles every transaction of a user (before showing the user).
+    pub(crate) fn settle_user(&mut self, user_id: Uuid, now: SystemTime) {
+        let ids = match self.users.get(&user_id) {
+            Some(user) => user.transaction_ids.clone(),
+            None => return,
+        };
+        for id in ids {
+            self.settle(id, now);
+        }
+    }
+
+    /// The user's decision on a pending transaction (the simulated phone).
+    pub(crate) fn decide(
+        &mut self,
+        transaction_id: Uuid,
+        approve: bool,
+        now: SystemTime,
+    ) -> Result<TransactionStatus, DecideError> {
+        self.settle(transaction_id, now);
+        let transaction = self.transactions.get(&transaction_id).ok_or(DecideError::Unknown)?;
+        if transaction.status != TransactionStatus::Pending {
+            return Err(DecideError::NotPending(transaction.status));
+        }
+        Ok(self.finish(transaction_id, approve, now))
+    }
+
+    /// Ends a pending transaction and applies its effect on the user.
+    fn finish(&mut self, transaction_id: Uuid, approve: bool, at: SystemTime) -> TransactionStatus {
+        let Some(transaction) = self.transactions.get_mut(&transaction_id) else {
+            return TransactionStatus::Failed;
+        };
+        let user = self.users.get_mut(&transaction.user_id);
+        let status = match (approve, transaction.operation, user) {
+            (false, _, _) | (true, _, None) => TransactionStatus::Failed,
+            (true, Operation::Enroll, Some(user)) => {
+                if user.authenticators.len() >= MAX_AUTHENTICATORS {
+                    TransactionStatus::Failed
+                } else {
+                    user.authenticators.push(Authenticator {
+                        authenticator_id: Uuid::new_v4(),
+                        name: EMULATED_AUTHENTICATOR_NAME.to_owned(),
+                        platform: "android",
+                        authenticator_type: "app",
+                        state: "active",
+                        enrolled_at: at,
+                        updated_at: at,
+                    });
+                    user.status = UserStatus::Active;
+                    user.updated_at = at;
+                    TransactionStatus::Succeeded
+                }
+            }
+            (true, Operation::Approve, Some(user)) => {
+                user.last_login_success = Some(at);
+                TransactionStatus::Succeeded
+            }
+        };
+        transaction.status = status;
+        transaction.last_updated_at = at;
+        status
+    }
+
+    /// Records a newly minted intent token under its `jti`.
+    pub(crate) fn insert_intent(&mut self, jti: Uuid, intent: Intent) {
+        self.intents.insert(jti, intent);
+    }
+
+    /// An intent by its token's `jti`.
+    pub(crate) fn intent(&self, jti: Uuid) -> Option<&Intent> {
+        self.intents.get(&jti)
+    }
+
+    /// Marks an intent token as spent.
+    pub(crate) fn consume_intent(&mut self, jti: Uuid) {
+        if let Some(intent) = self.intents.get_mut(&jti) {
+            intent.used = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timing(now: SystemTime) -> Timing {
+        Timing { now, ttl: Duration::from_secs(60), auto_approve_after: None }
+    }
+
+    #[test]
+    fn approval_adds_authenticator_and_activates() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let target = state.resolve(&UserRef { user_id: None, username: Some("u1".into()) }).expect("resolves");
+        let (user_id, tid) = state.begin_enrollment(target, timing(now));
+        assert_eq!(state.user(user_id).map(|u| u.status), Some(UserStatus::New));
+        assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Succeeded));
+        let user = state.user(user_id).expect("user");
+        assert_eq!(user.status, UserStatus::Active);
+        assert_eq!(user.authenticators.len(), 1);
+        assert_eq!(state.decide(tid, false, now), Err(DecideError::NotPending(TransactionStatus::Succeeded)));
+    }
+
+    #[test]
+    fn expiry_and_auto_approval() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let (_, tid) = state.begin_enrollment(Target::New { username: None }, timing(now));
+        state.settle(tid, now + Duration::from_secs(61));
+        assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Failed));
+
+        let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+        let (_, tid) = state.begin_enrollment(Target::New { username: None }, auto);
+        state.settle(tid, now);
+        assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Pending));
+        state.settle(tid, now + Duration::from_secs(2));
+        assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Succeeded));
+    }
+
+    #[test]
+    fn resolve_rules() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let (a, _) = state.begin_enrollment(Target::New { username: Some("a".into()) }, timing(now));
+        let (b, _) = state.begin_enrollment(Target::New { username: None }, timing(now));
+        let by_name = UserRef { user_id: None, username: Some("a".into()) };
+        assert_eq!(state.resolve(&by_name), Ok(Target::Existing { user_id: a, assign_username: None }));
+        let mismatch = UserRef { user_id: Some(b), username: Some("a".into()) };
+        assert_eq!(state.resolve(&mismatch), Err(ResolveError::Mismatch));
+        let assign = UserRef { user_id: Some(b), username: Some("b".into()) };
+        assert_eq!(state.resolve(&assign), Ok(Target::Existing { user_id: b, assign_username: Some("b".into()) }));
+        let unknown = UserRef { user_id: Some(Uuid::new_v4()), username: None };
+        assert_eq!(state.resolve(&unknown), Err(ResolveError::UnknownUser));
+    }
+}

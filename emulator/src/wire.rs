@@ -1,0 +1,129 @@
+//! The JSON shapes the vendor API answers with, in its camelCase field names and order.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::state::{Authenticator, User};
+use crate::time::iso8601;
+
+/// An authenticator as `users/{userId}` and `enroll` show it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AuthenticatorJson {
+    pub(crate) authenticator_id: Uuid,
+    pub(crate) name: String,
+    /// `ios` or `android`.
+    #[serde(rename = "type")]
+    pub(crate) platform: &'static str,
+    /// `app` or `fido2`.
+    pub(crate) authenticator_type: &'static str,
+    pub(crate) state: &'static str,
+    pub(crate) enrolled_at: String,
+    pub(crate) updated_at: String,
+}
+
+impl From<&Authenticator> for AuthenticatorJson {
+    fn from(authenticator: &Authenticator) -> Self {
+        AuthenticatorJson {
+            authenticator_id: authenticator.authenticator_id,
+            name: authenticator.name.clone(),
+            platform: authenticator.platform,
+            authenticator_type: authenticator.authenticator_type,
+            state: authenticator.state,
+            enrolled_at: iso8601(authenticator.enrolled_at),
+            updated_at: iso8601(authenticator.updated_at),
+        }
+    }
+}
+
+/// `GET /api/v1/users/{userId}`. A user without username shows `"username": null`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserJson {
+    pub(crate) user_id: Uuid,
+    pub(crate) username: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+    pub(crate) last_login_date_success: Option<String>,
+    pub(crate) last_login_date_failure: Option<String>,
+    pub(crate) authenticators: Vec<AuthenticatorJson>,
+}
+
+impl From<&User> for UserJson {
+    fn from(user: &User) -> Self {
+        UserJson {
+            user_id: user.user_id,
+            username: user.username.clone(),
+            status: user.status.as_str(),
+            created_at: iso8601(user.created_at),
+            updated_at: iso8601(user.updated_at),
+            last_login_date_success: user.last_login_success.map(iso8601),
+            last_login_date_failure: user.last_login_failure.map(iso8601),
+            authenticators: user.authenticators.iter().map(AuthenticatorJson::from).collect(),
+        }
+    }
+}
+
+/// `POST /api/v1/users/enroll` → 201, exactly the seed guide's shape.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EnrollResponse {
+    pub(crate) user_id: Uuid,
+    pub(crate) username: Option<String>,
+    pub(crate) status: &'static str,
+    pub(crate) created_at: String,
+    pub(crate) updated_at: String,
+    pub(crate) authenticators: Vec<AuthenticatorJson>,
+    pub(crate) enrollment: EnrollmentJson,
+}
+
+/// The `enrollment` object: what the host shows the user and polls with.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct EnrollmentJson {
+    pub(crate) transaction_id: Uuid,
+    pub(crate) status_token: String,
+    pub(crate) qr_code: QrCodeJson,
+    pub(crate) app_link_uri: String,
+}
+
+/// `enrollment.qrCode`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct QrCodeJson {
+    /// Always `image/png`.
+    #[serde(rename = "type")]
+    pub(crate) media_type: &'static str,
+    /// Width and height in pixels (300).
+    pub(crate) size: u32,
+    pub(crate) data_uri: String,
+}
+
+/// `POST /api/v1/status` → 200 for a transaction the emulator knows.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct StatusResponse {
+    pub(crate) transaction_id: Uuid,
+    pub(crate) status: &'static str,
+    pub(crate) user_id: Uuid,
+    pub(crate) username: Option<String>,
+    pub(crate) token: String,
+    pub(crate) created_at: String,
+    pub(crate) last_updated_at: String,
+}
+
+/// `POST /api/v1/introspect` → 200 for an active token (RFC 7662 style).
+#[derive(Debug, Serialize)]
+pub(crate) struct IntrospectActive {
+    pub(crate) active: bool,
+    pub(crate) iat: u64,
+    pub(crate) sub: String,
+    pub(crate) aud: &'static str,
+    pub(crate) iss: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) exp: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) jti: Option<Uuid>,
+    pub(crate) scope: String,
+}

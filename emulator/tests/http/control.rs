@@ -1,0 +1,213 @@
+//! The control API, the simulated authenticator pages, auto-approval, reset and the log.
+
+use std::time::Duration;
+
+use authcloud_emulator::{EmulatorConfig, EmulatorError, TransactionStatus};
+use serde_json::{Value, json};
+
+use crate::common::{assert_error, enrollment, start, start_with};
+
+#[tokio::test]
+async fn control_api_approves_and_denies() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "leo" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    let approve = format!("/_emulator/transactions/{transaction_id}/approve");
+    let response = ctx.control(&approve).await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body, json!({ "transactionId": transaction_id, "status": "succeeded" }));
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded");
+    assert_error(ctx.control(&approve).await, 409).await;
+    assert_error(ctx.control(&format!("/_emulator/transactions/{transaction_id}/deny")).await, 409).await;
+
+    let other = ctx.enroll(json!({ "username": "leo" })).await;
+    let (other_id, _) = enrollment(&other);
+    let response = ctx.control(&format!("/_emulator/transactions/{other_id}/deny")).await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "failed");
+
+    let unknown = uuid::Uuid::new_v4();
+    assert_error(ctx.control(&format!("/_emulator/transactions/{unknown}/approve")).await, 404).await;
+    assert_error(ctx.control("/_emulator/transactions/not-a-uuid/deny").await, 404).await;
+    let wrong_method =
+        ctx.http.get(ctx.url(&format!("/_emulator/transactions/{unknown}/approve"))).send().await.unwrap();
+    assert_error(wrong_method, 405).await;
+
+    // The library says the same.
+    assert!(matches!(ctx.emu.approve(&unknown.to_string()), Err(EmulatorError::UnknownTransaction)));
+    assert!(matches!(ctx.emu.deny(&other_id), Err(EmulatorError::NotPending(TransactionStatus::Failed))));
+}
+
+#[tokio::test]
+async fn deep_link_page_approves_and_declines() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "mia" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    let link = answer["enrollment"]["appLinkUri"].as_str().unwrap();
+    let dispatch = link.split("dispatchTokenResponse=").nth(1).unwrap().to_owned();
+
+    let page = ctx.http.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    let html = page.text().await.unwrap();
+    assert!(html.contains("mia"));
+    assert!(html.contains(&transaction_id));
+    assert!(html.contains("<form method=\"post\" action=\"/open/approve\">"));
+    assert!(html.contains("<form method=\"post\" action=\"/open/decline\">"));
+    assert!(html.contains(&format!("name=\"dispatchTokenResponse\" value=\"{dispatch}\"")));
+    assert!(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"), "no external assets");
+
+    let approved = ctx
+        .http
+        .post(ctx.url("/open/approve"))
+        .form(&[("dispatchTokenResponse", dispatch.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), 200);
+    assert!(approved.text().await.unwrap().contains("succeeded"));
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded");
+    let finished = ctx.http.get(link).send().await.unwrap().text().await.unwrap();
+    assert!(!finished.contains("<form"), "no buttons once finished");
+    let again = ctx
+        .http
+        .post(ctx.url("/open/decline"))
+        .form(&[("dispatchTokenResponse", dispatch.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+
+    let second = ctx.enroll(json!({ "username": "mia" })).await;
+    let (_, second_status) = enrollment(&second);
+    let second_link = second["enrollment"]["appLinkUri"].as_str().unwrap();
+    let second_dispatch = second_link.split("dispatchTokenResponse=").nth(1).unwrap();
+    let declined = ctx
+        .http
+        .post(ctx.url("/open/decline"))
+        .form(&[("dispatchTokenResponse", second_dispatch)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(declined.status(), 200);
+    assert_eq!(ctx.status(&second_status).await["status"], "failed");
+
+    // Broken links.
+    assert_eq!(ctx.http.get(ctx.url("/open")).send().await.unwrap().status(), 400);
+    assert_eq!(ctx.http.get(ctx.url("/open?dispatchTokenResponse=junk")).send().await.unwrap().status(), 400);
+    let junk_post =
+        ctx.http.post(ctx.url("/open/approve")).form(&[("dispatchTokenResponse", "junk")]).send().await.unwrap();
+    assert_eq!(junk_post.status(), 400);
+    let status_token_as_dispatch =
+        ctx.http.get(ctx.url(&format!("/open?dispatchTokenResponse={second_status}"))).send().await.unwrap();
+    assert_eq!(status_token_as_dispatch.status(), 400);
+    ctx.emu.reset();
+    assert_eq!(ctx.http.get(second_link).send().await.unwrap().status(), 404);
+}
+
+#[tokio::test]
+async fn auto_approval_completes_flows() {
+    let ctx =
+        start_with(EmulatorConfig { auto_approve_after: Some(Duration::from_millis(150)), ..Default::default() }).await;
+    let answer = ctx.enroll(json!({ "username": "ned" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    assert_eq!(ctx.status(&status_token).await["status"], "pending");
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded");
+    assert_eq!(ctx.emu.transaction_status(&transaction_id), Some(TransactionStatus::Succeeded));
+    let user: Value = ctx
+        .http
+        .get(ctx.url(&format!("/api/v1/users/{}", answer["userId"].as_str().unwrap())))
+        .bearer_auth(ctx.key())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(user["status"], "active");
+    assert_eq!(user["authenticators"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn reset_forgets_everything() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "olga" })).await;
+    let intent = ctx.intent(json!({ "username": "olga", "operation": "enroll" })).await;
+    ctx.http
+        .post(ctx.url("/_emulator/faults"))
+        .json(&json!({ "path": "/ping", "kind": "garbage", "count": 5 }))
+        .send()
+        .await
+        .unwrap();
+    assert!(!ctx.emu.requests().is_empty());
+    let response = ctx.control("/_emulator/reset").await;
+    assert_eq!(response.status(), 204);
+
+    assert!(ctx.emu.requests().is_empty(), "log cleared");
+    let faults: Value = ctx.http.get(ctx.url("/_emulator/faults")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(faults, json!([]));
+    assert_eq!(ctx.http.get(ctx.url("/ping")).send().await.unwrap().text().await.unwrap(), "PONG");
+    let path = format!("/api/v1/users/{}", answer["userId"].as_str().unwrap());
+    assert_error(ctx.http.get(ctx.url(&path)).bearer_auth(ctx.key()).send().await.unwrap(), 404).await;
+    let used = ctx.post_json("/api/v1/users/enroll", Some(&intent), &json!({})).send().await.unwrap();
+    assert_error(used, 401).await;
+    // The access key survives a reset, and the username is free again.
+    let fresh = ctx.enroll(json!({ "username": "olga" })).await;
+    assert_ne!(fresh["userId"], answer["userId"]);
+    assert_eq!(fresh["status"], "new");
+}
+
+#[tokio::test]
+async fn request_log_redacts_and_reports_sizes() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "pia" })).await;
+    let link = answer["enrollment"]["appLinkUri"].as_str().unwrap();
+    ctx.http.get(link).send().await.unwrap();
+    ctx.control("/_emulator/reset").await; // control calls are not logged…
+    ctx.enroll(json!({ "username": "pia2" })).await; // …and reset cleared the rest.
+
+    let records: Vec<Value> = ctx.http.get(ctx.url("/_emulator/requests")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = &records[0];
+    assert_eq!(record["method"], "POST");
+    assert_eq!(record["path"], "/api/v1/users/enroll");
+    assert_eq!(record["headers"]["authorization"], "Bearer <redacted>");
+    assert_eq!(record["headers"]["content-type"], "application/json");
+    assert_eq!(record["bodySize"], json!({ "username": "pia2" }).to_string().len());
+    assert_eq!(record["responseStatus"], 201);
+    assert!(record["seq"].is_u64());
+    assert!(record["atMs"].is_number());
+
+    // A fresh emulator, read through the library: the deep-link page and odd headers.
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "pia" })).await;
+    let link = answer["enrollment"]["appLinkUri"].as_str().unwrap();
+    let dispatch = link.split("dispatchTokenResponse=").nth(1).unwrap().to_owned();
+    ctx.http.get(link).send().await.unwrap();
+    ctx.http
+        .post(ctx.url("/api/v1/introspect"))
+        .header("authorization", format!("Basic {}", ctx.key()))
+        .header("x-api-key", "sekrit")
+        .header("cookie", "session=abc")
+        .form(&[("token", "t")])
+        .send()
+        .await
+        .unwrap();
+    let records = ctx.emu.requests();
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[1].path, "/open?dispatchTokenResponse=<redacted>");
+    assert_eq!(records[1].response_status, Some(200));
+    let odd = &records[2];
+    assert_eq!(odd.headers["authorization"], "<redacted>");
+    assert_eq!(odd.headers["x-api-key"], "<redacted>");
+    assert_eq!(odd.headers["cookie"], "<redacted>");
+    assert_eq!(odd.headers["content-type"], "application/x-www-form-urlencoded");
+    assert_eq!(odd.body_size, 7);
+    assert_eq!(odd.response_status, Some(401));
+    assert!(records.windows(2).all(|pair| pair[0].seq < pair[1].seq));
+    let dump = serde_json::to_string(&records).unwrap();
+    assert!(!dump.contains(&ctx.key()));
+    assert!(!dump.contains(&dispatch));
+}

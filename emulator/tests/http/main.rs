@@ -1,0 +1,22 @@
+//! The emulator over real HTTP on loopback: every endpoint, every error path, expiry,
+//! intents, introspection, faults, the simulated authenticator, the request log, the binary
+//! and 1,000 concurrent connections.
+//!
+//! One test binary (several modules) keeps linking cheap on a small machine. The secrets
+//! test has its own binary (`tests/secrets.rs`): it captures trace output, which needs a
+//! process where no other test registers trace call sites concurrently.
+
+mod common;
+
+#[cfg(feature = "cli")]
+mod binary;
+mod control;
+mod enroll;
+mod faults;
+mod intent;
+mod introspect;
+mod lifecycle;
+mod load;
+mod qr;
+mod status;
+mod strictness;
