@@ -1,0 +1,139 @@
+//! The client and one method per API endpoint.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::config::{ClientBuilder, ClientConfig, Credential};
+use crate::error::{Error, Result};
+use crate::model::{EnrollRequest, EnrollResponse, IntentRequest, IntentResponse, Introspection, StatusResponse};
+use crate::secret::SecretString;
+use crate::transport::{Call, Payload, Resend, Transport};
+
+/// A client of one Authentication Cloud instance.
+///
+/// Cheap to clone (an `Arc`); all clones share one connection pool, so create one per
+/// process and credential and share it. Needs a tokio runtime.
+#[derive(Clone)]
+pub struct Client {
+    pub(crate) transport: Arc<Transport>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let config = &self.transport.config;
+        f.debug_struct("Client")
+            .field("base_url", &config.base_url.as_str())
+            .field("credential", &config.credential)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Starts a configuration.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client from a validated configuration.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        Ok(Self { transport: Arc::new(Transport::new(config)?) })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ClientConfig {
+        &self.transport.config
+    }
+
+    /// `POST /api/v1/users/enroll`: starts registering an authenticator app for a user
+    /// (creating the user when the username is new).
+    ///
+    /// Not idempotent: it is re-sent only when the server surely did not receive it or
+    /// answered 429, never after a timeout or a 5xx (that could register twice).
+    pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse> {
+        let body = request.to_wire()?;
+        let bearer = match &self.config().credential {
+            Some(credential) => credential.secret(),
+            None => return Err(Error::config("enroll needs an access key or an intent token")),
+        };
+        let call = Call {
+            operation: "enroll",
+            path: "api/v1/users/enroll",
+            payload: Payload::Json(body),
+            bearer: Some(bearer),
+            resend: Resend::OnlyIfNotReceived,
+            secrets: Vec::new(),
+        };
+        self.transport.send_json(&call).await
+    }
+
+    /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
+    /// token is the capability). Safe to repeat, so transient failures are retried.
+    pub async fn status(&self, status_token: &SecretString) -> Result<StatusResponse> {
+        let call = status_call(status_token)?;
+        self.transport.send_json(&call).await
+    }
+
+    /// `POST /api/v1/introspect`: is this token genuine and active? Needs the access key.
+    pub async fn introspect(&self, token: &SecretString) -> Result<Introspection> {
+        let key = self.require_access_key("introspect")?;
+        if token.is_empty() {
+            return Err(Error::invalid("token", "must not be empty"));
+        }
+        let call = Call {
+            operation: "introspect",
+            path: "api/v1/introspect",
+            payload: Payload::Form(vec![("token", token.clone())]),
+            bearer: Some(key),
+            resend: Resend::Idempotent,
+            secrets: vec![token],
+        };
+        self.transport.send_json(&call).await
+    }
+
+    /// `POST /api/v1/intent`: mints a single-use intent token for a device. Needs the
+    /// access key. Not idempotent (each call mints a token).
+    pub async fn create_intent(&self, request: &IntentRequest) -> Result<SecretString> {
+        let key = self.require_access_key("create_intent")?;
+        let body = request.to_wire()?;
+        let call = Call {
+            operation: "intent",
+            path: "api/v1/intent",
+            payload: Payload::Json(body),
+            bearer: Some(key),
+            resend: Resend::OnlyIfNotReceived,
+            secrets: Vec::new(),
+        };
+        let response: IntentResponse = self.transport.send_json(&call).await?;
+        Ok(response.token)
+    }
+
+    /// The access key, or the typed refusal (before any I/O) for clients without one.
+    pub(crate) fn require_access_key(&self, operation: &'static str) -> Result<&SecretString> {
+        match &self.config().credential {
+            Some(Credential::AccessKey(key)) => Ok(key),
+            Some(Credential::IntentToken(_)) => Err(Error::AccessKeyRequired { operation, has: "an intent token" }),
+            None => Err(Error::AccessKeyRequired { operation, has: "no credential" }),
+        }
+    }
+}
+
+pub(crate) fn status_call(status_token: &SecretString) -> Result<Call<'_>> {
+    if status_token.is_empty() {
+        return Err(Error::invalid("status token", "must not be empty"));
+    }
+    Ok(Call {
+        operation: "status",
+        path: "api/v1/status",
+        payload: Payload::Json(serde_json::json!({ "statusToken": status_token.expose() })),
+        bearer: None,
+        resend: Resend::Idempotent,
+        secrets: vec![status_token],
+    })
+}
+
+impl ClientBuilder {
+    /// Validates the configuration and creates the client.
+    pub fn build(self) -> Result<Client> {
+        Client::new(self.build_config()?)
+    }
+}

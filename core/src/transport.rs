@@ -1,0 +1,426 @@
+//! One HTTP client per SDK client: request building, the response size cap, error
+//! mapping, retries where they are safe, and a tracing event per attempt.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::config::{ClientConfig, ProxySetting};
+use crate::error::{ApiErrorDetail, Error, Result};
+use crate::redact;
+use crate::secret::SecretString;
+
+/// Largest error body read for its `error`/`message` fields; the rest is ignored.
+const ERROR_BODY_LIMIT: u64 = 16 * 1024;
+
+/// Whether a request may be sent again after a failure whose fate is unclear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resend {
+    /// Safe to repeat (`status`, `introspect`): retry timeouts, resets, 502/503/504 too.
+    Idempotent,
+    /// Has an effect (`enroll`, `intent`): re-send only if the server surely did not get
+    /// it (connect failure) or refused it with 429.
+    OnlyIfNotReceived,
+}
+
+/// A request body with its content type.
+pub(crate) enum Payload {
+    Json(serde_json::Value),
+    /// `application/x-www-form-urlencoded`; the pairs may hold secrets.
+    Form(Vec<(&'static str, SecretString)>),
+}
+
+/// One API call, described once and sent one or more times.
+pub(crate) struct Call<'a> {
+    /// Operation name for logs and errors (`enroll`, `status`...).
+    pub operation: &'static str,
+    /// Path relative to the base URL, without a leading slash.
+    pub path: &'static str,
+    pub payload: Payload,
+    /// Bearer credential, if the endpoint needs one.
+    pub bearer: Option<&'a SecretString>,
+    pub resend: Resend,
+    /// Secrets in this call besides the client's credential (scrubbed from errors).
+    pub secrets: Vec<&'a SecretString>,
+}
+
+/// A failed attempt, with what the retry logic needs to know about it.
+struct Failure {
+    error: Error,
+    /// The request surely never reached the server (connect error, TLS handshake).
+    not_received: bool,
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Failure { error, not_received: false }
+    }
+}
+
+/// The HTTP layer of a client. Cheap to share: reqwest pools connections inside.
+pub(crate) struct Transport {
+    http: reqwest::Client,
+    pub(crate) config: ClientConfig,
+}
+
+impl Transport {
+    pub(crate) fn new(config: ClientConfig) -> Result<Self> {
+        let mut builder = reqwest::Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.request_timeout)
+            .user_agent(config.user_agent.clone())
+            // The API never redirects; following one could carry the Bearer elsewhere.
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .tcp_keepalive(Duration::from_secs(30));
+        for pem in &config.extra_root_certificates_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|_| Error::config("extra root CA is not valid PEM"))?;
+            if certs.is_empty() {
+                return Err(Error::config("extra root CA PEM holds no certificate"));
+            }
+            for cert in certs {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        builder = match &config.proxy {
+            ProxySetting::FromEnvironment => builder,
+            ProxySetting::Disabled => builder.no_proxy(),
+            ProxySetting::Url(url) => {
+                builder.proxy(reqwest::Proxy::all(url.expose()).map_err(|_| Error::config("proxy URL is not usable"))?)
+            }
+        };
+        let http = builder.build().map_err(|e| Error::config(format!("HTTP client: {}", root_cause(&e))))?;
+        Ok(Self { http, config })
+    }
+
+    /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and parses
+    /// a 2xx JSON body into `T`.
+    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
+        let body = self.send(call).await?;
+        self.parse(call, &body)
+    }
+
+    /// Sends `call` once, with `timeout` for the whole attempt (the waiter's poll).
+    pub(crate) async fn send_json_once<T: DeserializeOwned>(&self, call: &Call<'_>, timeout: Duration) -> Result<T> {
+        let body = self.attempt(call, 1, timeout).await.map_err(|f| f.error)?;
+        self.parse(call, &body)
+    }
+
+    fn parse<T: DeserializeOwned>(&self, call: &Call<'_>, body: &[u8]) -> Result<T> {
+        serde_json::from_slice(body).map_err(|e| {
+            let reason = format!("{} answer is not the documented JSON ({:?} error)", call.operation, e.classify());
+            tracing::debug!(target: "authcloud::http", operation = call.operation, excerpt = ?redact::excerpt(body, &self.secrets(call)), "unparsable body");
+            Error::MalformedResponse { reason }
+        })
+    }
+
+    async fn send(&self, call: &Call<'_>) -> Result<Vec<u8>> {
+        let policy = self.config.retry;
+        let mut attempt = 1;
+        loop {
+            let failure = match self.attempt(call, attempt, self.config.request_timeout).await {
+                Ok(body) => return Ok(body),
+                Err(failure) => failure,
+            };
+            if attempt >= policy.max_attempts || !may_resend(call.resend, &failure) {
+                return Err(failure.error);
+            }
+            let delay = match &failure.error {
+                Error::RateLimited { retry_after: Some(after), .. } if *after > policy.max_retry_after => {
+                    return Err(failure.error);
+                }
+                Error::RateLimited { retry_after: Some(after), .. } => *after,
+                _ => policy.backoff(attempt),
+            };
+            tracing::info!(
+                target: "authcloud::http",
+                operation = call.operation,
+                attempt,
+                delay_ms = delay.as_millis() as u64,
+                error = %failure.error,
+                "retrying"
+            );
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, call: &Call<'_>, attempt: u32, timeout: Duration) -> Result<Vec<u8>, Failure> {
+        let started = Instant::now();
+        let result = self.attempt_inner(call, timeout).await;
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok((status, _)) => tracing::debug!(
+                target: "authcloud::http",
+                method = "POST",
+                path = call.path,
+                operation = call.operation,
+                attempt,
+                status = status.as_u16(),
+                duration_ms = elapsed_ms,
+                "response"
+            ),
+            Err(failure) => tracing::debug!(
+                target: "authcloud::http",
+                method = "POST",
+                path = call.path,
+                operation = call.operation,
+                attempt,
+                duration_ms = elapsed_ms,
+                error = %failure.error,
+                "request failed"
+            ),
+        }
+        result.map(|(_, body)| body)
+    }
+
+    async fn attempt_inner(&self, call: &Call<'_>, timeout: Duration) -> Result<(StatusCode, Vec<u8>), Failure> {
+        let url = self
+            .config
+            .base_url
+            .join(call.path)
+            .map_err(|_| Error::config("cannot join the API path to the base URL"))?;
+        let mut request = self
+            .http
+            .request(Method::POST, url)
+            .timeout(timeout)
+            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        if let Some(bearer) = call.bearer {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", bearer.expose()))
+                .map_err(|_| Error::config("credential is not a valid header value"))?;
+            value.set_sensitive(true);
+            request = request.header(AUTHORIZATION, value);
+        }
+        request = match &call.payload {
+            Payload::Json(value) => request
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(serde_json::to_vec(value).expect("JSON values serialise")),
+            Payload::Form(pairs) => {
+                let mut form = url::form_urlencoded::Serializer::new(String::new());
+                for (key, value) in pairs {
+                    form.append_pair(key, value.expose());
+                }
+                request
+                    .header(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"))
+                    .body(form.finish())
+            }
+        };
+
+        let mut response = request.send().await.map_err(|e| self.classify(&e, call, timeout))?;
+        let status = response.status();
+        if status.is_success() {
+            let body = self.read_body(&mut response, self.config.max_response_bytes, call, timeout).await?;
+            return Ok((status, body));
+        }
+        let retry_after = parse_retry_after(response.headers(), SystemTime::now());
+        // An error body matters only for its message: read a bounded prefix, tolerate the rest.
+        let body = self.read_body(&mut response, ERROR_BODY_LIMIT, call, timeout).await.unwrap_or_default();
+        Err(Failure::from(self.http_error(status, retry_after, &body, call)))
+    }
+
+    async fn read_body(
+        &self,
+        response: &mut reqwest::Response,
+        limit: u64,
+        call: &Call<'_>,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, Failure> {
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(Error::ResponseTooLarge { limit }.into());
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, call, timeout))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(Error::ResponseTooLarge { limit }.into());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn http_error(&self, status: StatusCode, retry_after: Option<Duration>, body: &[u8], call: &Call<'_>) -> Error {
+        let detail = error_detail(body, &self.secrets(call));
+        match status.as_u16() {
+            code @ (401 | 403) => Error::Unauthorized { status: code, detail },
+            404 => Error::NotFound { detail },
+            429 => Error::RateLimited { retry_after, detail },
+            code @ 500..=599 => Error::Server { status: code, detail },
+            code => Error::Api { status: code, detail },
+        }
+    }
+
+    fn classify(&self, error: &reqwest::Error, call: &Call<'_>, timeout: Duration) -> Failure {
+        let secrets = self.secrets(call);
+        if let Some(tls) = find_tls_error(error) {
+            return Failure { error: Error::Tls { reason: redact::scrub(&tls, &secrets) }, not_received: true };
+        }
+        if error.is_connect() {
+            let error = if error.is_timeout() || root_is_timeout(error) {
+                Error::Timeout { after: self.config.connect_timeout.min(timeout) }
+            } else {
+                Error::Network { reason: redact::scrub(&root_cause(error), &secrets) }
+            };
+            return Failure { error, not_received: true };
+        }
+        if error.is_timeout() {
+            return Failure::from(Error::Timeout { after: timeout });
+        }
+        let reason = if error.is_body() || error.is_decode() {
+            format!("response body incomplete ({})", root_cause(error))
+        } else {
+            root_cause(error)
+        };
+        Failure::from(Error::Network { reason: redact::scrub(&reason, &secrets) })
+    }
+
+    fn secrets<'a>(&'a self, call: &'a Call<'a>) -> Vec<&'a SecretString> {
+        let mut secrets = call.secrets.clone();
+        if let Some(credential) = &self.config.credential {
+            secrets.push(credential.secret());
+        }
+        if let ProxySetting::Url(url) = &self.config.proxy {
+            secrets.push(url);
+        }
+        secrets
+    }
+}
+
+fn may_resend(resend: Resend, failure: &Failure) -> bool {
+    if failure.not_received {
+        // TLS failures are configuration problems: repeating them only delays the error.
+        return !matches!(failure.error, Error::Tls { .. });
+    }
+    matches!(
+        (&failure.error, resend),
+        (Error::RateLimited { .. }, _)
+            | (Error::Timeout { .. } | Error::Network { .. }, Resend::Idempotent)
+            | (Error::Server { status: 502..=504, .. }, Resend::Idempotent)
+    )
+}
+
+/// Parses the vendor's `{"error","message","status"}`, or keeps a scrubbed excerpt.
+fn error_detail(body: &[u8], secrets: &[&SecretString]) -> ApiErrorDetail {
+    #[derive(serde::Deserialize)]
+    struct VendorError {
+        error: Option<serde_json::Value>,
+        message: Option<serde_json::Value>,
+    }
+    let as_text = |v: Option<serde_json::Value>| -> Option<String> {
+        let text = match v? {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Null => return None,
+            other => other.to_string(),
+        };
+        let short: String = text.chars().take(200).collect();
+        Some(redact::scrub(&short, secrets))
+    };
+    match serde_json::from_slice::<VendorError>(body) {
+        Ok(parsed) if parsed.error.is_some() || parsed.message.is_some() => {
+            ApiErrorDetail { error: as_text(parsed.error), message: as_text(parsed.message), excerpt: None }
+        }
+        _ => ApiErrorDetail { error: None, message: None, excerpt: redact::excerpt(body, secrets) },
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date, relative to `now`.
+pub(crate) fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = error;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}
+
+fn root_is_timeout(error: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return true;
+            }
+        }
+        current = e.source();
+    }
+    false
+}
+
+/// rustls errors travel inside (possibly nested) `io::Error`s, whose `source()` skips
+/// the wrapped error: look inside each one.
+fn find_tls_error(error: &reqwest::Error) -> Option<String> {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = current {
+        let mut inner = Some(e);
+        while let Some(candidate) = inner {
+            if let Some(tls) = candidate.downcast_ref::<rustls::Error>() {
+                return Some(tls.to_string());
+            }
+            inner = candidate.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).map(|b| b as _);
+        }
+        current = e.source();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(12));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(12)));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(12));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&past).unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&headers, now), None);
+    }
+
+    #[test]
+    fn error_detail_parses_vendor_json_or_keeps_a_scrubbed_excerpt() {
+        let d = error_detail(br#"{"error":"Not Found","message":"no user","status":404}"#, &[]);
+        assert_eq!(d.error.as_deref(), Some("Not Found"));
+        assert_eq!(d.message.as_deref(), Some("no user"));
+        let key = SecretString::new("the-access-key-123");
+        let d = error_detail(b"<html>bad gateway the-access-key-123</html>", &[&key]);
+        let excerpt = d.excerpt.unwrap();
+        assert!(excerpt.contains("bad gateway") && !excerpt.contains("the-access-key"), "{excerpt}");
+    }
+
+    #[test]
+    fn resend_rules() {
+        let net = || Failure { error: Error::Network { reason: "reset".into() }, not_received: false };
+        let refused = || Failure { error: Error::Network { reason: "refused".into() }, not_received: true };
+        let s503 = || Failure::from(Error::Server { status: 503, detail: Default::default() });
+        let s500 = || Failure::from(Error::Server { status: 500, detail: Default::default() });
+        let r429 = || Failure::from(Error::RateLimited { retry_after: None, detail: Default::default() });
+        let timeout = || Failure::from(Error::Timeout { after: Duration::from_secs(1) });
+        assert!(may_resend(Resend::Idempotent, &net()));
+        assert!(!may_resend(Resend::OnlyIfNotReceived, &net()));
+        assert!(may_resend(Resend::OnlyIfNotReceived, &refused()));
+        assert!(may_resend(Resend::Idempotent, &s503()));
+        assert!(!may_resend(Resend::OnlyIfNotReceived, &s503()));
+        assert!(!may_resend(Resend::Idempotent, &s500()));
+        assert!(may_resend(Resend::OnlyIfNotReceived, &r429()));
+        assert!(!may_resend(Resend::OnlyIfNotReceived, &timeout()));
+        assert!(may_resend(Resend::Idempotent, &timeout()));
+    }
+}
