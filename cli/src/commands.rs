@@ -1,0 +1,383 @@
+//! The real-instance subcommands: one function each, sharing target and output handling.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use authcloud::{
+    Channel, Client, EnrollRequest, Error, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
+    WaitOptions,
+};
+use authcloud_emulator::{Emulator, EmulatorConfig};
+use clap::Args;
+use serde_json::{Value, json};
+
+use crate::output::Output;
+use crate::progress::Progress;
+use crate::target::{TargetArgs, read_token};
+use crate::{OutputArgs, exit, output, term_qr};
+
+/// `--username` or `--user-id`.
+#[derive(Debug, Clone, Args)]
+pub struct UserArgs {
+    /// Your stable, non-PII id for the user (created if new).
+    #[arg(long, conflicts_with = "user_id")]
+    username: Option<String>,
+    /// UUID of an existing user.
+    #[arg(long)]
+    user_id: Option<String>,
+}
+
+impl UserArgs {
+    fn user_ref(&self) -> Option<UserRef> {
+        match (&self.username, &self.user_id) {
+            (Some(name), _) => Some(UserRef::Username(name.clone())),
+            (None, Some(id)) => Some(UserRef::UserId(id.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    user: UserArgs,
+    /// Save the QR code PNG to this file.
+    #[arg(long, value_name = "FILE")]
+    qr_png: Option<PathBuf>,
+    /// Don't draw the QR code in the terminal.
+    #[arg(long)]
+    no_qr: bool,
+    /// Draw the QR code dark-on-light (for light terminal themes).
+    #[arg(long)]
+    invert_qr: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The token, or `-` to read it from stdin.
+    token: String,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The status token, or `-` to read it from stdin.
+    status_token: String,
+    /// Time between two polls.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "1.5s")]
+    interval: Duration,
+    /// Give up after this long (exit code 4).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
+    timeout: Duration,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IntentArgs {
+    #[command(flatten)]
+    user: UserArgs,
+    /// What the token allows: enroll or approve.
+    #[arg(long, default_value = "enroll")]
+    operation: String,
+    /// Allowed channel (repeatable): app, push, sms.
+    #[arg(long = "channel")]
+    channels: Vec<String>,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Port on 127.0.0.1 (0 = any free port).
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// The access key clients must send.
+    #[arg(long, env = "AUTHCLOUD_ACCESS_KEY", hide_env_values = true)]
+    access_key: Option<String>,
+    /// How long a registration waits for the user before it fails.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
+    transaction_ttl: Duration,
+    /// Approve every registration automatically after this long.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    auto_approve_after: Option<Duration>,
+}
+
+/// Builds the client or reports a usage error.
+fn client_or_usage(target: &TargetArgs, matches: &clap::ArgMatches, out: &Output) -> Result<Client, u8> {
+    target.client(matches).map_err(|message| out.usage(&message))
+}
+
+fn token_or_usage(arg: &str, out: &Output) -> Result<SecretString, u8> {
+    read_token(arg).map_err(|message| out.usage(&message))
+}
+
+macro_rules! try_or_exit {
+    ($e:expr) => {
+        match $e {
+            Ok(value) => value,
+            Err(code) => return code,
+        }
+    };
+}
+
+pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let request = EnrollRequest { user: args.user.user_ref(), channel: Channel::App };
+    let enrolled = match client.enroll(&request).await {
+        Ok(e) => e,
+        Err(e) => return out.fail(&e),
+    };
+    let enrollment = &enrolled.enrollment;
+    if let Some(path) = &args.qr_png {
+        let saved = enrollment.qr_code.png_bytes().and_then(|png| {
+            std::fs::write(path, png).map_err(|e| Error::InvalidInput { field: "qr-png", reason: e.kind().to_string() })
+        });
+        if let Err(e) = saved {
+            return out.fail(&e);
+        }
+    }
+    let doc = json!({
+        "userId": enrolled.user.user_id,
+        "username": enrolled.user.username,
+        "userStatus": enrolled.user.status.as_str(),
+        "transactionId": enrollment.transaction_id,
+        "statusToken": enrollment.status_token.expose(),
+        "appLinkUri": enrollment.app_link_uri,
+        "qrPng": args.qr_png.as_ref().map(|p| p.display().to_string()),
+    });
+    out.result(doc, || {
+        let mut text = String::new();
+        if !args.no_qr {
+            if let Some(qr) = term_qr::for_stdout(&enrollment.app_link_uri, args.invert_qr) {
+                text.push_str(&qr);
+                text.push('\n');
+            }
+        }
+        text.push_str(&format!("{} {}\n", out.em("Deep link:    "), enrollment.app_link_uri));
+        text.push_str(&format!(
+            "{} {} ({})\n",
+            out.em("User:         "),
+            enrolled.user.user_id,
+            enrolled.user.status.as_str()
+        ));
+        text.push_str(&format!("{} {}\n", out.em("Transaction:  "), enrollment.transaction_id));
+        text.push_str(&format!("{} {}", out.em("Status token: "), enrollment.status_token.expose()));
+        if let Some(path) = &args.qr_png {
+            text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
+        }
+        text
+    });
+    exit::OK
+}
+
+fn status_doc(status: &authcloud::StatusResponse) -> Value {
+    json!({
+        "status": status.status.as_str(),
+        "transactionId": status.transaction_id,
+        "userId": status.user_id,
+        "username": status.username,
+        "createdAt": status.created_at,
+        "lastUpdatedAt": status.last_updated_at,
+    })
+}
+
+pub async fn status(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let token = try_or_exit!(token_or_usage(&args.token, &out));
+    match client.status(&token).await {
+        Ok(status) => {
+            out.result(status_doc(&status), || status.status.to_string());
+            exit::OK
+        }
+        Err(e) => out.fail(&e),
+    }
+}
+
+pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let token = try_or_exit!(token_or_usage(&args.status_token, &out));
+    let options = WaitOptions { poll_interval: args.interval, timeout: args.timeout, ..Default::default() };
+    let progress = Progress::new(false);
+    let result = wait_cancellable(&client, &token, &options, &progress).await;
+    progress.finish();
+    match result {
+        Ok(outcome) => {
+            let mut doc = status_doc(&outcome.status);
+            doc["polls"] = json!(outcome.polls);
+            doc["elapsedMs"] = json!(outcome.elapsed.as_millis() as u64);
+            let succeeded = outcome.succeeded();
+            out.result(doc, || {
+                if succeeded {
+                    out.good(outcome.status.status.as_str())
+                } else {
+                    out.bad(outcome.status.status.as_str())
+                }
+            });
+            if succeeded { exit::OK } else { exit::DECLINED }
+        }
+        Err(e) => out.fail(&e),
+    }
+}
+
+/// Waits, cancelling cleanly on Ctrl-C.
+pub async fn wait_cancellable(
+    client: &Client,
+    token: &SecretString,
+    options: &WaitOptions,
+    progress: &Progress,
+) -> authcloud::Result<authcloud::WaitOutcome> {
+    let cancel = options.cancel.clone();
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            cancel.cancel();
+        }
+    });
+    let result = client.wait_for_completion(token, options, progress).await;
+    interrupt.abort();
+    result
+}
+
+pub fn introspection_doc(i: &Introspection) -> Value {
+    json!({
+        "active": i.active, "iat": i.iat, "sub": i.sub, "aud": i.aud, "iss": i.iss,
+        "nbf": i.nbf, "exp": i.exp, "jti": i.jti, "scope": i.scope,
+    })
+}
+
+pub async fn verify(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let token = try_or_exit!(token_or_usage(&args.token, &out));
+    match client.verify(&token).await {
+        Ok(user) => {
+            out.result(verified_doc(&user), || verified_text(&out, &user));
+            exit::OK
+        }
+        Err(e) => out.fail(&e),
+    }
+}
+
+pub fn verified_doc(user: &authcloud::VerifiedUser) -> Value {
+    json!({
+        "verified": true,
+        "userId": user.user_id,
+        "username": user.username,
+        "transactionId": user.transaction_id,
+        "introspection": introspection_doc(&user.introspection),
+    })
+}
+
+pub fn verified_text(out: &Output, user: &authcloud::VerifiedUser) -> String {
+    format!(
+        "{} user {} ({})\n  token active: {}, subject: {}, issuer: {}",
+        out.good("Verified"),
+        user.user_id,
+        user.username.as_deref().unwrap_or("no username"),
+        user.introspection.active,
+        user.introspection.sub.as_deref().unwrap_or("-"),
+        user.introspection.iss.as_deref().unwrap_or("-"),
+    )
+}
+
+pub async fn introspect(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let token = try_or_exit!(token_or_usage(&args.token, &out));
+    match client.introspect(&token).await {
+        Ok(i) => {
+            out.result(introspection_doc(&i), || {
+                if i.active {
+                    format!("{} (sub {})", out.good("active"), i.sub.as_deref().unwrap_or("-"))
+                } else {
+                    out.bad("inactive")
+                }
+            });
+            // Scripts can write `authcloud introspect - && trust`.
+            if i.active { exit::OK } else { exit::NOT_VERIFIED }
+        }
+        Err(e) => out.fail(&e),
+    }
+}
+
+pub async fn intent(args: IntentArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let Some(user) = args.user.user_ref() else {
+        return out.usage("intent needs --username or --user-id");
+    };
+    let operation: IntentOperation = match args.operation.parse() {
+        Ok(op) => op,
+        Err(e) => return out.fail(&e),
+    };
+    let mut channels = Vec::new();
+    for channel in &args.channels {
+        match channel.parse::<Channel>() {
+            Ok(c) => channels.push(c),
+            Err(e) => return out.fail(&e),
+        }
+    }
+    let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    match client.create_intent(&IntentRequest { user, operation, channels }).await {
+        Ok(token) => {
+            out.result(json!({ "token": token.expose() }), || token.expose().to_owned());
+            exit::OK
+        }
+        Err(e) => out.fail(&e),
+    }
+}
+
+pub async fn emulator(args: EmulatorArgs) -> u8 {
+    let Some(access_key) = args.access_key else {
+        eprintln!("error: the emulator needs --access-key or AUTHCLOUD_ACCESS_KEY (the key your clients will send)");
+        return exit::USAGE;
+    };
+    let config = EmulatorConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        access_key: Some(access_key),
+        transaction_ttl: args.transaction_ttl,
+        auto_approve_after: args.auto_approve_after,
+        ..Default::default()
+    };
+    let emu = match Emulator::start(config).await {
+        Ok(emu) => emu,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return exit::USAGE;
+        }
+    };
+    println!("listening on {}", emu.base_url());
+    eprintln!("press Ctrl-C to stop");
+    shutdown_signal().await;
+    emu.stop().await;
+    exit::OK
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

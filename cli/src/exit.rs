@@ -1,0 +1,69 @@
+//! Documented exit codes, and how SDK errors map onto them.
+
+use authcloud::{Error, ErrorKind};
+
+/// Success.
+pub const OK: u8 = 0;
+/// Bad command line or configuration (clap also exits with 2).
+pub const USAGE: u8 = 2;
+/// The user declined, or the operation failed or is unknown to the server.
+pub const DECLINED: u8 = 3;
+/// A wait or a request ran out of time.
+pub const TIMED_OUT: u8 = 4;
+/// Network, TLS or API error.
+pub const NETWORK: u8 = 5;
+/// `verify` refused the operation.
+pub const NOT_VERIFIED: u8 = 6;
+/// Interrupted (Ctrl-C).
+pub const INTERRUPTED: u8 = 130;
+
+/// Shown under `--help`.
+pub const HELP: &str = "\
+Exit codes:
+  0  success
+  2  usage or configuration error
+  3  declined, failed or unknown operation
+  4  timed out
+  5  network or API error
+  6  not verified
+  130 interrupted
+
+Environment:
+  AUTHCLOUD_INSTANCE     instance name (https://{instance}.mauth.nevis.cloud)
+  AUTHCLOUD_BASE_URL     explicit base URL (https, or http on loopback)
+  AUTHCLOUD_ACCESS_KEY   access key (servers only)
+  AUTHCLOUD_INTENT_TOKEN intent token (devices)
+  RUST_LOG               diagnostics on stderr, e.g. RUST_LOG=debug";
+
+/// The exit code for an SDK error.
+pub fn code_for(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::Configuration | ErrorKind::InvalidInput => USAGE,
+        ErrorKind::Timeout | ErrorKind::WaitTimedOut => TIMED_OUT,
+        ErrorKind::NotVerified => NOT_VERIFIED,
+        ErrorKind::Cancelled => INTERRUPTED,
+        _ => NETWORK,
+    }
+}
+
+/// A stable, lowercase name for an error kind (the `--json` error document's `kind`).
+pub fn kind_name(kind: ErrorKind) -> &'static str {
+    match kind {
+        ErrorKind::Configuration => "configuration",
+        ErrorKind::InvalidInput => "invalid_input",
+        ErrorKind::Network => "network",
+        ErrorKind::Tls => "tls",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Unauthorized => "unauthorized",
+        ErrorKind::NotFound => "not_found",
+        ErrorKind::RateLimited => "rate_limited",
+        ErrorKind::Server => "server",
+        ErrorKind::Api => "api",
+        ErrorKind::MalformedResponse => "malformed_response",
+        ErrorKind::ResponseTooLarge => "response_too_large",
+        ErrorKind::WaitTimedOut => "wait_timed_out",
+        ErrorKind::Cancelled => "cancelled",
+        ErrorKind::NotVerified => "not_verified",
+        _ => "other",
+    }
+}

@@ -1,0 +1,109 @@
+//! `authcloud`: the registration flow from a terminal.
+//!
+//! `authcloud demo` runs the whole guide on an embedded emulator; the other subcommands
+//! talk to a real instance (or any emulator) with flags or `AUTHCLOUD_*` variables.
+//! People get colour (on a TTY) and progress on stderr; scripts get `--json`: exactly one
+//! JSON document on stdout, errors included.
+
+mod commands;
+mod demo;
+mod exit;
+mod output;
+mod progress;
+mod target;
+mod term_qr;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::output::Output;
+
+/// Register a phone as an authenticator with the Nevis Authentication Cloud.
+#[derive(Debug, Parser)]
+#[command(name = "authcloud", version, about, long_about = None, after_help = exit::HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the whole flow on an embedded emulator: enroll, QR code, poll, verify.
+    Demo(demo::DemoArgs),
+    /// Start a registration (POST /api/v1/users/enroll).
+    Enroll(commands::EnrollArgs),
+    /// Show an operation's status once (POST /api/v1/status).
+    Status(commands::TokenArgs),
+    /// Poll the status every 1.5 s until the user acts.
+    Wait(commands::WaitArgs),
+    /// Verify an operation from the backend: status + introspect.
+    Verify(commands::TokenArgs),
+    /// Check whether a token is genuine and active (POST /api/v1/introspect).
+    Introspect(commands::TokenArgs),
+    /// Mint a single-use intent token for a device (POST /api/v1/intent).
+    Intent(commands::IntentArgs),
+    /// Run the emulator standalone until Ctrl-C.
+    Emulator(commands::EmulatorArgs),
+}
+
+/// Output options shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Print one JSON document on stdout instead of text.
+    #[arg(long, global = true)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    init_logging();
+    // Which subcommand's matches hold the credential flags (for the command-line warning).
+    let sub_matches = matches.subcommand().map(|(_, m)| m.clone());
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::NETWORK);
+        }
+    };
+    let code = runtime.block_on(run(cli.command, sub_matches));
+    // Don't let a stuck connection delay the exit.
+    runtime.shutdown_timeout(Duration::from_millis(200));
+    ExitCode::from(code)
+}
+
+async fn run(command: Command, matches: Option<clap::ArgMatches>) -> u8 {
+    let matches = matches.unwrap_or_default();
+    match command {
+        Command::Demo(args) => demo::run(args).await,
+        Command::Enroll(args) => commands::enroll(args, &matches).await,
+        Command::Status(args) => commands::status(args, &matches).await,
+        Command::Wait(args) => commands::wait(args, &matches).await,
+        Command::Verify(args) => commands::verify(args, &matches).await,
+        Command::Introspect(args) => commands::introspect(args, &matches).await,
+        Command::Intent(args) => commands::intent(args, &matches).await,
+        Command::Emulator(args) => commands::emulator(args).await,
+    }
+}
+
+/// `RUST_LOG` controls diagnostics (default: warnings), always on stderr.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(console::Term::stderr().is_term())
+        .init();
+}
+
+/// Shorthand used by the subcommands.
+pub(crate) fn output(args: &OutputArgs) -> Output {
+    Output::new(args.json)
+}

@@ -1,0 +1,80 @@
+//! Where things are printed: results on stdout (text or one JSON document), progress and
+//! errors for people on stderr, colour only on a terminal.
+
+use console::{Term, style};
+use serde_json::{Value, json};
+
+use crate::exit;
+
+/// The output mode of one command run.
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    json: bool,
+    colour: bool,
+}
+
+impl Output {
+    pub fn new(json: bool) -> Self {
+        Self { json, colour: Term::stderr().is_term() && Term::stdout().is_term() }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    /// A heading or label, bold on a terminal.
+    pub fn em(&self, text: &str) -> String {
+        if self.colour { style(text).bold().to_string() } else { text.to_owned() }
+    }
+
+    /// Green on a terminal.
+    pub fn good(&self, text: &str) -> String {
+        if self.colour { style(text).green().bold().to_string() } else { text.to_owned() }
+    }
+
+    /// Red on a terminal.
+    pub fn bad(&self, text: &str) -> String {
+        if self.colour { style(text).red().bold().to_string() } else { text.to_owned() }
+    }
+
+    /// A progress note for people (stderr; nothing in JSON mode's stdout).
+    pub fn note(&self, text: &str) {
+        eprintln!("{text}");
+    }
+
+    /// The command's result: the JSON document, or the text lines.
+    pub fn result(&self, document: Value, text: impl FnOnce() -> String) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(&document).expect("JSON values serialise"));
+        } else {
+            println!("{}", text());
+        }
+    }
+
+    /// Reports an SDK error and returns its exit code. In JSON mode the error is the
+    /// stdout document, so a script always gets exactly one.
+    pub fn fail(&self, error: &authcloud::Error) -> u8 {
+        let code = exit::code_for(error);
+        if self.json {
+            let mut doc = json!({ "error": { "kind": exit::kind_name(error.kind()), "message": error.to_string() } });
+            if let Some(status) = error.http_status() {
+                doc["error"]["httpStatus"] = json!(status);
+            }
+            println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values serialise"));
+        } else {
+            eprintln!("{} {error}", self.bad("error:"));
+        }
+        code
+    }
+
+    /// Reports a problem of the command line itself (exit code 2).
+    pub fn usage(&self, message: &str) -> u8 {
+        if self.json {
+            let doc = json!({ "error": { "kind": "usage", "message": message } });
+            println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values serialise"));
+        } else {
+            eprintln!("{} {message}", self.bad("error:"));
+        }
+        exit::USAGE
+    }
+}

@@ -1,0 +1,412 @@
+//! The `authcloud` binary, run as a user runs it, against an emulator on loopback: every
+//! subcommand, every exit code, `--json` parsing, and no secret on stderr.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use authcloud_emulator::{Emulator, EmulatorConfig};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_authcloud");
+
+/// A command aimed at `emu` through the environment, with tracing at its loudest.
+fn cli(emu: &Emulator) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AUTHCLOUD_BASE_URL", emu.base_url())
+        .env("AUTHCLOUD_ACCESS_KEY", emu.access_key())
+        .env("RUST_LOG", "trace");
+    cmd
+}
+
+fn bare() -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).env("RUST_LOG", "trace");
+    cmd
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not one JSON document ({e}):\n{}", self.stdout))
+    }
+}
+
+fn run(cmd: &mut Command) -> Run {
+    run_with_stdin(cmd, None)
+}
+
+fn run_with_stdin(cmd: &mut Command, stdin: Option<&str>) -> Run {
+    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("binary runs");
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    let out = wait_bounded(child, Duration::from_secs(30));
+    Run {
+        code: out.status.code().expect("exited normally"),
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+    }
+}
+
+fn wait_bounded(child: Child, limit: Duration) -> Output {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()));
+    match rx.recv_timeout(limit) {
+        Ok(out) => out.unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("the CLI hung for more than {limit:?}");
+        }
+    }
+}
+
+/// Runs the async body on a runtime that keeps serving the emulator while the blocking
+/// child processes run.
+fn with_emulator(config: EmulatorConfig, body: impl FnOnce(Arc<Emulator>, &tokio::runtime::Runtime)) {
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let emu = Arc::new(rt.block_on(Emulator::start(config)).unwrap());
+    body(emu.clone(), &rt);
+    rt.block_on(emu.stop());
+}
+
+fn assert_no_secret(run: &Run, secrets: &[&str], stdout_may_hold: &[&str]) {
+    for secret in secrets {
+        assert!(!run.stderr.contains(secret), "a secret reached stderr:\n{}", run.stderr);
+        if !stdout_may_hold.contains(secret) {
+            assert!(!run.stdout.contains(secret), "a secret reached stdout:\n{}", run.stdout);
+        }
+    }
+}
+
+fn enroll_json(emu: &Emulator, username: &str) -> Value {
+    let r = run(cli(emu).args(["enroll", "--json", "--username", username]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    r.json()
+}
+
+#[test]
+fn demo_json_runs_the_whole_flow() {
+    let started = Instant::now();
+    let r = run(bare().args(["demo", "--approve-after", "1s", "--json"]));
+    assert_eq!(r.code, 0, "stderr:\n{}", r.stderr);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let doc = r.json();
+    assert_eq!(doc["status"], "succeeded");
+    assert_eq!(doc["username"], "demo-user");
+    assert_eq!(doc["introspection"]["active"], true);
+    let user_id = doc["userId"].as_str().unwrap();
+    assert_eq!(user_id.len(), 36);
+    assert_eq!(doc["introspection"]["sub"], user_id);
+    assert!(!r.stdout.contains("eyJ") && !r.stderr.contains("eyJ"), "no token printed");
+}
+
+/// Starts `demo --approve-after never`, reads the deep link from its stdout.
+fn start_manual_demo(extra: &[&str]) -> (Child, String) {
+    let mut child = bare()
+        .args(["demo", "--approve-after", "never"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let link = loop {
+        let line = lines.next().expect("demo printed the deep link").unwrap();
+        if let Some(link) = line.strip_prefix("Deep link: ") {
+            break link.trim().to_owned();
+        }
+    };
+    // Keep draining stdout so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, link)
+}
+
+/// Opens the deep link's page like a browser and submits one of its forms.
+fn press(link: &str, button: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        let page = http.get(link).send().await.unwrap().text().await.unwrap();
+        let action = format!("action=\"/open/{button}\"");
+        assert!(page.contains(&action), "page has the {button} form:\n{page}");
+        let token = link.split_once("dispatchTokenResponse=").unwrap().1;
+        assert!(page.contains(token), "the form carries the dispatch token");
+        let origin = link.split("/open").next().unwrap();
+        let body = format!("dispatchTokenResponse={token}");
+        let resp = http
+            .post(format!("{origin}/open/{button}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+    });
+}
+
+#[test]
+fn demo_never_completes_when_the_page_is_approved() {
+    let (child, link) = start_manual_demo(&[]);
+    std::thread::sleep(Duration::from_millis(300));
+    press(&link, "approve");
+    let out = wait_bounded(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn demo_declined_exits_3_and_deadline_exits_4() {
+    let (child, link) = start_manual_demo(&[]);
+    press(&link, "decline");
+    let out = wait_bounded(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(3));
+
+    let r = run(bare().args(["demo", "--approve-after", "never", "--timeout", "1s"]));
+    assert_eq!(r.code, 4, "{}", r.stderr);
+    assert!(r.stderr.contains("gave up waiting"), "{}", r.stderr);
+    let r = run(bare().args(["demo", "--approve-after", "4s", "--timeout", "1s", "--json"]));
+    assert_eq!((r.code, r.json()["error"]["kind"].clone()), (4, Value::from("wait_timed_out")));
+    let r = run(bare().args(["demo", "--approve-after", "never", "--json"]));
+    assert_eq!((r.code, r.json()["error"]["kind"].clone()), (2, Value::from("usage")));
+}
+
+#[test]
+fn terminal_qr_decodes_to_the_app_link() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let r = run(cli(&emu).args(["enroll", "--username", "qr-user"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let link = r.stdout.lines().find_map(|l| l.strip_prefix("Deep link:")).unwrap().trim().to_owned();
+        assert_eq!(decode_terminal_qr(&r.stdout), link);
+        let widest =
+            r.stdout.lines().take_while(|l| !l.starts_with("Deep link")).map(|l| l.chars().count()).max().unwrap();
+        assert!(widest <= 80, "QR must fit an 80-column terminal, is {widest}");
+    });
+}
+
+/// Turns half-block art back into pixels (blocks are light, as drawn for dark
+/// terminals) and reads it with a QR decoder.
+fn decode_terminal_qr(stdout: &str) -> String {
+    let rows: Vec<Vec<char>> = stdout
+        .lines()
+        .take_while(|l| !l.starts_with("Deep link"))
+        .filter(|l| !l.trim().is_empty() || l.contains(' '))
+        .map(|l| l.chars().collect())
+        .filter(|r: &Vec<char>| r.iter().all(|c| matches!(c, ' ' | '█' | '▀' | '▄')) && !r.is_empty())
+        .collect();
+    let width = rows.iter().map(Vec::len).max().unwrap();
+    let scale = 4;
+    let (w, h) = (width * scale, rows.len() * 2 * scale);
+    let light = |x: usize, y: usize| -> bool {
+        let row = &rows[y / (2 * scale)];
+        let c = *row.get(x / scale).unwrap_or(&' ');
+        let top = (y / scale) % 2 == 0;
+        match c {
+            '█' => true,
+            '▀' => top,
+            '▄' => !top,
+            _ => false,
+        }
+    };
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| if light(x, y) { 255 } else { 0 });
+    let grids = img.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the output");
+    grids[0].decode().unwrap().1
+}
+
+#[test]
+fn enroll_status_wait_verify_introspect_intent() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let png_path = std::env::temp_dir().join(format!("authcloud-cli-qr-{}.png", std::process::id()));
+        let r = run(cli(&emu).args(["enroll", "--json", "--username", "cli-user", "--qr-png"]).arg(&png_path));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let doc = r.json();
+        let token = doc["statusToken"].as_str().unwrap().to_owned();
+        let tx = doc["transactionId"].as_str().unwrap().to_owned();
+        assert_eq!(doc["username"], "cli-user");
+        assert_eq!(doc["userStatus"], "new");
+        let png = std::fs::read(&png_path).unwrap();
+        assert!(png.starts_with(b"\x89PNG"));
+        std::fs::remove_file(&png_path).ok();
+        assert_no_secret(&r, &[emu.access_key()], &[]);
+
+        // status: token as argument, and from stdin with `-`.
+        let r = run(cli(&emu).args(["status", "--json", &token]));
+        assert_eq!((r.code, r.json()["status"].clone()), (0, Value::from("pending")));
+        let r = run_with_stdin(cli(&emu).args(["status", "-"]), Some(&format!("{token}\n")));
+        assert_eq!((r.code, r.stdout.trim()), (0, "pending"));
+        assert_no_secret(&r, &[emu.access_key(), &token], &[]);
+
+        // verify before the user acted: not verified.
+        let r = run(cli(&emu).args(["verify", "--json", &token]));
+        assert_eq!(r.code, 6, "{}", r.stdout);
+        assert_eq!(r.json()["error"]["kind"], "not_verified");
+
+        // wait: deadline, then success.
+        let r = run(cli(&emu).args(["wait", "--json", "--interval", "100ms", "--timeout", "350ms", &token]));
+        assert_eq!(r.code, 4, "{}", r.stdout);
+        emu.approve(&tx).unwrap();
+        let r = run(cli(&emu).args(["wait", "--json", "--interval", "100ms", &token]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.json()["status"], "succeeded");
+        assert_no_secret(&r, &[emu.access_key(), &token], &[]);
+
+        let r = run(cli(&emu).args(["verify", "--json", &token]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let verified = r.json();
+        assert_eq!(verified["verified"], true);
+        assert_eq!(verified["introspection"]["active"], true);
+        assert_eq!(verified["username"], "cli-user");
+
+        // introspect: the access key (from stdin) is active; garbage is inactive (exit 6).
+        let r = run_with_stdin(cli(&emu).args(["introspect", "--json", "-"]), Some(emu.access_key()));
+        assert_eq!((r.code, r.json()["active"].clone()), (0, Value::from(true)));
+        let r = run(cli(&emu).args(["introspect", "not-a-token"]));
+        assert_eq!((r.code, r.stdout.trim()), (6, "inactive"));
+
+        // intent: the token is the result; a device enrolls with it.
+        let r = run(cli(&emu).args(["intent", "--json", "--username", "phone-user", "--channel", "app"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let intent = r.json()["token"].as_str().unwrap().to_owned();
+        assert_no_secret(&r, &[emu.access_key(), &intent], &[&intent]);
+        let r = run(bare().env("AUTHCLOUD_BASE_URL", emu.base_url()).env("AUTHCLOUD_INTENT_TOKEN", &intent).args([
+            "enroll",
+            "--json",
+            "--username",
+            "phone-user",
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_no_secret(&r, &[&intent], &[]);
+        let device_token = r.json()["statusToken"].as_str().unwrap().to_owned();
+        // The device cannot introspect: configuration error, exit 2.
+        let r = run(bare().env("AUTHCLOUD_BASE_URL", emu.base_url()).env("AUTHCLOUD_INTENT_TOKEN", &intent).args([
+            "introspect",
+            "--json",
+            &device_token,
+        ]));
+        assert_eq!(r.code, 2);
+        assert_eq!(r.json()["error"]["kind"], "configuration");
+    });
+}
+
+#[test]
+fn declined_wait_exits_3() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let doc = enroll_json(&emu, "decliner");
+        emu.deny(doc["transactionId"].as_str().unwrap()).unwrap();
+        let r = run(cli(&emu).args(["wait", "--json", "--interval", "100ms", doc["statusToken"].as_str().unwrap()]));
+        assert_eq!(r.code, 3);
+        assert_eq!(r.json()["status"], "failed");
+    });
+}
+
+#[test]
+fn network_and_api_errors_exit_5() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let r =
+            run(cli(&emu).env("AUTHCLOUD_ACCESS_KEY", "wrong-key-123").args(["enroll", "--json", "--username", "x"]));
+        assert_eq!(r.code, 5);
+        assert_eq!(r.json()["error"]["kind"], "unauthorized");
+        assert_eq!(r.json()["error"]["httpStatus"], 401);
+        assert!(!r.stdout.contains("wrong-key-123") && !r.stderr.contains("wrong-key-123"));
+
+        let r = run(cli(&emu).args(["enroll", "--json", "--user-id", "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa"]));
+        assert_eq!((r.code, r.json()["error"]["kind"].clone()), (5, Value::from("not_found")));
+    });
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let r = run(bare()
+        .env("AUTHCLOUD_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("AUTHCLOUD_ACCESS_KEY", "k")
+        .args(["status", "--json", "tok"]));
+    assert_eq!((r.code, r.json()["error"]["kind"].clone()), (5, Value::from("network")));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let r = run(bare().args(["status", "tok"]));
+    assert_eq!(r.code, 2, "no target");
+    let r = run(bare().args(["status", "--json", "--instance", "a.b", "tok"]));
+    assert_eq!((r.code, r.json()["error"]["kind"].clone()), (2, Value::from("usage")));
+    let r = run(bare().args(["status", "--no-such-flag"]));
+    assert_eq!(r.code, 2);
+    let r = run(bare().args(["demo", "--approve-after", "soon"]));
+    assert_eq!(r.code, 2);
+    let r = run(bare().args(["--help"]));
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("Exit codes:"));
+}
+
+#[test]
+fn access_key_on_the_command_line_warns_but_works() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let r = run(bare().env("AUTHCLOUD_BASE_URL", emu.base_url()).args([
+            "enroll",
+            "--json",
+            "--no-qr",
+            "--username",
+            "argv",
+            "--access-key",
+            emu.access_key(),
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("visible to other users"), "{}", r.stderr);
+        assert_no_secret(&r, &[emu.access_key()], &[]);
+
+        let r = run(cli(&emu).args(["enroll", "--json", "--username", "env"]));
+        assert!(!r.stderr.contains("visible to other users"));
+
+        let key_file = std::env::temp_dir().join(format!("authcloud-key-{}", std::process::id()));
+        std::fs::write(&key_file, format!("{}\n", emu.access_key())).unwrap();
+        let r =
+            run(bare().env("AUTHCLOUD_BASE_URL", emu.base_url()).arg("enroll").arg("--access-key-file").arg(&key_file));
+        std::fs::remove_file(&key_file).ok();
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stderr.contains("visible to other users"));
+    });
+}
+
+#[test]
+fn emulator_subcommand_serves_until_sigterm() {
+    let mut child = bare()
+        .env("AUTHCLOUD_ACCESS_KEY", "emu-key-0123456789")
+        .args(["emulator", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    let base = line.trim().strip_prefix("listening on ").expect("listening line").to_owned();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let pong = rt.block_on(async { reqwest::get(format!("{base}/ping")).await.unwrap().text().await.unwrap() });
+    assert_eq!(pong, "PONG");
+    // The standalone emulator serves the SDK flow too.
+    let r = run(bare().env("AUTHCLOUD_BASE_URL", &base).env("AUTHCLOUD_ACCESS_KEY", "emu-key-0123456789").args([
+        "enroll",
+        "--json",
+        "--username",
+        "standalone",
+    ]));
+    assert_eq!(r.code, 0);
+    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().unwrap();
+    let out = wait_bounded(child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("emu-key-0123456789"));
+
+    let r = run(bare().args(["emulator"]));
+    assert_eq!(r.code, 2, "the emulator needs a key");
+}
