@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
 # Runs every test of authcloud. Installs what it needs (idempotently) on a fresh machine.
-#   ./test.sh            everything
-#   ./test.sh rust       only the named stages (rust, examples, ...)
+#   ./test.sh                  everything
+#   ./test.sh rust python      only the named stages: rust, examples, python, size
 set -euo pipefail
 cd "$(dirname "$0")"
+ROOT=$PWD
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+MATURIN_VERSION=1.16.0
+PYTEST_VERSION=9.2.0
+# The shipped native library (no emulator, stripped) must stay within this budget.
+FFI_SIZE_BUDGET=3500000
+
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples)
+[ ${#stages[@]} -gt 0 ] || stages=(rust examples python size)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -16,7 +22,8 @@ run_rust() {
   cargo fmt --all --check
   step "clippy (warnings are errors)"
   cargo clippy --workspace --all-targets --locked -- -D warnings
-  step "cargo test (workspace: core, emulator, cross-crate tests)"
+  cargo clippy -p authcloud-ffi --features emulator --all-targets --locked -- -D warnings
+  step "cargo test (workspace: core, emulator, cross-crate, CLI, FFI behaviour)"
   cargo test --workspace --locked
 }
 
@@ -25,11 +32,75 @@ run_examples() {
   cargo run --locked -q -p authcloud-example
 }
 
+# A venv inside the repo with the build and test tools, reused when the versions match.
+tool_venv() {
+  local venv="$ROOT/.venv"
+  if ! "$venv/bin/python" -c "import pytest, sys; sys.exit(pytest.__version__ != '$PYTEST_VERSION')" 2>/dev/null \
+     || [ "$("$venv/bin/maturin" --version 2>/dev/null)" != "maturin $MATURIN_VERSION" ]; then
+    step "creating the tool venv (.venv: maturin $MATURIN_VERSION, pytest $PYTEST_VERSION)"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION"
+  fi
+}
+
+# A brand-new venv with only what the caller names: proves an install works from scratch.
+fresh_venv() {
+  local dir=$1; shift
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q "$@"
+}
+
+run_python() {
+  tool_venv
+  step "the library (release, with the emulator) and the bindings generator (debug)"
+  cargo build --locked --release -p authcloud-ffi --features emulator
+  cargo build --locked -p uniffi-bindgen
+  step "wheel: maturin build --release"
+  rm -rf target/wheels
+  (cd bindings/python && "$ROOT/.venv/bin/maturin" build --release --locked -o "$ROOT/target/wheels")
+  local wheel
+  wheel=$(ls target/wheels/authcloud-*.whl)
+  printf 'wheel: %s (%s bytes)\n' "$(basename "$wheel")" "$(stat -c %s "$wheel")"
+  step "pytest in a fresh venv with only the wheel and pytest"
+  fresh_venv target/venv-wheel "$wheel" "pytest==$PYTEST_VERSION"
+  target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
+  step "uniffi.toml takes effect (generated names)"
+  AUTHCLOUD_BINDGEN="$ROOT/target/debug/uniffi-bindgen" AUTHCLOUD_FFI_LIB="$ROOT/target/release/libauthcloud_ffi.so" \
+    target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/tests
+  step "examples/python (sync and asyncio) as smoke tests"
+  (cd target && venv-wheel/bin/python "$ROOT/examples/python/sync_flow.py" && venv-wheel/bin/python "$ROOT/examples/python/async_flow.py")
+  step "pip install ./bindings/python from source into a fresh venv"
+  fresh_venv target/venv-source ./bindings/python
+  target/venv-source/bin/python -c "
+import authcloud
+emu = authcloud.Emulator.start()
+client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
+assert client.enroll(username='from-source').user.username == 'from-source'
+print('source install works')"
+}
+
+run_size() {
+  step "size: the mobile library (no emulator, profile ffi-small), bindings generated before stripping"
+  cargo build --locked --profile ffi-small -p authcloud-ffi --lib
+  cargo build --locked -p uniffi-bindgen
+  rm -rf target/bindings-small
+  target/debug/uniffi-bindgen generate --library target/ffi-small/libauthcloud_ffi.so --config uniffi.toml \
+    --language kotlin --out-dir target/bindings-small --no-format >/dev/null
+  strip -o target/ffi-small/libauthcloud_ffi.stripped.so target/ffi-small/libauthcloud_ffi.so
+  local size
+  size=$(stat -c %s target/ffi-small/libauthcloud_ffi.stripped.so)
+  printf 'stripped libauthcloud_ffi.so: %s bytes (budget %s)\n' "$size" "$FFI_SIZE_BUDGET"
+  [ "$size" -le "$FFI_SIZE_BUDGET" ] || { echo "the library is over its size budget" >&2; exit 1; }
+}
+
 started=$SECONDS
 for stage in "${stages[@]}"; do
   case "$stage" in
     rust) run_rust ;;
     examples) run_examples ;;
+    python) run_python ;;
+    size) run_size ;;
     *) echo "unknown stage: $stage" >&2; exit 2 ;;
   esac
 done

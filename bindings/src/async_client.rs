@@ -1,0 +1,108 @@
+//! `AsyncClient`: the same operations as `Client` for event loops (Python `async def`,
+//! Kotlin `suspend`, Swift `async`). Each call runs as a task on the shared runtime;
+//! cancelling the awaiting coroutine aborts it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use authcloud::CancellationToken;
+
+use crate::client::describe;
+use crate::config::ClientConfig;
+use crate::error::AuthCloudError;
+use crate::observer::EnrollmentObserver;
+use crate::ops::Ops;
+use crate::runtime;
+use crate::secret::Secret;
+use crate::types::{
+    Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, VerifiedUser, WaitOptions, WaitOutcome,
+};
+use crate::watch::WatchHandle;
+
+/// An async client of one Authentication Cloud instance. Thread-safe; share one.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display, Debug)]
+pub struct AsyncClient {
+    ops: Ops,
+}
+
+#[uniffi::export]
+impl AsyncClient {
+    /// Validates `config` and creates the client (no request is sent).
+    #[uniffi::constructor]
+    pub fn new(config: ClientConfig) -> Result<Arc<Self>, AuthCloudError> {
+        Ok(Arc::new(AsyncClient { ops: Ops { client: config.to_core()? } }))
+    }
+
+    /// See `Client.enroll`.
+    #[uniffi::method(default(username = None, user_id = None))]
+    pub async fn enroll(
+        &self,
+        username: Option<String>,
+        user_id: Option<String>,
+    ) -> Result<EnrollResult, AuthCloudError> {
+        runtime::spawn(self.ops.clone().enroll(username, user_id)).await
+    }
+
+    /// See `Client.status`.
+    pub async fn status(&self, status_token: Arc<Secret>) -> Result<OperationStatus, AuthCloudError> {
+        runtime::spawn(self.ops.clone().status(status_token)).await
+    }
+
+    /// See `Client.introspect`.
+    pub async fn introspect(&self, token: Arc<Secret>) -> Result<Introspection, AuthCloudError> {
+        runtime::spawn(self.ops.clone().introspect(token)).await
+    }
+
+    /// See `Client.create_intent`.
+    #[uniffi::method(default(username = None, user_id = None, channels = []))]
+    pub async fn create_intent(
+        &self,
+        operation: IntentOperation,
+        username: Option<String>,
+        user_id: Option<String>,
+        channels: Vec<Channel>,
+    ) -> Result<Arc<Secret>, AuthCloudError> {
+        runtime::spawn(self.ops.clone().create_intent(operation, username, user_id, channels)).await
+    }
+
+    /// See `Client.wait_for_completion`; cancelling the awaiting task stops the polling.
+    /// (Swift: `Task.cancel()` does not reach Rust futures — use `watch` there.)
+    #[uniffi::method(default(observer = None, options))]
+    pub async fn wait_for_completion(
+        &self,
+        status_token: Arc<Secret>,
+        options: WaitOptions,
+        observer: Option<Arc<dyn EnrollmentObserver>>,
+    ) -> Result<WaitOutcome, AuthCloudError> {
+        runtime::spawn(self.ops.clone().wait(status_token, options, observer, CancellationToken::new())).await
+    }
+
+    /// See `Client.verify`.
+    pub async fn verify(&self, status_token: Arc<Secret>) -> Result<VerifiedUser, AuthCloudError> {
+        runtime::spawn(self.ops.clone().verify(status_token)).await
+    }
+
+    /// See `Client.watch`.
+    #[uniffi::method(default(options))]
+    pub fn watch(
+        &self,
+        status_token: Arc<Secret>,
+        observer: Arc<dyn EnrollmentObserver>,
+        options: WaitOptions,
+    ) -> Arc<WatchHandle> {
+        WatchHandle::start(self.ops.clone(), status_token, options, observer)
+    }
+}
+
+impl fmt::Display for AsyncClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe("AsyncClient", &self.ops, f)
+    }
+}
+
+impl fmt::Debug for AsyncClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe("AsyncClient", &self.ops, f)
+    }
+}

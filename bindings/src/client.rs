@@ -1,0 +1,116 @@
+//! `Client`: blocking calls, for scripts and worker threads.
+
+use std::fmt;
+use std::sync::Arc;
+
+use authcloud::CancellationToken;
+
+use crate::config::ClientConfig;
+use crate::error::AuthCloudError;
+use crate::observer::EnrollmentObserver;
+use crate::ops::Ops;
+use crate::runtime;
+use crate::secret::Secret;
+use crate::types::{
+    Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, VerifiedUser, WaitOptions, WaitOutcome,
+};
+use crate::watch::WatchHandle;
+
+/// A blocking client of one Authentication Cloud instance. Thread-safe; create one and
+/// share it (all calls share one connection pool).
+#[derive(uniffi::Object)]
+#[uniffi::export(Display, Debug)]
+pub struct Client {
+    ops: Ops,
+}
+
+#[uniffi::export]
+impl Client {
+    /// Validates `config` and creates the client (no request is sent).
+    #[uniffi::constructor]
+    pub fn new(config: ClientConfig) -> Result<Arc<Self>, AuthCloudError> {
+        Ok(Arc::new(Client { ops: Ops { client: config.to_core()? } }))
+    }
+
+    /// Starts registering the authenticator app for a user (created if the username is
+    /// new). Give a `username` or a `user_id` (or neither, for an anonymous user).
+    #[uniffi::method(default(username = None, user_id = None))]
+    pub fn enroll(&self, username: Option<String>, user_id: Option<String>) -> Result<EnrollResult, AuthCloudError> {
+        runtime::block_on(self.ops.clone().enroll(username, user_id))
+    }
+
+    /// Where an operation stands (one request; retried if it fails transiently).
+    pub fn status(&self, status_token: Arc<Secret>) -> Result<OperationStatus, AuthCloudError> {
+        runtime::block_on(self.ops.clone().status(status_token))
+    }
+
+    /// Whether a token is genuine and active. Needs the access key.
+    pub fn introspect(&self, token: Arc<Secret>) -> Result<Introspection, AuthCloudError> {
+        runtime::block_on(self.ops.clone().introspect(token))
+    }
+
+    /// Mints a single-use intent token for a device. Needs the access key.
+    #[uniffi::method(default(username = None, user_id = None, channels = []))]
+    pub fn create_intent(
+        &self,
+        operation: IntentOperation,
+        username: Option<String>,
+        user_id: Option<String>,
+        channels: Vec<Channel>,
+    ) -> Result<Arc<Secret>, AuthCloudError> {
+        runtime::block_on(self.ops.clone().create_intent(operation, username, user_id, channels))
+    }
+
+    /// Polls until the operation is final or `options.timeout_ms` passes. Blocks: to
+    /// cancel from elsewhere, use `watch` instead.
+    #[uniffi::method(default(observer = None, options))]
+    pub fn wait_for_completion(
+        &self,
+        status_token: Arc<Secret>,
+        options: WaitOptions,
+        observer: Option<Arc<dyn EnrollmentObserver>>,
+    ) -> Result<WaitOutcome, AuthCloudError> {
+        runtime::block_on(self.ops.clone().wait(status_token, options, observer, CancellationToken::new()))
+    }
+
+    /// Verifies an operation on the backend: status `succeeded`, transaction token active,
+    /// and its subject the status' user. Needs the access key.
+    pub fn verify(&self, status_token: Arc<Secret>) -> Result<VerifiedUser, AuthCloudError> {
+        runtime::block_on(self.ops.clone().verify(status_token))
+    }
+
+    /// Polls in the background, reporting to `observer`; returns at once with a handle
+    /// whose `cancel()` stops the polling (also when the handle is dropped).
+    #[uniffi::method(default(options))]
+    pub fn watch(
+        &self,
+        status_token: Arc<Secret>,
+        observer: Arc<dyn EnrollmentObserver>,
+        options: WaitOptions,
+    ) -> Arc<WatchHandle> {
+        WatchHandle::start(self.ops.clone(), status_token, options, observer)
+    }
+}
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe("Client", &self.ops, f)
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        describe("Client", &self.ops, f)
+    }
+}
+
+/// `Name(base_url=…, credential=access key)`: what a person needs, no secret.
+pub(crate) fn describe(name: &str, ops: &Ops, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let config = ops.client.config();
+    let credential = match config.credential() {
+        Some(authcloud::Credential::AccessKey(_)) => "access key",
+        Some(authcloud::Credential::IntentToken(_)) => "intent token",
+        None => "none",
+    };
+    write!(f, "{name}(base_url={}, credential={credential})", config.base_url())
+}

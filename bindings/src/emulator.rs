@@ -1,0 +1,193 @@
+//! `Emulator`: the authcloud emulator as a test kit for the host language's own tests
+//! (behind the `emulator` feature: in the wheel and the JVM jar, not in mobile builds).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use authcloud_emulator::{EmulatorConfig, EmulatorError, FaultKind};
+
+use crate::error::AuthCloudError;
+use crate::runtime;
+use crate::secret::Secret;
+
+/// Settings of an emulator; the defaults suit most tests.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct EmulatorOptions {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    #[uniffi(default = 0)]
+    pub port: u16,
+    /// The access key it accepts; none = a random one (read it back with `access_key()`).
+    #[uniffi(default = None)]
+    pub access_key: Option<Arc<Secret>>,
+    /// How long a registration waits for the user before it reports `failed`.
+    #[uniffi(default = 300000)]
+    pub transaction_ttl_ms: u64,
+    /// How long an intent token stays usable.
+    #[uniffi(default = 600000)]
+    pub intent_ttl_ms: u64,
+    /// Approve every registration automatically after this long.
+    #[uniffi(default = None)]
+    pub auto_approve_after_ms: Option<u64>,
+}
+
+/// What an injected fault does to the next matching requests.
+#[derive(Debug, Clone, uniffi::Enum)]
+pub enum Fault {
+    /// Answer with this HTTP status (and a `Retry-After` header when given).
+    Status { status: u16, retry_after_secs: Option<u64> },
+    /// Answer 200 with a body that is not JSON.
+    Garbage,
+    /// Answer 200 with a body shorter than its Content-Length.
+    Truncated,
+    /// Answer 200 with a body of this many bytes.
+    Oversized { size_bytes: u64 },
+    /// Answer normally after this delay.
+    Delay { delay_ms: u64 },
+    /// Close the connection without answering.
+    Drop,
+    /// Answer with this status and this JSON text verbatim.
+    Json { status: u16, body_json: String },
+}
+
+/// One request the emulator received (tokens and keys redacted).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct RecordedRequest {
+    pub seq: u64,
+    /// Milliseconds since the emulator started.
+    pub at_ms: f64,
+    pub method: String,
+    pub path: String,
+    pub headers: HashMap<String, String>,
+    pub body_size: u64,
+    /// None while unanswered or when the connection was dropped.
+    pub response_status: Option<u16>,
+}
+
+/// An in-process Authentication Cloud emulator on a loopback port.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display, Debug)]
+pub struct Emulator {
+    inner: authcloud_emulator::Emulator,
+}
+
+fn emulator_error(error: EmulatorError) -> AuthCloudError {
+    match error {
+        EmulatorError::UnknownTransaction => {
+            AuthCloudError::InvalidInput { field: "transaction_id".into(), reason: error.to_string() }
+        }
+        EmulatorError::NotPending(_) => {
+            AuthCloudError::InvalidInput { field: "transaction_id".into(), reason: error.to_string() }
+        }
+        EmulatorError::InvalidFault(_) => {
+            AuthCloudError::InvalidInput { field: "fault".into(), reason: error.to_string() }
+        }
+        other => AuthCloudError::Configuration { reason: other.to_string() },
+    }
+}
+
+#[uniffi::export]
+impl Emulator {
+    /// Starts an emulator (on the SDK's runtime) and returns once it listens.
+    #[uniffi::constructor(default(options))]
+    pub fn start(options: EmulatorOptions) -> Result<Arc<Self>, AuthCloudError> {
+        let config = EmulatorConfig {
+            bind: SocketAddr::from((Ipv4Addr::LOCALHOST, options.port)),
+            access_key: options.access_key.map(|key| key.reveal()),
+            transaction_ttl: Duration::from_millis(options.transaction_ttl_ms),
+            intent_ttl: Duration::from_millis(options.intent_ttl_ms),
+            auto_approve_after: options.auto_approve_after_ms.map(Duration::from_millis),
+        };
+        let inner =
+            runtime::block_on(async { authcloud_emulator::Emulator::start(config).await }).map_err(emulator_error)?;
+        Ok(Arc::new(Emulator { inner }))
+    }
+
+    /// `http://127.0.0.1:PORT`: the `base_url` for `ClientConfig`.
+    pub fn base_url(&self) -> String {
+        self.inner.base_url().to_owned()
+    }
+
+    /// The access key it accepts.
+    pub fn access_key(&self) -> Arc<Secret> {
+        Secret::new(self.inner.access_key().to_owned())
+    }
+
+    /// Plays the user approving on the phone.
+    pub fn approve(&self, transaction_id: String) -> Result<(), AuthCloudError> {
+        self.inner.approve(&transaction_id).map_err(emulator_error)
+    }
+
+    /// Plays the user declining.
+    pub fn deny(&self, transaction_id: String) -> Result<(), AuthCloudError> {
+        self.inner.deny(&transaction_id).map_err(emulator_error)
+    }
+
+    /// Applies `fault` to the next `count` requests to `path` (e.g. `/api/v1/status`).
+    #[uniffi::method(default(count = 1))]
+    pub fn inject_fault(&self, path: String, fault: Fault, count: u32) -> Result<(), AuthCloudError> {
+        let kind = match fault {
+            Fault::Status { status, retry_after_secs } => FaultKind::Status { status, retry_after: retry_after_secs },
+            Fault::Garbage => FaultKind::Garbage,
+            Fault::Truncated => FaultKind::Truncated,
+            Fault::Oversized { size_bytes } => FaultKind::Oversized { size_bytes },
+            Fault::Delay { delay_ms } => FaultKind::Delay { delay_ms },
+            Fault::Drop => FaultKind::Drop,
+            Fault::Json { status, body_json } => {
+                let body = serde_json::from_str(&body_json).map_err(|e| AuthCloudError::InvalidInput {
+                    field: "body_json".into(),
+                    reason: format!("not JSON: {e}"),
+                })?;
+                FaultKind::Json { status, body }
+            }
+        };
+        self.inner.inject_fault(authcloud_emulator::Fault { path, count, kind }).map_err(emulator_error)
+    }
+
+    /// The requests received so far (oldest first, at most the last 10,000).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.inner
+            .requests()
+            .into_iter()
+            .map(|r| RecordedRequest {
+                seq: r.seq,
+                at_ms: r.at_ms,
+                method: r.method,
+                path: r.path,
+                headers: r.headers.into_iter().collect(),
+                body_size: r.body_size,
+                response_status: r.response_status,
+            })
+            .collect()
+    }
+
+    /// Forgets users, transactions, intents, faults and the request log.
+    pub fn reset(&self) {
+        self.inner.reset();
+    }
+
+    /// Stops serving (also happens when the object is released).
+    pub fn stop(&self) {
+        runtime::block_on(self.inner.stop());
+    }
+
+    /// Panics inside Rust on purpose, to check that a binding surfaces a Rust panic as an
+    /// exception (and the host process lives on).
+    pub fn simulate_sdk_panic(&self) {
+        panic!("deliberate panic requested through Emulator.simulate_sdk_panic");
+    }
+}
+
+impl fmt::Display for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Emulator(base_url={})", self.inner.base_url())
+    }
+}
+
+impl fmt::Debug for Emulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}

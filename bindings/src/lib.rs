@@ -1,0 +1,34 @@
+//! # authcloud-ffi
+//!
+//! The thin UniFFI layer over the `authcloud` core: the same surface for Python, Kotlin
+//! and Swift. One file per concern; conversions between core and FFI types live here and
+//! nowhere else. Namespace `authcloud`; binding names are set in the top-level
+//! `uniffi.toml`.
+
+mod async_client;
+mod client;
+mod config;
+#[cfg(feature = "emulator")]
+mod emulator;
+mod error;
+mod log;
+mod observer;
+mod ops;
+mod runtime;
+mod secret;
+mod types;
+mod watch;
+
+pub use async_client::AsyncClient;
+pub use client::Client;
+pub use config::ClientConfig;
+#[cfg(feature = "emulator")]
+pub use emulator::{Emulator, EmulatorOptions, Fault, RecordedRequest};
+pub use error::{AuthCloudError, CallbackError, VerificationCheck};
+pub use log::{LogLevel, LogRecord, LogSink, clear_log_sink, dropped_log_records, set_log_sink};
+pub use observer::EnrollmentObserver;
+pub use secret::Secret;
+pub use types::*;
+pub use watch::WatchHandle;
+
+uniffi::setup_scaffolding!("authcloud");

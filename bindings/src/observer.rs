@@ -1,0 +1,108 @@
+//! `EnrollmentObserver`, implemented by the host app, and the bridge that delivers a
+//! wait's events to it.
+//!
+//! Events go through a queue to a delivery task that calls the foreign code on tokio's
+//! blocking pool, one event at a time and in order. So a slow callback delays only its own
+//! observer's events, never the polling schedule; and a callback that throws (or panics)
+//! is logged and skipped.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::error::{AuthCloudError, CallbackError, millis};
+use crate::runtime;
+use crate::types::{StatusUpdate, WaitOutcome};
+
+/// Receives a wait's progress. Implemented in Python, Kotlin or Swift.
+///
+/// Calls arrive in order on a background thread (never the caller's); an exception
+/// thrown from a method is logged and ignored.
+#[uniffi::export(foreign)]
+pub trait EnrollmentObserver: Send + Sync {
+    /// Every status answer, in order, the final one included.
+    fn on_status(&self, update: StatusUpdate) -> Result<(), CallbackError>;
+    /// A poll failed transiently; polling continues in `retry_in_ms`.
+    fn on_transient_error(&self, error: AuthCloudError, retry_in_ms: u64) -> Result<(), CallbackError>;
+    /// The wait ended with a final status (succeeded, failed, unknown...). Called once.
+    fn on_finished(&self, outcome: WaitOutcome) -> Result<(), CallbackError>;
+    /// The wait ended with an error (deadline, cancel, non-transient failure). Called once.
+    fn on_failed(&self, error: AuthCloudError) -> Result<(), CallbackError>;
+}
+
+enum Event {
+    Status(StatusUpdate),
+    Transient(AuthCloudError, u64),
+    Finished(WaitOutcome),
+    Failed(AuthCloudError),
+}
+
+/// The core-side observer of one wait, feeding the delivery queue.
+pub(crate) struct Bridge {
+    queue: Option<mpsc::UnboundedSender<Event>>,
+    delivery: Option<JoinHandle<()>>,
+}
+
+impl Bridge {
+    /// A bridge to `observer`, or a silent one.
+    pub(crate) fn new(observer: Option<Arc<dyn EnrollmentObserver>>) -> Self {
+        let Some(observer) = observer else {
+            return Bridge { queue: None, delivery: None };
+        };
+        let (queue, mut events) = mpsc::unbounded_channel::<Event>();
+        let delivery = runtime::handle().spawn(async move {
+            while let Some(event) = events.recv().await {
+                let observer = Arc::clone(&observer);
+                // The blocking pool keeps slow foreign code off the runtime's workers.
+                let _ = tokio::task::spawn_blocking(move || deliver(observer.as_ref(), event)).await;
+            }
+        });
+        Bridge { queue: Some(queue), delivery: Some(delivery) }
+    }
+
+    fn send(&self, event: Event) {
+        if let Some(queue) = &self.queue {
+            let _ = queue.send(event);
+        }
+    }
+
+    /// Reports how the wait ended, then waits until every event has been delivered.
+    pub(crate) async fn finish(mut self, result: &Result<WaitOutcome, AuthCloudError>) {
+        self.send(match result {
+            Ok(outcome) => Event::Finished(outcome.clone()),
+            Err(error) => Event::Failed(error.clone()),
+        });
+        self.queue = None;
+        if let Some(delivery) = self.delivery.take() {
+            let _ = delivery.await;
+        }
+    }
+}
+
+impl authcloud::WaitObserver for Bridge {
+    fn on_status(&self, update: &authcloud::StatusUpdate) {
+        self.send(Event::Status(update.into()));
+    }
+
+    fn on_transient_error(&self, error: &authcloud::Error, retry_in: Duration) {
+        self.send(Event::Transient(error.clone().into(), millis(retry_in)));
+    }
+}
+
+fn deliver(observer: &dyn EnrollmentObserver, event: Event) {
+    let (name, result) = match std::panic::catch_unwind(AssertUnwindSafe(|| match event {
+        Event::Status(update) => ("on_status", observer.on_status(update)),
+        Event::Transient(error, retry_in_ms) => ("on_transient_error", observer.on_transient_error(error, retry_in_ms)),
+        Event::Finished(outcome) => ("on_finished", observer.on_finished(outcome)),
+        Event::Failed(error) => ("on_failed", observer.on_failed(error)),
+    })) {
+        Ok(outcome) => outcome,
+        Err(_) => ("observer", Err(CallbackError::Failed { reason: "the callback panicked".into() })),
+    };
+    if let Err(error) = result {
+        tracing::warn!(target: "authcloud::observer", callback = name, %error, "observer callback failed; ignored");
+    }
+}

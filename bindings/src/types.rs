@@ -1,0 +1,313 @@
+//! Records and enums crossing the FFI, converted from core's types at this boundary only.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::millis;
+use crate::secret::Secret;
+
+/// Where an operation stands. (`OperationStatus.status_text` has the wire value, which
+/// matters for `Other`.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum TransactionStatus {
+    /// The user has not acted yet.
+    Pending,
+    /// The user confirmed.
+    Succeeded,
+    /// Declined, or timed out.
+    Failed,
+    /// The server does not know the operation.
+    Unknown,
+    /// A value newer than this SDK; treated as final.
+    Other,
+}
+
+impl From<&authcloud::TransactionStatus> for TransactionStatus {
+    fn from(status: &authcloud::TransactionStatus) -> Self {
+        match status {
+            authcloud::TransactionStatus::Pending => TransactionStatus::Pending,
+            authcloud::TransactionStatus::Succeeded => TransactionStatus::Succeeded,
+            authcloud::TransactionStatus::Failed => TransactionStatus::Failed,
+            authcloud::TransactionStatus::Unknown => TransactionStatus::Unknown,
+            authcloud::TransactionStatus::Other(_) => TransactionStatus::Other,
+        }
+    }
+}
+
+/// How the user is reached (intents may restrict it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum Channel {
+    App,
+    Push,
+    Sms,
+}
+
+impl From<Channel> for authcloud::Channel {
+    fn from(channel: Channel) -> Self {
+        match channel {
+            Channel::App => authcloud::Channel::App,
+            Channel::Push => authcloud::Channel::Push,
+            Channel::Sms => authcloud::Channel::Sms,
+        }
+    }
+}
+
+/// What an intent token allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum IntentOperation {
+    Enroll,
+    Approve,
+}
+
+impl From<IntentOperation> for authcloud::IntentOperation {
+    fn from(op: IntentOperation) -> Self {
+        match op {
+            IntentOperation::Enroll => authcloud::IntentOperation::Enroll,
+            IntentOperation::Approve => authcloud::IntentOperation::Approve,
+        }
+    }
+}
+
+/// A registered authenticator.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Authenticator {
+    pub authenticator_id: String,
+    pub name: Option<String>,
+    /// The vendor's `type`: `ios` or `android`.
+    pub device_type: Option<String>,
+    pub authenticator_type: Option<String>,
+    pub state: Option<String>,
+    pub enrolled_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+/// A user of the instance.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct User {
+    pub user_id: String,
+    pub username: Option<String>,
+    /// `new` or `active` (or a newer value).
+    pub status: String,
+    pub created_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub authenticators: Vec<Authenticator>,
+}
+
+impl From<authcloud::User> for User {
+    fn from(user: authcloud::User) -> Self {
+        User {
+            user_id: user.user_id,
+            username: user.username,
+            status: user.status.as_str().to_owned(),
+            created_at: user.created_at,
+            updated_at: user.updated_at,
+            authenticators: user
+                .authenticators
+                .into_iter()
+                .map(|a| Authenticator {
+                    authenticator_id: a.authenticator_id,
+                    name: a.name,
+                    device_type: a.device_type,
+                    authenticator_type: a.authenticator_type,
+                    state: a.state,
+                    enrolled_at: a.enrolled_at,
+                    updated_at: a.updated_at,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The QR code to show: as the server sent it, and decoded to PNG bytes.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct QrCode {
+    /// `data:image/png;base64,...` (an `<img src>`).
+    pub data_uri: String,
+    /// The PNG file's bytes.
+    pub png: Vec<u8>,
+    /// Width and height in pixels, when the server said.
+    pub size: Option<u32>,
+}
+
+/// The registration the user completes on the phone.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Enrollment {
+    pub transaction_id: String,
+    /// Poll `status` with it.
+    pub status_token: Arc<Secret>,
+    pub qr_code: QrCode,
+    /// Show it as a link; it opens the authenticator app.
+    pub app_link_uri: String,
+}
+
+/// Answer of `enroll`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct EnrollResult {
+    pub user: User,
+    pub enrollment: Enrollment,
+}
+
+impl TryFrom<authcloud::EnrollResponse> for EnrollResult {
+    type Error = authcloud::Error;
+
+    fn try_from(response: authcloud::EnrollResponse) -> Result<Self, Self::Error> {
+        let enrollment = response.enrollment;
+        let png = enrollment.qr_code.png_bytes()?;
+        Ok(EnrollResult {
+            user: response.user.into(),
+            enrollment: Enrollment {
+                transaction_id: enrollment.transaction_id,
+                status_token: Secret::wrap(enrollment.status_token),
+                qr_code: QrCode { data_uri: enrollment.qr_code.data_uri, png, size: enrollment.qr_code.size },
+                app_link_uri: enrollment.app_link_uri,
+            },
+        })
+    }
+}
+
+/// Answer of `status`. Only `status` is always present.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct OperationStatus {
+    pub status: TransactionStatus,
+    /// The wire value (`pending`, `succeeded`, ... or a newer one).
+    pub status_text: String,
+    pub transaction_id: Option<String>,
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    /// The transaction token, to check with `introspect`.
+    pub token: Option<Arc<Secret>>,
+    pub created_at: Option<String>,
+    pub last_updated_at: Option<String>,
+}
+
+impl From<authcloud::StatusResponse> for OperationStatus {
+    fn from(s: authcloud::StatusResponse) -> Self {
+        OperationStatus {
+            status: (&s.status).into(),
+            status_text: s.status.as_str().to_owned(),
+            transaction_id: s.transaction_id,
+            user_id: s.user_id,
+            username: s.username,
+            token: s.token.map(Secret::wrap),
+            created_at: s.created_at,
+            last_updated_at: s.last_updated_at,
+        }
+    }
+}
+
+/// Answer of `introspect`.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct Introspection {
+    /// `false` ⇒ do not trust the token.
+    pub active: bool,
+    /// Issued-at as the server sent it (unit not documented).
+    pub iat: Option<i64>,
+    pub sub: Option<String>,
+    pub aud: Vec<String>,
+    pub iss: Option<String>,
+    pub nbf: Option<i64>,
+    pub exp: Option<i64>,
+    pub jti: Option<String>,
+    pub scope: Option<String>,
+}
+
+impl From<authcloud::Introspection> for Introspection {
+    fn from(i: authcloud::Introspection) -> Self {
+        Introspection {
+            active: i.active,
+            iat: i.iat,
+            sub: i.sub,
+            aud: i.aud,
+            iss: i.iss,
+            nbf: i.nbf,
+            exp: i.exp,
+            jti: i.jti,
+            scope: i.scope,
+        }
+    }
+}
+
+/// A user whose operation the backend verified.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct VerifiedUser {
+    pub user_id: String,
+    pub username: Option<String>,
+    pub transaction_id: Option<String>,
+    pub introspection: Introspection,
+}
+
+impl From<authcloud::VerifiedUser> for VerifiedUser {
+    fn from(v: authcloud::VerifiedUser) -> Self {
+        VerifiedUser {
+            user_id: v.user_id,
+            username: v.username,
+            transaction_id: v.transaction_id,
+            introspection: v.introspection.into(),
+        }
+    }
+}
+
+/// How a wait polls. The defaults are the guide's: every 1.5 s, for at most 5 minutes.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct WaitOptions {
+    #[uniffi(default = 1500)]
+    pub poll_interval_ms: u64,
+    #[uniffi(default = 300000)]
+    pub timeout_ms: u64,
+    /// Widest interval after 429s (a longer `Retry-After` is still honoured).
+    #[uniffi(default = 30000)]
+    pub max_poll_interval_ms: u64,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        WaitOptions { poll_interval_ms: 1500, timeout_ms: 300_000, max_poll_interval_ms: 30_000 }
+    }
+}
+
+impl WaitOptions {
+    pub(crate) fn to_core(&self, cancel: authcloud::CancellationToken) -> authcloud::WaitOptions {
+        use std::time::Duration;
+        authcloud::WaitOptions {
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            timeout: Duration::from_millis(self.timeout_ms),
+            max_poll_interval: Duration::from_millis(self.max_poll_interval_ms),
+            cancel,
+        }
+    }
+}
+
+/// One status answer seen by a wait.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct StatusUpdate {
+    pub status: OperationStatus,
+    /// 1 for the first poll.
+    pub poll: u32,
+    pub elapsed_ms: u64,
+}
+
+impl From<&authcloud::StatusUpdate> for StatusUpdate {
+    fn from(u: &authcloud::StatusUpdate) -> Self {
+        StatusUpdate { status: u.status.clone().into(), poll: u.poll, elapsed_ms: millis(u.elapsed) }
+    }
+}
+
+/// How a wait ended (a final status: succeeded, failed, unknown or newer).
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct WaitOutcome {
+    pub status: OperationStatus,
+    pub polls: u32,
+    pub elapsed_ms: u64,
+    /// True when the user confirmed.
+    pub succeeded: bool,
+}
+
+impl From<authcloud::WaitOutcome> for WaitOutcome {
+    fn from(o: authcloud::WaitOutcome) -> Self {
+        let succeeded = o.succeeded();
+        WaitOutcome { status: o.status.into(), polls: o.polls, elapsed_ms: millis(o.elapsed), succeeded }
+    }
+}
+
+/// A string-to-string map (headers in the emulator's request log).
+pub type StringMap = HashMap<String, String>;

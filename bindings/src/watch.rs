@@ -1,0 +1,75 @@
+//! `WatchHandle`: a background wait with an explicit cancel — the one that works in every
+//! language (Swift's `Task.cancel()` does not reach Rust futures).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use authcloud::CancellationToken;
+use tokio::sync::watch;
+
+use crate::observer::EnrollmentObserver;
+use crate::ops::Ops;
+use crate::runtime;
+use crate::secret::Secret;
+use crate::types::WaitOptions;
+
+/// A running `watch`. `cancel()` stops the polling at once (no request is sent after it);
+/// dropping the handle cancels too. The observer hears `on_finished` or `on_failed`.
+#[derive(uniffi::Object)]
+pub struct WatchHandle {
+    cancel: CancellationToken,
+    /// Turns true when the wait has ended and the observer has heard how.
+    finished: watch::Receiver<bool>,
+}
+
+impl WatchHandle {
+    pub(crate) fn start(
+        ops: Ops,
+        status_token: Arc<Secret>,
+        options: WaitOptions,
+        observer: Arc<dyn EnrollmentObserver>,
+    ) -> Arc<Self> {
+        let cancel = CancellationToken::new();
+        let (report, finished) = watch::channel(false);
+        let task = {
+            let cancel = cancel.clone();
+            async move {
+                // The outcome reaches the observer; the handle only tracks the end.
+                let _ = ops.wait(status_token, options, Some(observer), cancel).await;
+                let _ = report.send(true);
+            }
+        };
+        runtime::handle().spawn(task);
+        Arc::new(WatchHandle { cancel, finished })
+    }
+}
+
+#[uniffi::export]
+impl WatchHandle {
+    /// Stops polling. The observer then hears `on_failed(Cancelled)` (unless the wait had
+    /// already ended). Safe to call more than once.
+    pub fn cancel(&self) {
+        self.cancel.cancel();
+    }
+
+    /// True once the wait has ended and the observer has heard how.
+    pub fn is_finished(&self) -> bool {
+        *self.finished.borrow()
+    }
+
+    /// Blocks up to `timeout_ms` for the wait to end; returns `is_finished()`.
+    pub fn join(&self, timeout_ms: u64) -> bool {
+        let mut finished = self.finished.clone();
+        // The timer must be created inside the runtime, hence the async block.
+        runtime::block_on(async move {
+            let _ = tokio::time::timeout(Duration::from_millis(timeout_ms), finished.wait_for(|done| *done)).await;
+        });
+        self.is_finished()
+    }
+}
+
+impl Drop for WatchHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}

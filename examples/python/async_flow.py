@@ -1,0 +1,35 @@
+"""The guide's flow with asyncio: the same steps, awaited; a progress observer prints each
+status while the simulated phone approves after a second."""
+
+import asyncio
+
+import authcloud
+
+
+class Progress(authcloud.EnrollmentObserver):
+    def on_status(self, update):
+        print(f"  poll {update.poll}: {update.status.status_text}")
+
+    def on_transient_error(self, error, retry_in_ms):
+        print(f"  transient error ({error}); retrying in {retry_in_ms} ms")
+
+    def on_finished(self, outcome):
+        print("  finished:", outcome.status.status_text)
+
+    def on_failed(self, error):
+        print("  failed:", error)
+
+
+async def main():
+    emu = authcloud.Emulator.start(authcloud.EmulatorOptions(auto_approve_after_ms=1000))
+    client = authcloud.AsyncClient(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
+    enrolled = await client.enroll(username="u12345")
+    print("open", enrolled.enrollment.app_link_uri)
+    outcome = await client.wait_for_completion(enrolled.enrollment.status_token, observer=Progress())
+    assert outcome.succeeded
+    user = await client.verify(enrolled.enrollment.status_token)
+    print("verified", user.user_id, "active:", user.introspection.active)
+    emu.stop()
+
+
+asyncio.run(main())
