@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of authcloud. Installs what it needs (idempotently) on a fresh machine.
 #   ./test.sh                  everything
-#   ./test.sh rust python      only the named stages: rust, examples, python, size
+#   ./test.sh rust python      only the named stages: rust, examples, python, kotlin, swift, size
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -13,7 +13,7 @@ PYTEST_VERSION=9.2.0
 FFI_SIZE_BUDGET=3500000
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples python size)
+[ ${#stages[@]} -gt 0 ] || stages=(rust examples python swift size)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -80,6 +80,16 @@ assert client.enroll(username='from-source').user.username == 'from-source'
 print('source install works')"
 }
 
+run_kotlin() {
+  step "Kotlin/JVM: mvn verify (JUnit 5), install, and the consumer project examples/kotlin"
+  bindings/kotlin/test.sh
+}
+
+run_swift() {
+  step "Swift: XCTest and examples/swift in a Debian 13 chroot with swiftlang"
+  bindings/swift/test.sh
+}
+
 run_size() {
   step "size: the mobile library (no emulator, profile ffi-small), bindings generated before stripping"
   cargo build --locked --profile ffi-small -p authcloud-ffi --lib
@@ -100,6 +110,8 @@ for stage in "${stages[@]}"; do
     rust) run_rust ;;
     examples) run_examples ;;
     python) run_python ;;
+    kotlin) run_kotlin ;;
+    swift) run_swift ;;
     size) run_size ;;
     *) echo "unknown stage: $stage" >&2; exit 2 ;;
   esac

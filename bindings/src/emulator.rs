@@ -174,8 +174,9 @@ impl Emulator {
     }
 
     /// Panics inside Rust on purpose, to check that a binding surfaces a Rust panic as an
-    /// exception (and the host process lives on).
-    pub fn simulate_sdk_panic(&self) {
+    /// exception (and the host process lives on). It is declared fallible because Swift
+    /// turns a panic into a thrown error only for throwing functions.
+    pub fn simulate_sdk_panic(&self) -> Result<(), AuthCloudError> {
         panic!("deliberate panic requested through Emulator.simulate_sdk_panic");
     }
 }

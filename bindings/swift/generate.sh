@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Generates the Swift sources of the AuthCloud package from a built library:
+#   bindings/swift/generate.sh [path/to/libauthcloud_ffi.so]   (default: release build)
+# Output (not committed): Sources/AuthCloud/AuthCloud.swift and
+# Sources/AuthCloudFFI/{AuthCloudFFI.h,module.modulemap}.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+lib=${1:-$repo/target/release/libauthcloud_ffi.so}
+out=$repo/target/bindings/swift
+cd "$repo"
+cargo build --locked -q -p uniffi-bindgen
+rm -rf "$out"
+target/debug/uniffi-bindgen generate --library "$lib" --config uniffi.toml --language swift --out-dir "$out" --no-format >/dev/null
+cp "$out/AuthCloud.swift" "$here/Sources/AuthCloud/AuthCloud.swift"
+cp "$out/AuthCloudFFI.h" "$here/Sources/AuthCloudFFI/AuthCloudFFI.h"
+# SwiftPM wants the module map under this name; the Apple-only `use "Darwin"` line goes.
+grep -v 'use "Darwin"' "$out/AuthCloudFFI.modulemap" > "$here/Sources/AuthCloudFFI/module.modulemap"

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The Swift stage of ./test.sh: XCTest of the AuthCloud package and the Swift example,
+# compiled by a real Swift 6 compiler (Debian 13 swiftlang in a chroot, see chroot.sh),
+# in Swift 6 language mode with warnings as errors, against the freshly built library.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+cd "$repo"
+
+"$here/chroot.sh" ensure
+cargo build --locked --release -p authcloud-ffi --features emulator
+"$here/generate.sh" "$repo/target/release/libauthcloud_ffi.so"
+
+# Inside the chroot the repo is /work; build products stay in the repo's target/.
+flags="-Xswiftc -warnings-as-errors -Xlinker -L/work/target/release -Xlinker -rpath -Xlinker /work/target/release"
+echo "swift test (bindings/swift)"
+"$here/chroot.sh" run "cd /work/bindings/swift && swift test --build-path /work/target/swift-build $flags"
+echo "swift run (examples/swift/RegisterApp)"
+"$here/chroot.sh" run "cd /work/examples/swift/RegisterApp && swift run --build-path /work/target/swift-example-build $flags RegisterApp"
