@@ -28,6 +28,7 @@ fn bare() -> Command {
     cmd
 }
 
+#[derive(Clone)]
 struct Run {
     code: i32,
     stdout: String,
@@ -230,8 +231,11 @@ fn decode_terminal_qr(stdout: &str) -> String {
 #[test]
 fn enroll_status_wait_verify_introspect_intent() {
     with_emulator(EmulatorConfig::default(), |emu, _| {
+        // Every run, to check at the end that no secret reached stderr (or stdout beyond results).
+        let mut runs: Vec<(&str, Run)> = Vec::new();
         let png_path = std::env::temp_dir().join(format!("authcloud-cli-qr-{}.png", std::process::id()));
         let r = run(cli(&emu).args(["enroll", "--json", "--username", "cli-user", "--qr-png"]).arg(&png_path));
+        runs.push(("enroll", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);
         let doc = r.json();
         let token = doc["statusToken"].as_str().unwrap().to_owned();
@@ -245,26 +249,33 @@ fn enroll_status_wait_verify_introspect_intent() {
 
         // status: token as argument, and from stdin with `-`.
         let r = run(cli(&emu).args(["status", "--json", &token]));
+        runs.push(("status", r.clone()));
         assert_eq!((r.code, r.json()["status"].clone()), (0, Value::from("pending")));
         let r = run_with_stdin(cli(&emu).args(["status", "-"]), Some(&format!("{token}\n")));
+        runs.push(("status", r.clone()));
         assert_eq!((r.code, r.stdout.trim()), (0, "pending"));
         assert_no_secret(&r, &[emu.access_key(), &token], &[]);
 
         // verify before the user acted: not verified.
         let r = run(cli(&emu).args(["verify", "--json", &token]));
+        runs.push(("verify", r.clone()));
         assert_eq!(r.code, 6, "{}", r.stdout);
         assert_eq!(r.json()["error"]["kind"], "not_verified");
 
         // wait: deadline, then success.
         let r = run(cli(&emu).args(["wait", "--json", "--interval", "100ms", "--timeout", "350ms", &token]));
+        runs.push(("wait", r.clone()));
         assert_eq!(r.code, 4, "{}", r.stdout);
         emu.approve(&tx).unwrap();
         let r = run(cli(&emu).args(["wait", "--json", "--interval", "100ms", &token]));
+        runs.push(("wait", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_eq!(r.json()["status"], "succeeded");
         assert_no_secret(&r, &[emu.access_key(), &token], &[]);
 
         let r = run(cli(&emu).args(["verify", "--json", &token]));
+
+        runs.push(("verify", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);
         let verified = r.json();
         assert_eq!(verified["verified"], true);
@@ -273,12 +284,15 @@ fn enroll_status_wait_verify_introspect_intent() {
 
         // introspect: the access key (from stdin) is active; garbage is inactive (exit 6).
         let r = run_with_stdin(cli(&emu).args(["introspect", "--json", "-"]), Some(emu.access_key()));
+        runs.push(("introspect", r.clone()));
         assert_eq!((r.code, r.json()["active"].clone()), (0, Value::from(true)));
         let r = run(cli(&emu).args(["introspect", "not-a-token"]));
+        runs.push(("introspect", r.clone()));
         assert_eq!((r.code, r.stdout.trim()), (6, "inactive"));
 
         // intent: the token is the result; a device enrolls with it.
         let r = run(cli(&emu).args(["intent", "--json", "--username", "phone-user", "--channel", "app"]));
+        runs.push(("intent", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);
         let intent = r.json()["token"].as_str().unwrap().to_owned();
         assert_no_secret(&r, &[emu.access_key(), &intent], &[&intent]);
@@ -288,6 +302,7 @@ fn enroll_status_wait_verify_introspect_intent() {
             "--username",
             "phone-user",
         ]));
+        runs.push(("enroll", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert_no_secret(&r, &[&intent], &[]);
         let device_token = r.json()["statusToken"].as_str().unwrap().to_owned();
@@ -297,8 +312,31 @@ fn enroll_status_wait_verify_introspect_intent() {
             "--json",
             &device_token,
         ]));
+        runs.push(("introspect", r.clone()));
         assert_eq!(r.code, 2);
         assert_eq!(r.json()["error"]["kind"], "configuration");
+
+        // The transaction token never travels through the CLI's output either.
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let sdk = authcloud::Client::builder().base_url(emu.base_url()).access_key(emu.access_key()).build().unwrap();
+        let status = rt.block_on(sdk.status(&authcloud::SecretString::new(token.clone()))).unwrap();
+        let transaction_token = status.token.unwrap().expose().to_owned();
+        let secrets =
+            [emu.access_key(), token.as_str(), intent.as_str(), device_token.as_str(), transaction_token.as_str()];
+        for (command, run) in &runs {
+            for secret in secrets {
+                assert!(!run.stderr.contains(secret), "`{command}` wrote a secret to stderr:\n{}", run.stderr);
+            }
+            // Only enroll (its status token) and intent (its token) print a token, as their result.
+            let allowed: &[&str] = match *command {
+                "enroll" => &[token.as_str(), device_token.as_str()],
+                "intent" => &[intent.as_str()],
+                _ => &[],
+            };
+            for secret in secrets.iter().filter(|s| !allowed.contains(s)) {
+                assert!(!run.stdout.contains(secret), "`{command}` printed a secret:\n{}", run.stdout);
+            }
+        }
     });
 }
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
+use tracing::Instrument;
 
 use crate::config::{ClientConfig, ProxySetting};
 use crate::error::{ApiErrorDetail, Error, Result};
@@ -100,13 +101,13 @@ impl Transport {
     /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and parses
     /// a 2xx JSON body into `T`.
     pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
-        let body = self.send(call).await?;
+        let body = self.send(call).instrument(span(call)).await?;
         self.parse(call, &body)
     }
 
     /// Sends `call` once, with `timeout` for the whole attempt (the waiter's poll).
     pub(crate) async fn send_json_once<T: DeserializeOwned>(&self, call: &Call<'_>, timeout: Duration) -> Result<T> {
-        let body = self.attempt(call, 1, timeout).await.map_err(|f| f.error)?;
+        let body = self.attempt(call, 1, timeout).instrument(span(call)).await.map_err(|f| f.error)?;
         self.parse(call, &body)
     }
 
@@ -287,6 +288,11 @@ impl Transport {
         }
         secrets
     }
+}
+
+/// The span around one call (all its attempts): operation and path, never a token.
+fn span(call: &Call<'_>) -> tracing::Span {
+    tracing::debug_span!(target: "authcloud::http", "authcloud.request", operation = call.operation, path = call.path)
 }
 
 fn may_resend(resend: Resend, failure: &Failure) -> bool {
