@@ -2,7 +2,7 @@
 //! (Python `AuthCloudError.*`, Kotlin `AuthCloudException.*`, Swift `AuthCloudError`).
 //! No variant has a field named `message` (it would clash with Kotlin's `Throwable`).
 
-use authcloud::{Error as CoreError, VerificationFailure};
+use authcloud::{ApiErrorDetail, Error as CoreError, VerificationFailure};
 
 use crate::types::TransactionStatus;
 
@@ -45,10 +45,10 @@ pub enum AuthCloudError {
     #[error("unauthorized (HTTP {http_status}): {detail}")]
     Unauthorized { http_status: u16, detail: String },
     /// HTTP 404.
-    #[error("not found: {detail}")]
+    #[error("not found (HTTP 404): {detail}")]
     NotFound { detail: String },
     /// HTTP 429 after the allowed retries; `retry_after_ms` when the server said.
-    #[error("rate limited: {detail}")]
+    #[error("rate limited (HTTP 429): {detail}")]
     RateLimited { retry_after_ms: Option<u64>, detail: String },
     /// HTTP 5xx after the allowed retries.
     #[error("server error (HTTP {http_status}): {detail}")]
@@ -79,8 +79,6 @@ pub enum AuthCloudError {
 impl From<CoreError> for AuthCloudError {
     fn from(error: CoreError) -> Self {
         let text = error.to_string();
-        // The core message after its "kind: " prefix, for the `detail` fields.
-        let detail = || text.split_once(": ").map(|(_, rest)| rest.to_owned()).unwrap_or_else(|| text.clone());
         match error {
             CoreError::Configuration { reason } => AuthCloudError::Configuration { reason },
             CoreError::AccessKeyRequired { .. } => AuthCloudError::Configuration { reason: text },
@@ -88,16 +86,18 @@ impl From<CoreError> for AuthCloudError {
             CoreError::Network { reason } => AuthCloudError::Network { reason },
             CoreError::Tls { reason } => AuthCloudError::Tls { reason },
             CoreError::Timeout { after } => AuthCloudError::Timeout { after_ms: millis(after) },
-            CoreError::Unauthorized { status, .. } => {
-                AuthCloudError::Unauthorized { http_status: status, detail: detail() }
+            CoreError::Unauthorized { status, detail } => {
+                AuthCloudError::Unauthorized { http_status: status, detail: detail_text(&detail) }
             }
-            CoreError::NotFound { .. } => AuthCloudError::NotFound { detail: detail() },
-            CoreError::RateLimited { retry_after, .. } => {
-                AuthCloudError::RateLimited { retry_after_ms: retry_after.map(millis), detail: text }
+            CoreError::NotFound { detail } => AuthCloudError::NotFound { detail: detail_text(&detail) },
+            CoreError::RateLimited { retry_after, detail } => {
+                AuthCloudError::RateLimited { retry_after_ms: retry_after.map(millis), detail: detail_text(&detail) }
             }
-            CoreError::Server { status, .. } => AuthCloudError::Server { http_status: status, detail: detail() },
-            CoreError::Api { status, detail: api } => {
-                AuthCloudError::Api { http_status: status, error: api.error.clone(), detail: detail() }
+            CoreError::Server { status, detail, .. } => {
+                AuthCloudError::Server { http_status: status, detail: detail_text(&detail) }
+            }
+            CoreError::Api { status, detail } => {
+                AuthCloudError::Api { http_status: status, error: detail.error.clone(), detail: detail_text(&detail) }
             }
             CoreError::MalformedResponse { reason } => AuthCloudError::MalformedResponse { reason },
             CoreError::ResponseTooLarge { limit } => AuthCloudError::ResponseTooLarge { limit_bytes: limit },
@@ -121,6 +121,17 @@ impl From<CoreError> for AuthCloudError {
             _ => AuthCloudError::Internal { reason: text },
         }
     }
+}
+
+/// What the server said, already scrubbed by the core: its message, else its error
+/// name, else an excerpt of a non-JSON body.
+fn detail_text(detail: &ApiErrorDetail) -> String {
+    [&detail.message, &detail.error, &detail.excerpt]
+        .into_iter()
+        .flatten()
+        .find(|text| !text.is_empty())
+        .cloned()
+        .unwrap_or_else(|| "no details".to_owned())
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for AuthCloudError {

@@ -33,6 +33,9 @@ pub trait EnrollmentObserver: Send + Sync {
     fn on_failed(&self, error: AuthCloudError) -> Result<(), CallbackError>;
 }
 
+/// How long a finished wait waits for its observer to take the remaining events.
+const DRAIN_GRACE: Duration = Duration::from_secs(10);
+
 enum Event {
     Status(StatusUpdate),
     Transient(AuthCloudError, u64),
@@ -69,7 +72,9 @@ impl Bridge {
         }
     }
 
-    /// Reports how the wait ended, then waits until every event has been delivered.
+    /// Reports how the wait ended, then waits until every event has been delivered — but
+    /// at most [`DRAIN_GRACE`]: a hung callback must not hold the caller forever (the rest
+    /// is then delivered in the background).
     pub(crate) async fn finish(mut self, result: &Result<WaitOutcome, AuthCloudError>) {
         self.send(match result {
             Ok(outcome) => Event::Finished(outcome.clone()),
@@ -77,7 +82,9 @@ impl Bridge {
         });
         self.queue = None;
         if let Some(delivery) = self.delivery.take() {
-            let _ = delivery.await;
+            if tokio::time::timeout(DRAIN_GRACE, delivery).await.is_err() {
+                tracing::warn!(target: "authcloud::observer", "observer callbacks still running; not waiting for them");
+            }
         }
     }
 }

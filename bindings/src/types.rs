@@ -1,6 +1,5 @@
 //! Records and enums crossing the FFI, converted from core's types at this boundary only.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::millis;
@@ -308,6 +307,3 @@ impl From<authcloud::WaitOutcome> for WaitOutcome {
         WaitOutcome { status: o.status.into(), polls: o.polls, elapsed_ms: millis(o.elapsed), succeeded }
     }
 }
-
-/// A string-to-string map (headers in the emulator's request log).
-pub type StringMap = HashMap<String, String>;

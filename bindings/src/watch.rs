@@ -31,15 +31,15 @@ impl WatchHandle {
     ) -> Arc<Self> {
         let cancel = CancellationToken::new();
         let (report, finished) = watch::channel(false);
-        let task = {
-            let cancel = cancel.clone();
-            async move {
-                // The outcome reaches the observer; the handle only tracks the end.
-                let _ = ops.wait(status_token, options, Some(observer), cancel).await;
-                let _ = report.send(true);
+        let wait = runtime::handle().spawn(ops.wait(status_token, options, Some(observer), cancel.clone()));
+        runtime::handle().spawn(async move {
+            // The outcome reaches the observer; the handle only tracks the end — even if
+            // the wait task failed unexpectedly (a panic), so `join` never waits forever.
+            if let Err(failure) = wait.await {
+                tracing::error!(target: "authcloud::watch", error = %failure, "watch task ended abnormally");
             }
-        };
-        runtime::handle().spawn(task);
+            let _ = report.send(true);
+        });
         Arc::new(WatchHandle { cancel, finished })
     }
 }

@@ -12,6 +12,8 @@ cd "$repo"
 cargo build --locked -q -p uniffi-bindgen
 rm -rf "$out"
 target/debug/uniffi-bindgen generate --library "$lib" --config uniffi.toml --language swift --out-dir "$out" --no-format >/dev/null
+# Every file in Sources/AuthCloudFFI is generated, so a fresh clone lacks the directory.
+mkdir -p "$here/Sources/AuthCloudFFI"
 cp "$out/AuthCloud.swift" "$here/Sources/AuthCloud/AuthCloud.swift"
 cp "$out/AuthCloudFFI.h" "$here/Sources/AuthCloudFFI/AuthCloudFFI.h"
 # SwiftPM wants the module map under this name; the Apple-only `use "Darwin"` line goes.

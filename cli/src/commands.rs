@@ -17,7 +17,7 @@ use crate::target::{TargetArgs, read_token};
 use crate::{OutputArgs, exit, output, term_qr};
 
 /// `--username` or `--user-id`.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct UserArgs {
     /// Your stable, non-PII id for the user (created if new).
     #[arg(long, conflicts_with = "user_id")]
@@ -37,7 +37,7 @@ impl UserArgs {
     }
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct EnrollArgs {
     #[command(flatten)]
     user: UserArgs,
@@ -56,7 +56,7 @@ pub struct EnrollArgs {
     output: OutputArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct TokenArgs {
     /// The token, or `-` to read it from stdin.
     token: String,
@@ -66,7 +66,7 @@ pub struct TokenArgs {
     output: OutputArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct WaitArgs {
     /// The status token, or `-` to read it from stdin.
     status_token: String,
@@ -82,7 +82,7 @@ pub struct WaitArgs {
     output: OutputArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct IntentArgs {
     #[command(flatten)]
     user: UserArgs,
@@ -98,7 +98,7 @@ pub struct IntentArgs {
     output: OutputArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 = any free port).
     #[arg(long, default_value_t = 0)]

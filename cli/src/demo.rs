@@ -30,7 +30,7 @@ fn parse_approve_after(text: &str) -> Result<ApproveAfter, String> {
     humantime::parse_duration(text).map(ApproveAfter::After).map_err(|e| format!("{e} (try 3s, 500ms or never)"))
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct DemoArgs {
     /// The username to register.
     #[arg(long, default_value = "demo-user")]

@@ -21,14 +21,14 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::output::Output;
 
 /// Register a phone as an authenticator with the Nevis Authentication Cloud.
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "authcloud", version, about, long_about = None, after_help = exit::HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 enum Command {
     /// Run the whole flow on an embedded emulator: enroll, QR code, poll, verify.
     Demo(demo::DemoArgs),
@@ -49,7 +49,7 @@ enum Command {
 }
 
 /// Output options shared by every subcommand.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct OutputArgs {
     /// Print one JSON document on stdout instead of text.
     #[arg(long, global = true)]

@@ -166,7 +166,11 @@ fn demo_never_completes_when_the_page_is_approved() {
     std::thread::sleep(Duration::from_millis(300));
     press(&link, "approve");
     let out = wait_bounded(child, Duration::from_secs(10));
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    // The deep link's dispatch token is for stdout (the person) only, never the log.
+    let dispatch = link.split_once("dispatchTokenResponse=").unwrap().1;
+    assert!(!stderr.contains(dispatch), "{stderr}");
 }
 
 #[test]

@@ -78,7 +78,7 @@ fn redact_userinfo(url: &str) -> String {
             parsed.to_string()
         }
         Ok(parsed) => parsed.to_string(),
-        Err(_) => "<unparsable proxy url>".into(),
+        Err(_) => "<unparsable url>".into(),
     }
 }
 
@@ -171,6 +171,11 @@ impl ClientConfig {
     pub fn user_agent(&self) -> &str {
         &self.user_agent
     }
+
+    /// True when the base URL's host is this machine (an emulator, a local gateway).
+    pub(crate) fn targets_loopback(&self) -> bool {
+        self.base_url.host_str().is_some_and(is_loopback_host)
+    }
 }
 
 impl fmt::Debug for ClientConfig {
@@ -190,7 +195,7 @@ impl fmt::Debug for ClientConfig {
 }
 
 /// Builds a [`crate::Client`]. Start with [`crate::Client::builder`].
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ClientBuilder {
     target: Option<Target>,
     credential: Option<Credential>,
@@ -201,6 +206,28 @@ pub struct ClientBuilder {
     user_agent_suffix: Option<String>,
     extra_root_certificates_pem: Vec<String>,
     proxy: ProxySetting,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Not yet validated: a base URL may still carry `user:password@`.
+        let target = match &self.target {
+            Some(Target::BaseUrl(url)) => Some(format!("BaseUrl({})", redact_userinfo(url))),
+            Some(Target::Instance(name)) => Some(format!("Instance({name:?})")),
+            None => None,
+        };
+        f.debug_struct("ClientBuilder")
+            .field("target", &target)
+            .field("credential", &self.credential)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("user_agent_suffix", &self.user_agent_suffix)
+            .field("extra_root_certificates", &self.extra_root_certificates_pem.len())
+            .field("proxy", &self.proxy)
+            .finish()
+    }
 }
 
 impl ClientBuilder {
@@ -475,6 +502,8 @@ mod tests {
             .unwrap();
         let printed = format!("{cfg:?}");
         assert!(!printed.contains("super-secret-key") && !printed.contains("hunter2"), "{printed}");
+        let builder = ClientBuilder::default().base_url("https://bob:hunter2@gw.example/");
+        assert!(!format!("{builder:?}").contains("hunter2"));
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub enum Error {
     Server {
         /// The HTTP status.
         status: u16,
+        /// How long the server asked us to wait (503 with `Retry-After`).
+        retry_after: Option<Duration>,
         /// What the server said.
         detail: ApiErrorDetail,
     },
@@ -218,6 +220,14 @@ impl Error {
     /// 5xx). Whether a request may actually be *re-sent* also depends on the operation.
     pub fn is_transient(&self) -> bool {
         matches!(self.kind(), ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server)
+    }
+
+    /// The delay a 429 or 5xx answer asked for with `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {

@@ -28,15 +28,17 @@ pub(crate) fn scrub(text: &str, secrets: &[&SecretString]) -> String {
 /// A short, printable, scrubbed start of a response body.
 pub(crate) fn excerpt(body: &[u8], secrets: &[&SecretString]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
-    let trimmed = text.trim();
-    if trimmed.is_empty() {
+    // Scrub before cutting: a secret straddling the cut would no longer match.
+    let scrubbed = scrub(text.trim(), secrets);
+    if scrubbed.is_empty() {
         return None;
     }
-    let mut short: String = trimmed.chars().take(EXCERPT_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if trimmed.chars().count() > EXCERPT_CHARS {
+    let mut short: String =
+        scrubbed.chars().take(EXCERPT_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    if scrubbed.chars().count() > EXCERPT_CHARS {
         short.push('…');
     }
-    Some(scrub(&short, secrets))
+    Some(short)
 }
 
 fn is_token_char(c: char) -> bool {
@@ -113,6 +115,14 @@ mod tests {
     fn opaque_tokens_are_scrubbed() {
         let s = scrub("token=a8F3kLm92QpX7vRt5ZyW1bNc4", &[]);
         assert_eq!(s, "token=[redacted]");
+    }
+
+    #[test]
+    fn a_secret_across_the_cut_is_still_scrubbed() {
+        let key = SecretString::new("plainkeywithoutanydigitsatall");
+        let body = format!("{}{}", "x ".repeat((EXCERPT_CHARS - 10) / 2), key.expose());
+        let e = excerpt(body.as_bytes(), &[&key]).unwrap();
+        assert!(!e.contains("plainkey"), "{e}");
     }
 
     #[test]

@@ -88,6 +88,9 @@ impl Transport {
             }
         }
         builder = match &config.proxy {
+            // A proxy from the environment cannot reach this machine's loopback (an
+            // emulator, a local gateway); reqwest would still send loopback traffic to it.
+            ProxySetting::FromEnvironment if config.targets_loopback() => builder.no_proxy(),
             ProxySetting::FromEnvironment => builder,
             ProxySetting::Disabled => builder.no_proxy(),
             ProxySetting::Url(url) => {
@@ -130,12 +133,11 @@ impl Transport {
             if attempt >= policy.max_attempts || !may_resend(call.resend, &failure) {
                 return Err(failure.error);
             }
-            let delay = match &failure.error {
-                Error::RateLimited { retry_after: Some(after), .. } if *after > policy.max_retry_after => {
-                    return Err(failure.error);
-                }
-                Error::RateLimited { retry_after: Some(after), .. } => *after,
-                _ => policy.backoff(attempt),
+            // 429 and 503 are back-off signals: their Retry-After wins over our back-off.
+            let delay = match failure.error.retry_after() {
+                Some(after) if after > policy.max_retry_after => return Err(failure.error),
+                Some(after) => after,
+                None => policy.backoff(attempt),
             };
             tracing::info!(
                 target: "authcloud::http",
@@ -249,7 +251,7 @@ impl Transport {
             code @ (401 | 403) => Error::Unauthorized { status: code, detail },
             404 => Error::NotFound { detail },
             429 => Error::RateLimited { retry_after, detail },
-            code @ 500..=599 => Error::Server { status: code, detail },
+            code @ 500..=599 => Error::Server { status: code, retry_after, detail },
             code => Error::Api { status: code, detail },
         }
     }
@@ -321,8 +323,8 @@ fn error_detail(body: &[u8], secrets: &[&SecretString]) -> ApiErrorDetail {
             serde_json::Value::Null => return None,
             other => other.to_string(),
         };
-        let short: String = text.chars().take(200).collect();
-        Some(redact::scrub(&short, secrets))
+        // Scrub the whole text first: a secret cut in half would no longer match.
+        Some(redact::scrub(&text, secrets).chars().take(200).collect())
     };
     match serde_json::from_slice::<VendorError>(body) {
         Ok(parsed) if parsed.error.is_some() || parsed.message.is_some() => {
@@ -415,8 +417,8 @@ mod tests {
     fn resend_rules() {
         let net = || Failure { error: Error::Network { reason: "reset".into() }, not_received: false };
         let refused = || Failure { error: Error::Network { reason: "refused".into() }, not_received: true };
-        let s503 = || Failure::from(Error::Server { status: 503, detail: Default::default() });
-        let s500 = || Failure::from(Error::Server { status: 500, detail: Default::default() });
+        let s503 = || Failure::from(Error::Server { status: 503, retry_after: None, detail: Default::default() });
+        let s500 = || Failure::from(Error::Server { status: 500, retry_after: None, detail: Default::default() });
         let r429 = || Failure::from(Error::RateLimited { retry_after: None, detail: Default::default() });
         let timeout = || Failure::from(Error::Timeout { after: Duration::from_secs(1) });
         assert!(may_resend(Resend::Idempotent, &net()));

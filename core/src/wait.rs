@@ -18,6 +18,9 @@ use crate::secret::SecretString;
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1500);
 /// How long a wait lasts by default (the vendor's transactions expire within minutes).
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
+/// Stands in for "no deadline" when a timeout is too large to add to a clock reading.
+const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// The widest interval the waiter widens to on its own after 429s.
 pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
@@ -125,7 +128,8 @@ impl Client {
         let call = status_call(status_token)?;
         let cancel = &options.cancel;
         let started = Instant::now();
-        let deadline = started + options.timeout;
+        // A `Duration::MAX` timeout means "no deadline worth the name", not an overflow.
+        let deadline = started.checked_add(options.timeout).unwrap_or_else(|| started + FAR_FUTURE);
         let request_timeout = self.config().request_timeout;
         let mut interval = options.poll_interval;
         let mut next_poll = started;
@@ -168,16 +172,20 @@ impl Client {
                     if done {
                         return Ok(WaitOutcome { status: update.status, polls, elapsed: update.elapsed });
                     }
-                    next_poll += interval;
+                    next_poll = next_poll.checked_add(interval).unwrap_or(deadline);
                 }
                 Err(error) if error.is_transient() => {
-                    if let Error::RateLimited { retry_after, .. } = &error {
-                        let widened = (interval * 2).min(options.max_poll_interval.max(options.poll_interval));
-                        interval = retry_after.map_or(widened, |asked| asked.max(widened));
-                        // The server asked for room from now, not from the schedule.
-                        next_poll = Instant::now() + interval;
+                    let asked = error.retry_after();
+                    if matches!(error, Error::RateLimited { .. }) || asked.is_some() {
+                        let widened =
+                            interval.saturating_mul(2).min(options.max_poll_interval.max(options.poll_interval));
+                        interval = asked.map_or(widened, |asked| asked.max(widened));
+                        // The server asked for room from now, not from the schedule; a delay
+                        // beyond the deadline just means waiting for the deadline.
+                        let now = Instant::now();
+                        next_poll = now.checked_add(interval).map_or(deadline, |at| at.min(deadline));
                     } else {
-                        next_poll += interval;
+                        next_poll = next_poll.checked_add(interval).unwrap_or(deadline);
                     }
                     let retry_in = next_poll.saturating_duration_since(Instant::now());
                     tracing::info!(target: "authcloud::wait", poll = polls, error = %error, retry_in_ms = retry_in.as_millis() as u64, "poll failed, will retry");

@@ -6,6 +6,9 @@ use std::time::Duration;
 
 use crate::errors::EmulatorError;
 
+/// Longest transaction or intent lifetime accepted.
+const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Settings of an [`crate::Emulator`]; `EmulatorConfig::default()` suits most tests.
 ///
 /// Build it with struct-update syntax:
@@ -50,11 +53,14 @@ impl EmulatorConfig {
                 ));
             }
         }
-        if self.transaction_ttl.is_zero() {
-            return Err(EmulatorError::InvalidConfig("transaction_ttl must be positive".into()));
+        // Positive, and small enough that "now + TTL" stays a representable time.
+        for (name, ttl) in [("transaction_ttl", self.transaction_ttl), ("intent_ttl", self.intent_ttl)] {
+            if ttl.is_zero() || ttl > MAX_TTL {
+                return Err(EmulatorError::InvalidConfig(format!("{name} must be between 1 ns and 365 days")));
+            }
         }
-        if self.intent_ttl.is_zero() {
-            return Err(EmulatorError::InvalidConfig("intent_ttl must be positive".into()));
+        if self.auto_approve_after.is_some_and(|after| after > MAX_TTL) {
+            return Err(EmulatorError::InvalidConfig("auto_approve_after must be at most 365 days".into()));
         }
         Ok(())
     }

@@ -116,3 +116,15 @@ pub(crate) fn error_response(status: StatusCode, message: &str) -> Response {
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
+
+impl From<crate::state::ResolveError> for ApiError {
+    /// A body's `username`/`userId` that does not lead to a user.
+    fn from(err: crate::state::ResolveError) -> Self {
+        match err {
+            crate::state::ResolveError::UnknownUser => ApiError::not_found("no user with this userId"),
+            crate::state::ResolveError::Mismatch => {
+                ApiError::bad_request("`username` and `userId` name different users")
+            }
+        }
+    }
+}

@@ -42,7 +42,8 @@ fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
          </body></html>\n",
         title = escape(title),
     );
-    (status, Html(html)).into_response()
+    // The page's URL holds the dispatch token: keep it out of Referer headers.
+    (status, [(http::header::REFERRER_POLICY, "no-referrer")], Html(html)).into_response()
 }
 
 /// Escapes text for HTML element content and attribute values.

@@ -88,6 +88,11 @@ fn header_value(name: &str, value: &str, access_key: &str) -> String {
     if SECRET_HEADER_WORDS.iter().any(|word| name.contains(word)) || looks_secret(value, access_key) {
         return REDACTED.to_owned();
     }
+    // URL-valued headers (`Referer` of the deep-link page, `Origin`, `Location`) may carry
+    // a dispatch token in their query: redact it like the request's own query.
+    if let Some((base, query)) = value.split_once('?') {
+        return target(base, Some(query), access_key);
+    }
     value.to_owned()
 }
 
@@ -95,6 +100,12 @@ fn header_value(name: &str, value: &str, access_key: &str) -> String {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    #[test]
+    fn url_valued_headers_lose_their_query_values() {
+        let shown = header_value("referer", "http://127.0.0.1:9/open?dispatchTokenResponse=0123abcd.sig", "KEY");
+        assert_eq!(shown, "http://127.0.0.1:9/open?dispatchTokenResponse=<redacted>");
+    }
 
     #[test]
     fn query_values_are_redacted() {

@@ -118,6 +118,9 @@ async fn connection(stream: TcpStream, shared: Arc<Shared>, router: Router, shut
     }
 }
 
+/// How long a request body may take to arrive.
+const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// A request body as read by the wrapper.
 enum BodyRead {
     Complete(Bytes),
@@ -162,7 +165,9 @@ async fn handle(shared: Arc<Shared>, router: Router, abort: CancellationToken, r
         .get(header::CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    let (read, body_size) = read_body(incoming, declared).await;
+    // A client that sends its body slowly must not hold a connection forever.
+    let (read, body_size) =
+        tokio::time::timeout(BODY_READ_TIMEOUT, read_body(incoming, declared)).await.unwrap_or((BodyRead::Broken, 0));
 
     // The control API is test tooling: neither logged nor faultable.
     let is_api = !path.starts_with(CONTROL_PREFIX);

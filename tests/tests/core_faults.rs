@@ -102,6 +102,21 @@ async fn service_unavailable_is_retried_only_where_safe() {
 }
 
 #[tokio::test]
+async fn retry_after_on_503_is_honoured_where_retrying_is_safe() {
+    let bench = Bench::new().await;
+    let started = Instant::now();
+    let (result, sent) = bench.with_fault(Op::Status, 1, FaultKind::Status { status: 503, retry_after: Some(1) }).await;
+    assert!(result.is_ok(), "{result:?}");
+    assert_eq!(sent, 2);
+    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After ignored");
+    // Beyond the policy's cap the call ends at once, carrying the server's delay.
+    let (result, sent) =
+        bench.with_fault(Op::Status, 1, FaultKind::Status { status: 503, retry_after: Some(600) }).await;
+    assert_eq!(result.unwrap_err().retry_after(), Some(Duration::from_secs(600)));
+    assert_eq!(sent, 1);
+}
+
+#[tokio::test]
 async fn internal_server_error_is_never_retried() {
     let bench = Bench::new().await;
     for op in ALL {

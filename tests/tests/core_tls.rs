@@ -34,8 +34,10 @@ async fn untrusted_certificate_is_a_tls_error() {
     let err = client.enroll(&EnrollRequest::username("tls-user")).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
     assert!(err.to_string().contains("certificate"), "{err}");
+    assert_eq!(front.connections(), 1, "a certificate failure is not retried");
     let err = client.status(&"token".into()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Tls, "{err}");
+    assert_eq!(front.connections(), 2, "not even for idempotent calls");
     assert!(requests_to(&emu, paths::ENROLL).is_empty());
 }
 

@@ -109,14 +109,15 @@ async fn deadline_gives_up_with_elapsed_and_polls() {
     let took = started.elapsed();
     match err {
         Error::WaitTimedOut { elapsed, polls, last_status } => {
-            assert!(elapsed >= Duration::from_millis(350) && elapsed < Duration::from_millis(600), "{elapsed:?}");
-            assert_eq!(polls, 4, "polls at 0, 100, 200, 300 ms");
+            assert!(elapsed >= Duration::from_millis(350) && elapsed < Duration::from_millis(1000), "{elapsed:?}");
+            // Polls at 0, 100, 200 and (unless the machine is very busy) 300 ms.
+            assert!((3..=4).contains(&polls), "{polls}");
+            assert_eq!(requests_to(&emu, paths::STATUS).len() as u32, polls);
             assert_eq!(last_status, Some(TransactionStatus::Pending));
         }
         other => panic!("{other:?}"),
     }
-    assert!(took < Duration::from_millis(700));
-    assert_eq!(requests_to(&emu, paths::STATUS).len(), 4);
+    assert!(took < Duration::from_millis(1200));
 }
 
 #[tokio::test]
@@ -135,7 +136,9 @@ async fn cancel_stops_polling_at_once() {
     cancel.cancel();
     let result = tokio::time::timeout(Duration::from_secs(1), waiter).await.expect("cancel is prompt").unwrap();
     assert!(matches!(result, Err(Error::Cancelled)), "{result:?}");
-    assert!(cancelled_at.elapsed() < Duration::from_millis(100));
+    assert!(cancelled_at.elapsed() < Duration::from_millis(300));
+    // A request already on the wire at the cancel may still be logged: count after a pause.
+    tokio::time::sleep(Duration::from_millis(100)).await;
     let polls_at_cancel = requests_to(&emu, paths::STATUS).len();
     assert!(polls_at_cancel >= 3);
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -198,10 +201,11 @@ async fn rate_limits_widen_the_interval() {
     let t = status_times(&emu);
     let gaps: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).collect();
     // 0 →(100) 429 →(200) 429 →(400) ok →(100) ...
-    assert!((80.0..160.0).contains(&gaps[0]), "{gaps:?}");
-    assert!((180.0..280.0).contains(&gaps[1]), "{gaps:?}");
-    assert!((380.0..480.0).contains(&gaps[2]), "{gaps:?}");
-    assert!((60.0..160.0).contains(&gaps[3]), "back to the normal interval: {gaps:?}");
+    // Lower bounds prove the widening; upper bounds only catch gross errors (busy CI).
+    assert!((80.0..260.0).contains(&gaps[0]), "{gaps:?}");
+    assert!((180.0..380.0).contains(&gaps[1]), "{gaps:?}");
+    assert!((380.0..580.0).contains(&gaps[2]), "{gaps:?}");
+    assert!((50.0..260.0).contains(&gaps[3]), "back to the normal interval: {gaps:?}");
     let transient = recorder.transient.lock().unwrap().clone();
     assert_eq!(transient.iter().map(|(k, _)| *k).collect::<Vec<_>>(), vec![ErrorKind::RateLimited; 2]);
 
@@ -212,6 +216,33 @@ async fn rate_limits_widen_the_interval() {
     let _ = server_client(&emu).wait_for_completion(&token, &every(100, 1300), &NoObserver).await;
     let t = &status_times(&emu)[before..];
     assert!(t[1] - t[0] >= 990.0, "{t:?}");
+}
+
+#[tokio::test]
+async fn retry_after_on_503_is_honoured_and_a_huge_one_cannot_break_the_wait() {
+    let emu = emulator().await;
+    let (_, token) = enroll(&emu).await;
+    let client = server_client(&emu);
+    fault(&emu, paths::STATUS, 1, FaultKind::Status { status: 503, retry_after: Some(1) });
+    let _ = client.wait_for_completion(&token, &every(100, 1300), &NoObserver).await;
+    let t = status_times(&emu);
+    assert!(t[1] - t[0] >= 990.0, "the 503's Retry-After was honoured: {t:?}");
+
+    // A Retry-After far beyond the deadline (or beyond what a clock can add) just means
+    // waiting for the deadline: a typed "gave up", no panic.
+    fault(&emu, paths::STATUS, 1, FaultKind::Status { status: 429, retry_after: Some(u64::MAX / 2) });
+    let started = Instant::now();
+    let err = client.wait_for_completion(&token, &every(50, 400), &NoObserver).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WaitTimedOut);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let no_deadline = WaitOptions { timeout: Duration::MAX, ..every(50, 1) };
+    let cancel = no_deadline.cancel.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        cancel.cancel();
+    });
+    let err = client.wait_for_completion(&token, &no_deadline, &NoObserver).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled);
 }
 
 #[tokio::test]

@@ -16,7 +16,7 @@ use crate::auth::{Caller, authenticate};
 use crate::body;
 use crate::errors::ApiError;
 use crate::qr::{self, QR_SIZE};
-use crate::state::{Channel, Intent, Operation, ResolveError, State as World, Target, UserRef};
+use crate::state::{Channel, Intent, Operation, State as World, Target, UserRef};
 use crate::wire::{AuthenticatorJson, EnrollResponse, EnrollmentJson, QrCodeJson};
 
 /// Handles `POST /api/v1/users/enroll` (Bearer access key or enroll intent token).
@@ -96,10 +96,7 @@ fn channel(object: &Map<String, Value>) -> Result<Channel, ApiError> {
 
 /// Resolves the user a request names (404 unknown `userId`, 400 contradiction).
 fn resolve(world: &World, who: &UserRef) -> Result<Target, ApiError> {
-    world.resolve(who).map_err(|err| match err {
-        ResolveError::UnknownUser => ApiError::not_found("no user with this userId"),
-        ResolveError::Mismatch => ApiError::bad_request("`username` and `userId` name different users"),
-    })
+    world.resolve(who).map_err(ApiError::from)
 }
 
 /// Resolves the user of an enroll authorised by an intent token: the body may omit the user

@@ -16,7 +16,7 @@ use crate::app::Shared;
 use crate::auth::require_access_key;
 use crate::body;
 use crate::errors::ApiError;
-use crate::state::{Channel, Intent, Operation, ResolveError, Target, UserRef};
+use crate::state::{Channel, Intent, Operation, Target, UserRef};
 use crate::tokens::{TokenKind, TokenSpec};
 
 /// Handles `POST /api/v1/intent` (access key only).
@@ -48,10 +48,7 @@ pub(crate) async fn intent(
     let expires_at = now + shared.config.intent_ttl;
     let (user_id, username) = {
         let mut world = shared.state();
-        let target = world.resolve(&who).map_err(|err| match err {
-            ResolveError::UnknownUser => ApiError::not_found("no user with this userId"),
-            ResolveError::Mismatch => ApiError::bad_request("`username` and `userId` name different users"),
-        })?;
+        let target = world.resolve(&who).map_err(ApiError::from)?;
         let (user_id, username) = match target {
             Target::Existing { user_id, assign_username } => {
                 let username = assign_username.or_else(|| world.user(user_id).and_then(|user| user.username.clone()));

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use tokio::net::{TcpListener, TcpStream};
@@ -16,6 +17,16 @@ pub struct TlsFront {
     pub base_url: String,
     /// PEM of the test CA (what a client must trust).
     pub ca_pem: String,
+    /// TCP connections accepted so far (each TLS handshake attempt is one).
+    pub accepted: Arc<AtomicUsize>,
+}
+
+impl TlsFront {
+    /// Connections accepted so far.
+    #[allow(dead_code)]
+    pub fn connections(&self) -> usize {
+        self.accepted.load(Ordering::SeqCst)
+    }
 }
 
 pub async fn start(upstream: SocketAddr) -> TlsFront {
@@ -43,9 +54,12 @@ pub async fn start(upstream: SocketAddr) -> TlsFront {
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
     tokio::spawn(async move {
         loop {
             let Ok((socket, _)) = listener.accept().await else { return };
+            counter.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 // A client that rejects the certificate aborts the handshake: nothing to do.
@@ -55,5 +69,5 @@ pub async fn start(upstream: SocketAddr) -> TlsFront {
             });
         }
     });
-    TlsFront { base_url: format!("https://localhost:{port}"), ca_pem: ca_cert.pem() }
+    TlsFront { base_url: format!("https://localhost:{port}"), ca_pem: ca_cert.pem(), accepted }
 }
