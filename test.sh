@@ -13,7 +13,7 @@ PYTEST_VERSION=9.2.0
 FFI_SIZE_BUDGET=3500000
 
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples python swift size)
+[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin swift size)
 
 step() { printf '\n==> %s\n' "$*"; }
 

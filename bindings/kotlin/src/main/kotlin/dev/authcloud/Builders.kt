@@ -1,0 +1,58 @@
+// Kotlin-only additions to the generated binding (which lives in the same package).
+package dev.authcloud
+
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.minutes
+import kotlin.time.Duration.Companion.seconds
+
+/**
+ * An [EnrollmentObserver] from lambdas; leave out the events you do not need.
+ *
+ * ```
+ * client.waitForCompletion(token, observer = EnrollmentObserver(onStatus = { println(it.status.status) }))
+ * ```
+ *
+ * The lambdas run on an SDK thread (never the caller's), one at a time and in order. An
+ * exception thrown from one is logged by the SDK and ignored.
+ */
+fun EnrollmentObserver(
+    onStatus: (update: StatusUpdate) -> Unit = {},
+    onTransientError: (error: AuthCloudException, retryInMs: ULong) -> Unit = { _, _ -> },
+    onFinished: (outcome: WaitOutcome) -> Unit = {},
+    onFailed: (error: AuthCloudException) -> Unit = {},
+): EnrollmentObserver = object : EnrollmentObserver {
+    override fun onStatus(update: StatusUpdate) = onStatus.invoke(update)
+
+    override fun onTransientError(error: AuthCloudException, retryInMs: ULong) = onTransientError.invoke(error, retryInMs)
+
+    override fun onFinished(outcome: WaitOutcome) = onFinished.invoke(outcome)
+
+    override fun onFailed(error: AuthCloudException) = onFailed.invoke(error)
+}
+
+/**
+ * A [LogSink] from a lambda: `setLogSink(LogSink { logger.info(it.message) }, LogLevel.INFO)`.
+ * It runs on the SDK's log thread, one record at a time.
+ */
+fun LogSink(onRecord: (record: LogRecord) -> Unit): LogSink = object : LogSink {
+    override fun log(record: LogRecord) = onRecord(record)
+}
+
+/**
+ * [WaitOptions] from [Duration]s: `WaitOptions(pollInterval = 2.seconds, timeout = 3.minutes)`.
+ * The defaults are the guide's (every 1.5 s, for at most 5 minutes) — see [WaitOptions].
+ */
+fun WaitOptions(
+    pollInterval: Duration,
+    timeout: Duration = 5.minutes,
+    maxPollInterval: Duration = 30.seconds,
+): WaitOptions = WaitOptions(
+    pollIntervalMs = pollInterval.toMillis("pollInterval"),
+    timeoutMs = timeout.toMillis("timeout"),
+    maxPollIntervalMs = maxPollInterval.toMillis("maxPollInterval"),
+)
+
+private fun Duration.toMillis(name: String): ULong {
+    require(!isNegative()) { "$name must not be negative: $this" }
+    return inWholeMilliseconds.toULong()
+}
