@@ -12,10 +12,11 @@ PYTEST_VERSION=9.2.0
 # The shipped native library (no emulator, stripped) must stay within this budget.
 FFI_SIZE_BUDGET=3500000
 
+started=$SECONDS
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin swift size)
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
 run_rust() {
   step "rustfmt"
@@ -104,7 +105,6 @@ run_size() {
   [ "$size" -le "$FFI_SIZE_BUDGET" ] || { echo "the library is over its size budget" >&2; exit 1; }
 }
 
-started=$SECONDS
 for stage in "${stages[@]}"; do
   case "$stage" in
     rust) run_rust ;;

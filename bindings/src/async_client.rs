@@ -21,7 +21,7 @@ use crate::watch::WatchHandle;
 
 /// An async client of one Authentication Cloud instance. Thread-safe; share one.
 #[derive(uniffi::Object)]
-#[uniffi::export(Display, Debug)]
+#[uniffi::export(Display)]
 pub struct AsyncClient {
     ops: Ops,
 }

@@ -19,7 +19,7 @@ use crate::watch::WatchHandle;
 /// A blocking client of one Authentication Cloud instance. Thread-safe; create one and
 /// share it (all calls share one connection pool).
 #[derive(uniffi::Object)]
-#[uniffi::export(Display, Debug)]
+#[uniffi::export(Display)]
 pub struct Client {
     ops: Ops,
 }

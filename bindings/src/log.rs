@@ -1,8 +1,9 @@
 //! `LogSink`: the SDK's log lines (already secret-free) routed to the host app's logging.
 //!
-//! A tracing layer turns each event into a [`LogRecord`] and queues it (bounded; lines are
-//! dropped rather than ever blocking the SDK); one thread hands the records to the sink.
-//! A sink that throws is ignored.
+//! A minimal tracing subscriber turns each event into a [`LogRecord`] and queues it
+//! (bounded; lines are dropped rather than ever blocking the SDK); one thread hands the
+//! records to the sink. A sink that throws is ignored. (Events only: spans carry nothing a
+//! host log needs, and a full subscriber stack would cost the mobile library ~15 KB.)
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -10,9 +11,9 @@ use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
 use crate::error::CallbackError;
 
@@ -106,33 +107,46 @@ fn lock_queue() -> std::sync::MutexGuard<'static, Option<SyncSender<LogRecord>>>
 fn install_layer() {
     static INSTALLED: OnceLock<bool> = OnceLock::new();
     INSTALLED.get_or_init(|| {
-        let subscriber = tracing_subscriber::registry().with(SinkLayer);
         // Fails only if the host process installed its own global subscriber first; its
         // choice wins then.
-        tracing::subscriber::set_global_default(subscriber).is_ok()
+        tracing::subscriber::set_global_default(SinkSubscriber).is_ok()
     });
 }
 
-struct SinkLayer;
+/// Forwards enabled events to the sink's queue; spans are never enabled.
+struct SinkSubscriber;
 
-impl SinkLayer {
+impl SinkSubscriber {
     fn wanted(metadata: &Metadata<'_>) -> bool {
         let max = MAX_LEVEL.load(Ordering::Relaxed);
-        max != 0 && (LogLevel::of(metadata.level()) as u8) < max
+        metadata.is_event() && max != 0 && (LogLevel::of(metadata.level()) as u8) < max
     }
 }
 
-impl<S: Subscriber> Layer<S> for SinkLayer {
+impl Subscriber for SinkSubscriber {
     fn register_callsite(&self, _: &'static Metadata<'static>) -> Interest {
         // The level can change at run time: decide per event.
         Interest::sometimes()
     }
 
-    fn enabled(&self, metadata: &Metadata<'_>, _: Context<'_, S>) -> bool {
+    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         Self::wanted(metadata)
     }
 
-    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+    fn new_span(&self, _: &Attributes<'_>) -> Id {
+        // Not reached (spans are disabled), but an id must be non-zero.
+        Id::from_u64(1)
+    }
+
+    fn record(&self, _: &Id, _: &Record<'_>) {}
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn enter(&self, _: &Id) {}
+
+    fn exit(&self, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
         let metadata = event.metadata();
         if !Self::wanted(metadata) {
             return;

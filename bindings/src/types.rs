@@ -1,5 +1,6 @@
 //! Records and enums crossing the FFI, converted from core's types at this boundary only.
 
+use std::fmt;
 use std::sync::Arc;
 
 use crate::error::millis;
@@ -117,15 +118,47 @@ impl From<authcloud::User> for User {
     }
 }
 
-/// The QR code to show: as the server sent it, and decoded to PNG bytes.
-#[derive(Debug, Clone, uniffi::Record)]
+/// The QR code to show the user. Like the deep link it carries the dispatch token, which
+/// lets whoever scans it complete the registration, so it prints only its size.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
 pub struct QrCode {
-    /// `data:image/png;base64,...` (an `<img src>`).
-    pub data_uri: String,
+    data_uri: String,
+    png: Vec<u8>,
+    size: Option<u32>,
+}
+
+#[uniffi::export]
+impl QrCode {
     /// The PNG file's bytes.
-    pub png: Vec<u8>,
+    pub fn png(&self) -> Vec<u8> {
+        self.png.clone()
+    }
+
+    /// `data:image/png;base64,...`, for an `<img src>`.
+    pub fn data_uri(&self) -> String {
+        self.data_uri.clone()
+    }
+
     /// Width and height in pixels, when the server said.
-    pub size: Option<u32>,
+    pub fn size(&self) -> Option<u32> {
+        self.size
+    }
+}
+
+impl fmt::Display for QrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.size {
+            Some(size) => write!(f, "QrCode({size}x{size} px, {} PNG bytes)", self.png.len()),
+            None => write!(f, "QrCode({} PNG bytes)", self.png.len()),
+        }
+    }
+}
+
+impl fmt::Debug for QrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
 }
 
 /// The registration the user completes on the phone.
@@ -134,9 +167,10 @@ pub struct Enrollment {
     pub transaction_id: String,
     /// Poll `status` with it.
     pub status_token: Arc<Secret>,
-    pub qr_code: QrCode,
-    /// Show it as a link; it opens the authenticator app.
-    pub app_link_uri: String,
+    pub qr_code: Arc<QrCode>,
+    /// The deep link that opens the authenticator app. A `Secret`, because it carries the
+    /// dispatch token: `reveal()` it into the link you show the user, never into a log.
+    pub app_link_uri: Arc<Secret>,
 }
 
 /// Answer of `enroll`.
@@ -157,8 +191,8 @@ impl TryFrom<authcloud::EnrollResponse> for EnrollResult {
             enrollment: Enrollment {
                 transaction_id: enrollment.transaction_id,
                 status_token: Secret::wrap(enrollment.status_token),
-                qr_code: QrCode { data_uri: enrollment.qr_code.data_uri, png, size: enrollment.qr_code.size },
-                app_link_uri: enrollment.app_link_uri,
+                qr_code: Arc::new(QrCode { data_uri: enrollment.qr_code.data_uri, png, size: enrollment.qr_code.size }),
+                app_link_uri: Secret::new(enrollment.app_link_uri),
             },
         })
     }

@@ -124,7 +124,7 @@ impl RetryPolicy {
         let exp = self.initial_backoff.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
         let capped = exp.min(self.max_backoff);
         let half = capped / 2;
-        half + half.mul_f64(rand::random::<f64>())
+        half + half.mul_f64(fastrand::f64())
     }
 }
 

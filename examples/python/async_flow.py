@@ -24,7 +24,7 @@ async def main():
     emu = authcloud.Emulator.start(authcloud.EmulatorOptions(auto_approve_after_ms=1000))
     client = authcloud.AsyncClient(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
     enrolled = await client.enroll(username="u12345")
-    print("open", enrolled.enrollment.app_link_uri)
+    print("open", enrolled.enrollment.app_link_uri.reveal())
     outcome = await client.wait_for_completion(enrolled.enrollment.status_token, observer=Progress())
     assert outcome.succeeded
     user = await client.verify(enrolled.enrollment.status_token)

@@ -10,8 +10,8 @@ emu = authcloud.Emulator.start()                                   # stands in f
 client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
 
 enrolled = client.enroll(username="u12345")                        # 1. start the registration
-open("qr.png", "wb").write(enrolled.enrollment.qr_code.png)        # 2. show the QR code / link
-print("scan qr.png or open", enrolled.enrollment.app_link_uri)
+open("qr.png", "wb").write(enrolled.enrollment.qr_code.png())      # 2. show the QR code / link
+print("scan qr.png or open", enrolled.enrollment.app_link_uri.reveal())
 emu.approve(enrolled.enrollment.transaction_id)                    #    (the simulated phone)
 outcome = client.wait_for_completion(enrolled.enrollment.status_token)  # 3. poll every 1.5 s
 assert outcome.succeeded, outcome.status.status_text

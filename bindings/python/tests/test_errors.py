@@ -111,8 +111,11 @@ def test_no_secret_in_any_repr_or_str(emulator):
         status.token.reveal(),
         intent.reveal(),
         "wrong-key-0123456789",
+        # The deep link's dispatch token lets whoever opens it complete the registration.
+        enrolled.enrollment.app_link_uri.reveal().split("dispatchTokenResponse=")[1],
     ]
     shown = [config, device_config, client, device, async_client, key, intent, status, enrolled.enrollment.status_token]
+    shown += [enrolled, enrolled.enrollment, enrolled.enrollment.qr_code, enrolled.enrollment.app_link_uri]
     shown += errors
     for thing in shown:
         for text in (repr(thing), str(thing)):

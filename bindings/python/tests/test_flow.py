@@ -12,9 +12,9 @@ def test_sync_flow(emulator, client):
     enrolled = client.enroll(username="py-user")
     assert enrolled.user.username == "py-user"
     assert enrolled.user.status == "new"
-    assert enrolled.enrollment.app_link_uri.startswith(emulator.base_url() + "/open?")
-    assert decode_png(enrolled.enrollment.qr_code.png) == (300, 300)
-    assert enrolled.enrollment.qr_code.data_uri.startswith("data:image/png;base64,")
+    assert enrolled.enrollment.app_link_uri.reveal().startswith(emulator.base_url() + "/open?")
+    assert decode_png(enrolled.enrollment.qr_code.png()) == (300, 300)
+    assert enrolled.enrollment.qr_code.data_uri().startswith("data:image/png;base64,")
     token = enrolled.enrollment.status_token
 
     assert client.status(token).status == authcloud.TransactionStatus.PENDING
@@ -36,7 +36,7 @@ def test_sync_flow(emulator, client):
 def test_asyncio_flow(emulator, async_client):
     async def flow():
         enrolled = await async_client.enroll(username="aio-user")
-        assert decode_png(enrolled.enrollment.qr_code.png) == (300, 300)
+        assert decode_png(enrolled.enrollment.qr_code.png()) == (300, 300)
         token = enrolled.enrollment.status_token
         asyncio.get_running_loop().call_later(0.2, emulator.approve, enrolled.enrollment.transaction_id)
         outcome = await async_client.wait_for_completion(token, fast())

@@ -93,7 +93,7 @@ final class AuthCloudTests: XCTestCase {
         let client = try AsyncClient(config: config(emulator))
         let enrolled = try await client.enroll(username: "swift-user")
         XCTAssertEqual(enrolled.user.username, "swift-user")
-        let size = try pngSize(enrolled.enrollment.qrCode.png)
+        let size = try pngSize(enrolled.enrollment.qrCode.png())
         XCTAssertEqual(size.width, 300)
         XCTAssertEqual(size.height, 300)
         let token = enrolled.enrollment.statusToken
@@ -121,7 +121,7 @@ final class AuthCloudTests: XCTestCase {
         defer { emulator.stop() }
         let client = try Client(config: config(emulator))
         let enrolled = try client.enroll(username: "blocking")
-        XCTAssertEqual(try pngSize(enrolled.enrollment.qrCode.png).width, 300)
+        XCTAssertEqual(try pngSize(enrolled.enrollment.qrCode.png()).width, 300)
         try emulator.approve(transactionId: enrolled.enrollment.transactionId)
         let outcome = try client.waitForCompletion(statusToken: enrolled.enrollment.statusToken, options: fastWait())
         XCTAssertTrue(outcome.succeeded)
@@ -272,12 +272,14 @@ final class AuthCloudTests: XCTestCase {
             errors.append(error)
         }
         XCTAssertEqual(errors.count, 2)
+        // The deep link's dispatch token lets whoever opens it complete the registration.
+        let dispatch = try XCTUnwrap(enrolled.enrollment.appLinkUri.reveal().components(separatedBy: "dispatchTokenResponse=").last)
         let secrets = [key.reveal(), enrolled.enrollment.statusToken.reveal(), try XCTUnwrap(status.token).reveal(),
-                       intent.reveal(), "wrong-key-0123456789"]
+                       intent.reveal(), "wrong-key-0123456789", dispatch]
         let described: [String] = [
             String(describing: cfg), String(reflecting: cfg), String(describing: deviceConfig),
             String(describing: client), String(describing: device), String(describing: key),
-            String(describing: status), String(describing: enrolled.enrollment),
+            String(describing: status), String(describing: enrolled.enrollment), String(reflecting: enrolled),
         ] + errors.flatMap { [String(describing: $0), String(reflecting: $0), $0.localizedDescription] }
         for text in described {
             for secret in secrets { XCTAssertFalse(text.contains(secret), "shows a secret: \(text)") }

@@ -11,8 +11,8 @@ let client = try AsyncClient(config: ClientConfig(baseUrl: emulator.baseUrl(), a
 
 let enrolled = try await client.enroll(username: "u12345")
 let qrPath = FileManager.default.temporaryDirectory.appendingPathComponent("authcloud-qr.png")
-try enrolled.enrollment.qrCode.png.write(to: qrPath)
-print("Scan \(qrPath.path) or open \(enrolled.enrollment.appLinkUri)")
+try enrolled.enrollment.qrCode.png().write(to: qrPath)
+print("Scan \(qrPath.path) or open \(enrolled.enrollment.appLinkUri.reveal())")
 
 // Poll every 1.5 s. Swift's Task.cancel() does not reach Rust futures, so this uses the
 // stream over a WatchHandle: cancelling the iterating task stops the polling.

@@ -161,10 +161,13 @@ class ErrorsTest : EmulatorTest() {
             wrongKey,
             "no-such-status-token-42",
             "proxy-password-42",
+            // The deep link's dispatch token lets whoever opens it complete the registration.
+            enrolled.enrollment.appLinkUri.reveal().substringAfter("dispatchTokenResponse="),
         )
         val shown: List<Any> = listOf(
             config, deviceConfig, proxyConfig, client, device, asyncClient, AsyncClient(deviceConfig),
             key, intent, status, enrolled, enrolled.enrollment, enrolled.enrollment.statusToken,
+            enrolled.enrollment.qrCode, enrolled.enrollment.appLinkUri,
         ) + errors
         for (thing in shown) {
             val texts = listOfNotNull(thing.toString(), (thing as? Throwable)?.message, (thing as? Throwable)?.stackTraceToString())

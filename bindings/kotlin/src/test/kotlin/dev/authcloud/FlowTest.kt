@@ -18,9 +18,9 @@ class FlowTest : EmulatorTest() {
         val enrolled = client.enroll(username = "kt-user")
         assertEquals("kt-user", enrolled.user.username)
         assertEquals("new", enrolled.user.status)
-        assertTrue(enrolled.enrollment.appLinkUri.startsWith(emulator.baseUrl() + "/open?"))
-        assertEquals(300 to 300, decodePng(enrolled.enrollment.qrCode.png))
-        assertTrue(enrolled.enrollment.qrCode.dataUri.startsWith("data:image/png;base64,"))
+        assertTrue(enrolled.enrollment.appLinkUri.reveal().startsWith(emulator.baseUrl() + "/open?"))
+        assertEquals(300 to 300, decodePng(enrolled.enrollment.qrCode.png()))
+        assertTrue(enrolled.enrollment.qrCode.dataUri().startsWith("data:image/png;base64,"))
         val token = enrolled.enrollment.statusToken
 
         assertEquals(TransactionStatus.PENDING, client.status(token).status)
@@ -45,7 +45,7 @@ class FlowTest : EmulatorTest() {
     @Test
     fun `coroutine flow - suspend enroll, wait, verify, introspect`() = runBlocking {
         val enrolled = asyncClient.enroll(username = "co-user")
-        assertEquals(300 to 300, decodePng(enrolled.enrollment.qrCode.png))
+        assertEquals(300 to 300, decodePng(enrolled.enrollment.qrCode.png()))
         val token = enrolled.enrollment.statusToken
         launch {
             delay(200)

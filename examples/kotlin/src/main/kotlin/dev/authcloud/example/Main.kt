@@ -34,8 +34,8 @@ fun blockingFlow() = Emulator.start().use { emulator ->
     Client(config).use { client ->
         println("client: $client")                                        // no secret in it
         val enrolled = client.enroll(username = "u12345")                  // 1. start the registration
-        val qr = File.createTempFile("authcloud-qr", ".png").apply { writeBytes(enrolled.enrollment.qrCode.png) }
-        println("scan $qr or open ${enrolled.enrollment.appLinkUri}")       // 2. show the QR code / link
+        val qr = File.createTempFile("authcloud-qr", ".png").apply { writeBytes(enrolled.enrollment.qrCode.png()) }
+        println("scan $qr or open ${enrolled.enrollment.appLinkUri.reveal()}")       // 2. show the QR code / link
         emulator.approve(enrolled.enrollment.transactionId)                 //    (the simulated phone)
         val outcome = client.waitForCompletion(enrolled.enrollment.statusToken) // 3. poll every 1.5 s
         check(outcome.succeeded) { outcome.status.statusText }
@@ -52,7 +52,7 @@ fun coroutineFlow() = runBlocking {
         val config = ClientConfig(baseUrl = emulator.baseUrl(), accessKey = emulator.accessKey())
         AsyncClient(config).use { client ->
             val enrolled = client.enroll(username = "u12345")
-            println("open ${enrolled.enrollment.appLinkUri}")
+            println("open ${enrolled.enrollment.appLinkUri.reveal()}")
             // Progress as a Flow: one element per poll, completing on the final status.
             val final = client.statusUpdates(enrolled.enrollment.statusToken, WaitOptions(pollInterval = 300.milliseconds))
                 .onEach { println("  poll ${it.poll}: ${it.status.statusText}") }
