@@ -88,17 +88,8 @@ fn kind_of(result: &Result<(), Error>) -> Option<ErrorKind> {
 
 #[tokio::test]
 async fn service_unavailable_is_retried_only_where_safe() {
-    let bench = Bench::new().await;
-    for op in ALL {
-        let (result, sent) = bench.with_fault(op, 1, FaultKind::Status { status: 503, retry_after: None }).await;
-        if op.idempotent() {
-            assert!(result.is_ok(), "{op:?}: {result:?}");
-            assert_eq!(sent, 2, "{op:?}");
-        } else {
-            assert_eq!(kind_of(&result), Some(ErrorKind::Server), "{op:?}");
-            assert_eq!(sent, 1, "{op:?} must not be re-sent after a 503");
-        }
-    }
+    let unavailable = FaultKind::Status { status: 503, retry_after: None };
+    assert_retried_only_where_safe(&Bench::new().await, unavailable, ErrorKind::Server).await;
 }
 
 #[tokio::test]
@@ -184,19 +175,24 @@ async fn garbage_bodies_are_malformed_responses() {
     }
 }
 
-#[tokio::test]
-async fn truncated_bodies_are_retried_only_where_safe() {
-    let bench = Bench::new().await;
+/// Idempotent calls recover with one retry; calls with effects fail with `failure` after
+/// exactly one request.
+async fn assert_retried_only_where_safe(bench: &Bench, kind: FaultKind, failure: ErrorKind) {
     for op in ALL {
-        let (result, sent) = bench.with_fault(op, 1, FaultKind::Truncated).await;
+        let (result, sent) = bench.with_fault(op, 1, kind.clone()).await;
         if op.idempotent() {
             assert!(result.is_ok(), "{op:?}: {result:?}");
             assert_eq!(sent, 2, "{op:?}");
         } else {
-            assert_eq!(kind_of(&result), Some(ErrorKind::Network), "{op:?}: {result:?}");
-            assert_eq!(sent, 1, "{op:?}");
+            assert_eq!(kind_of(&result), Some(failure), "{op:?}: {result:?}");
+            assert_eq!(sent, 1, "{op:?} must not be re-sent");
         }
     }
+}
+
+#[tokio::test]
+async fn truncated_bodies_are_retried_only_where_safe() {
+    assert_retried_only_where_safe(&Bench::new().await, FaultKind::Truncated, ErrorKind::Network).await;
 }
 
 #[tokio::test]
@@ -237,17 +233,7 @@ async fn slow_answers_time_out_and_effects_are_not_repeated() {
 
 #[tokio::test]
 async fn dropped_connections_are_retried_only_where_safe() {
-    let bench = Bench::new().await;
-    for op in ALL {
-        let (result, sent) = bench.with_fault(op, 1, FaultKind::Drop).await;
-        if op.idempotent() {
-            assert!(result.is_ok(), "{op:?}: {result:?}");
-            assert_eq!(sent, 2, "{op:?}");
-        } else {
-            assert_eq!(kind_of(&result), Some(ErrorKind::Network), "{op:?}: {result:?}");
-            assert_eq!(sent, 1, "{op:?}");
-        }
-    }
+    assert_retried_only_where_safe(&Bench::new().await, FaultKind::Drop, ErrorKind::Network).await;
 }
 
 #[tokio::test]

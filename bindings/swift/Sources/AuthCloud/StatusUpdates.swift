@@ -29,6 +29,14 @@ final class StreamObserver: EnrollmentObserver, @unchecked Sendable {
     }
 }
 
+/// A stream fed by the watch that `start` begins; ending the stream cancels the watch.
+func statusStream(_ start: (EnrollmentObserver) -> WatchHandle) -> AsyncThrowingStream<StatusUpdate, Error> {
+    AsyncThrowingStream { continuation in
+        let handle = start(StreamObserver(continuation))
+        continuation.onTermination = { _ in handle.cancel() }
+    }
+}
+
 extension ClientProtocol {
     /// Every status answer until the final one (then the stream ends). A failure (deadline,
     /// network...) ends it with the `AuthCloudError`. Cancelling the iterating task stops
@@ -36,10 +44,7 @@ extension ClientProtocol {
     public func statusUpdates(statusToken: Secret, options: WaitOptions = WaitOptions())
         -> AsyncThrowingStream<StatusUpdate, Error>
     {
-        AsyncThrowingStream { continuation in
-            let handle = self.watch(statusToken: statusToken, observer: StreamObserver(continuation), options: options)
-            continuation.onTermination = { _ in handle.cancel() }
-        }
+        statusStream { watch(statusToken: statusToken, observer: $0, options: options) }
     }
 }
 
@@ -48,9 +53,6 @@ extension AsyncClientProtocol {
     public func statusUpdates(statusToken: Secret, options: WaitOptions = WaitOptions())
         -> AsyncThrowingStream<StatusUpdate, Error>
     {
-        AsyncThrowingStream { continuation in
-            let handle = self.watch(statusToken: statusToken, observer: StreamObserver(continuation), options: options)
-            continuation.onTermination = { _ in handle.cancel() }
-        }
+        statusStream { watch(statusToken: statusToken, observer: $0, options: options) }
     }
 }
