@@ -5,9 +5,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authcloud::CancellationToken;
-
-use crate::client::describe;
+use crate::cancel::{CancelToken, token_of};
+use crate::client::{describe, verify_options};
 use crate::config::ClientConfig;
 use crate::error::AuthCloudError;
 use crate::observer::EnrollmentObserver;
@@ -66,21 +65,31 @@ impl AsyncClient {
         runtime::spawn(self.ops.clone().create_intent(operation, username, user_id, channels)).await
     }
 
-    /// See `Client.wait_for_completion`; cancelling the awaiting task stops the polling.
-    /// (Swift: `Task.cancel()` does not reach Rust futures — use `watch` there.)
-    #[uniffi::method(default(observer = None, options))]
+    /// See `Client.wait_for_completion`; cancelling the awaiting task stops the polling,
+    /// and so does `cancel.cancel()`. (Swift: `Task.cancel()` does not reach Rust futures
+    /// — pass a `CancelToken`, or use `watch`.)
+    #[uniffi::method(default(observer = None, cancel = None, options))]
     pub async fn wait_for_completion(
         &self,
         status_token: Arc<Secret>,
         options: WaitOptions,
         observer: Option<Arc<dyn EnrollmentObserver>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<WaitOutcome, AuthCloudError> {
-        runtime::spawn(self.ops.clone().wait(status_token, options, observer, CancellationToken::new())).await
+        runtime::spawn(self.ops.clone().wait(status_token, options, observer, token_of(cancel))).await
     }
 
     /// See `Client.verify`.
-    pub async fn verify(&self, status_token: Arc<Secret>) -> Result<VerifiedUser, AuthCloudError> {
-        runtime::spawn(self.ops.clone().verify(status_token)).await
+    #[uniffi::method(default(expected_user_id = None, expected_transaction_id = None, check_subject = true))]
+    pub async fn verify(
+        &self,
+        status_token: Arc<Secret>,
+        expected_user_id: Option<String>,
+        expected_transaction_id: Option<String>,
+        check_subject: bool,
+    ) -> Result<VerifiedUser, AuthCloudError> {
+        let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
+        runtime::spawn(self.ops.clone().verify(status_token, options)).await
     }
 
     /// See `Client.watch`.
@@ -90,7 +99,7 @@ impl AsyncClient {
         status_token: Arc<Secret>,
         observer: Arc<dyn EnrollmentObserver>,
         options: WaitOptions,
-    ) -> Arc<WatchHandle> {
+    ) -> Result<Arc<WatchHandle>, AuthCloudError> {
         WatchHandle::start(self.ops.clone(), status_token, options, observer)
     }
 }

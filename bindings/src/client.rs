@@ -3,8 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use authcloud::CancellationToken;
-
+use crate::cancel::{CancelToken, token_of};
 use crate::config::ClientConfig;
 use crate::error::AuthCloudError;
 use crate::observer::EnrollmentObserver;
@@ -61,33 +60,48 @@ impl Client {
         runtime::block_on(self.ops.clone().create_intent(operation, username, user_id, channels))
     }
 
-    /// Polls until the operation is final or `options.timeout_ms` passes. Blocks: to
-    /// cancel from elsewhere, use `watch` instead.
-    #[uniffi::method(default(observer = None, options))]
+    /// Polls until the operation is final or `options.timeout_ms` passes. Blocks; to stop
+    /// it from another thread, pass a `CancelToken` and call its `cancel()`: the wait then
+    /// raises `Cancelled` at once. (Python's wrapper does this on Ctrl-C.)
+    #[uniffi::method(default(observer = None, cancel = None, options))]
     pub fn wait_for_completion(
         &self,
         status_token: Arc<Secret>,
         options: WaitOptions,
         observer: Option<Arc<dyn EnrollmentObserver>>,
+        cancel: Option<Arc<CancelToken>>,
     ) -> Result<WaitOutcome, AuthCloudError> {
-        runtime::block_on(self.ops.clone().wait(status_token, options, observer, CancellationToken::new()))
+        runtime::block_on(self.ops.clone().wait(status_token, options, observer, token_of(cancel)))
     }
 
-    /// Verifies an operation on the backend: status `succeeded`, transaction token active,
-    /// and its subject the status' user. Needs the access key.
-    pub fn verify(&self, status_token: Arc<Secret>) -> Result<VerifiedUser, AuthCloudError> {
-        runtime::block_on(self.ops.clone().verify(status_token))
+    /// Verifies an operation on the backend (needs the access key): status `succeeded`,
+    /// the transaction token active (introspect), and — unless `check_subject` is false —
+    /// the token's subject the status' user (an assumption of this SDK, not confirmed by
+    /// the vendor's documentation). `expected_user_id` / `expected_transaction_id` bind
+    /// the operation to the caller's session: a status token from someone else's
+    /// operation is refused before introspect. A failed check raises `NotVerified` naming it.
+    #[uniffi::method(default(expected_user_id = None, expected_transaction_id = None, check_subject = true))]
+    pub fn verify(
+        &self,
+        status_token: Arc<Secret>,
+        expected_user_id: Option<String>,
+        expected_transaction_id: Option<String>,
+        check_subject: bool,
+    ) -> Result<VerifiedUser, AuthCloudError> {
+        let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
+        runtime::block_on(self.ops.clone().verify(status_token, options))
     }
 
     /// Polls in the background, reporting to `observer`; returns at once with a handle
-    /// whose `cancel()` stops the polling (also when the handle is dropped).
+    /// whose `cancel()` stops the polling. The watch runs until the operation is final or
+    /// its timeout passes even if the handle is dropped.
     #[uniffi::method(default(options))]
     pub fn watch(
         &self,
         status_token: Arc<Secret>,
         observer: Arc<dyn EnrollmentObserver>,
         options: WaitOptions,
-    ) -> Arc<WatchHandle> {
+    ) -> Result<Arc<WatchHandle>, AuthCloudError> {
         WatchHandle::start(self.ops.clone(), status_token, options, observer)
     }
 }
@@ -113,4 +127,13 @@ pub(crate) fn describe(name: &str, ops: &Ops, f: &mut fmt::Formatter<'_>) -> fmt
         None => "none",
     };
     write!(f, "{name}(base_url={}, credential={credential})", config.base_url())
+}
+
+/// The core's verify options from the exported parameters.
+pub(crate) fn verify_options(
+    expected_user_id: Option<String>,
+    expected_transaction_id: Option<String>,
+    check_subject: bool,
+) -> authcloud::VerifyOptions {
+    authcloud::VerifyOptions { expected_user_id, expected_transaction_id, check_subject }
 }

@@ -26,9 +26,12 @@ pub struct ClientConfig {
     pub intent_token: Option<Arc<Secret>>,
     #[uniffi(default = 5000)]
     pub connect_timeout_ms: u64,
-    /// Per attempt, whole request.
+    /// One attempt of a request: connect, send, receive.
     #[uniffi(default = 30000)]
     pub request_timeout_ms: u64,
+    /// A whole call: all its attempts and back-off pauses.
+    #[uniffi(default = 60000)]
+    pub call_timeout_ms: u64,
     /// Attempts in all for requests that may be retried (1 = never retry).
     #[uniffi(default = 3)]
     pub max_attempts: u32,
@@ -36,7 +39,8 @@ pub struct ClientConfig {
     pub initial_backoff_ms: u64,
     #[uniffi(default = 5000)]
     pub max_backoff_ms: u64,
-    /// Longest `Retry-After` honoured; longer ends the call with `RateLimited`.
+    /// Longest `Retry-After` honoured (at most 10 minutes); longer ends the call with
+    /// `RateLimited`.
     #[uniffi(default = 30000)]
     pub max_retry_after_ms: u64,
     #[uniffi(default = 1048576)]
@@ -73,6 +77,7 @@ impl ClientConfig {
         builder = builder
             .connect_timeout(Duration::from_millis(self.connect_timeout_ms))
             .request_timeout(Duration::from_millis(self.request_timeout_ms))
+            .call_timeout(Duration::from_millis(self.call_timeout_ms))
             .retry_policy(RetryPolicy {
                 max_attempts: self.max_attempts,
                 initial_backoff: Duration::from_millis(self.initial_backoff_ms),

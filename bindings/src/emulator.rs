@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use authcloud_emulator::{EmulatorConfig, EmulatorError, FaultKind};
+use authcloud_emulator::{EmulatorConfig, EmulatorError, FaultKind, IatUnit};
 
 use crate::error::AuthCloudError;
 use crate::runtime;
@@ -31,6 +31,10 @@ pub struct EmulatorOptions {
     /// Approve every registration automatically after this long.
     #[uniffi(default = None)]
     pub auto_approve_after_ms: Option<u64>,
+    /// Introspect's `iat`/`exp` in seconds (the vendor's reference) instead of
+    /// milliseconds (the guide's example, the default).
+    #[uniffi(default = false)]
+    pub iat_in_seconds: bool,
 }
 
 /// What an injected fault does to the next matching requests.
@@ -48,8 +52,13 @@ pub enum Fault {
     Delay { delay_ms: u64 },
     /// Close the connection without answering.
     Drop,
-    /// Answer with this status and this JSON text verbatim.
+    /// Answer with this status and this JSON text (parsed, then re-serialised).
     Json { status: u16, body_json: String },
+    /// Answer with this status and exactly this body (e.g. the guide's literal examples);
+    /// `content_type` defaults to `application/json`.
+    Raw { status: u16, body: String, content_type: Option<String> },
+    /// Answer a redirect (301, 302, 303, 307 or 308) to `location`.
+    Redirect { status: u16, location: String },
 }
 
 /// One request the emulator received (tokens and keys redacted).
@@ -99,6 +108,7 @@ impl Emulator {
             transaction_ttl: Duration::from_millis(options.transaction_ttl_ms),
             intent_ttl: Duration::from_millis(options.intent_ttl_ms),
             auto_approve_after: options.auto_approve_after_ms.map(Duration::from_millis),
+            iat_unit: if options.iat_in_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
         };
         let inner =
             runtime::block_on(async { authcloud_emulator::Emulator::start(config).await }).map_err(emulator_error)?;
@@ -142,6 +152,8 @@ impl Emulator {
                 })?;
                 FaultKind::Json { status, body }
             }
+            Fault::Raw { status, body, content_type } => FaultKind::Raw { status, body, content_type },
+            Fault::Redirect { status, location } => FaultKind::Redirect { status, location },
         };
         self.inner.inject_fault(authcloud_emulator::Fault { path, count, kind }).map_err(emulator_error)
     }

@@ -15,9 +15,13 @@ pub enum VerificationCheck {
     MissingTransactionToken,
     /// The status carried no user id.
     MissingUserId,
+    /// The status is for another user than `expected_user_id`.
+    UserMismatch,
+    /// The status is for another operation than `expected_transaction_id`.
+    TransactionMismatch,
     /// `introspect` calls the transaction token inactive.
     TokenInactive,
-    /// The token's subject is another user.
+    /// The token's subject is another user (the assumed `sub` check; see `verify`).
     SubjectMismatch,
 }
 
@@ -112,6 +116,8 @@ impl From<CoreError> for AuthCloudError {
                     VerificationFailure::NotSucceeded { .. } => VerificationCheck::NotSucceeded,
                     VerificationFailure::MissingTransactionToken => VerificationCheck::MissingTransactionToken,
                     VerificationFailure::MissingUserId => VerificationCheck::MissingUserId,
+                    VerificationFailure::UserMismatch { .. } => VerificationCheck::UserMismatch,
+                    VerificationFailure::TransactionMismatch { .. } => VerificationCheck::TransactionMismatch,
                     VerificationFailure::TokenInactive => VerificationCheck::TokenInactive,
                     VerificationFailure::SubjectMismatch { .. } => VerificationCheck::SubjectMismatch,
                     _ => VerificationCheck::NotSucceeded,

@@ -6,6 +6,7 @@
 //! `uniffi.toml`.
 
 mod async_client;
+mod cancel;
 mod client;
 mod config;
 #[cfg(feature = "emulator")]
@@ -20,6 +21,7 @@ mod types;
 mod watch;
 
 pub use async_client::AsyncClient;
+pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::ClientConfig;
 #[cfg(feature = "emulator")]

@@ -35,8 +35,7 @@ fn user_ref(username: Option<String>, user_id: Option<String>) -> Result<Option<
 impl Ops {
     pub(crate) async fn enroll(self, username: Option<String>, user_id: Option<String>) -> Result<EnrollResult> {
         let request = EnrollRequest { user: user_ref(username, user_id)?, ..EnrollRequest::default() };
-        let response = self.client.enroll(&request).await?;
-        Ok(EnrollResult::try_from(response)?)
+        Ok(self.client.enroll(&request).await?.into())
     }
 
     pub(crate) async fn status(self, status_token: Arc<Secret>) -> Result<OperationStatus> {
@@ -85,7 +84,11 @@ impl Ops {
         result
     }
 
-    pub(crate) async fn verify(self, status_token: Arc<Secret>) -> Result<VerifiedUser> {
-        Ok(self.client.verify(&status_token.0).await?.into())
+    pub(crate) async fn verify(
+        self,
+        status_token: Arc<Secret>,
+        options: authcloud::VerifyOptions,
+    ) -> Result<VerifiedUser> {
+        Ok(self.client.verify(&status_token.0, &options).await?.into())
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::millis;
+use crate::error::{AuthCloudError, millis};
 use crate::secret::Secret;
 
 /// Where an operation stands. (`OperationStatus.status_text` has the wire value, which
@@ -86,8 +86,8 @@ pub struct Authenticator {
 pub struct User {
     pub user_id: String,
     pub username: Option<String>,
-    /// `new` or `active` (or a newer value).
-    pub status: String,
+    /// `new` or `active` (or a newer value); none when the server did not say.
+    pub status: Option<String>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
     pub authenticators: Vec<Authenticator>,
@@ -98,7 +98,7 @@ impl From<authcloud::User> for User {
         User {
             user_id: user.user_id,
             username: user.username,
-            status: user.status.as_str().to_owned(),
+            status: user.status.as_ref().map(|s| s.as_str().to_owned()),
             created_at: user.created_at,
             updated_at: user.updated_at,
             authenticators: user
@@ -118,44 +118,92 @@ impl From<authcloud::User> for User {
     }
 }
 
-/// The QR code to show the user. Like the deep link it carries the dispatch token, which
-/// lets whoever scans it complete the registration, so it prints only its size.
+/// The QR code to show the user, kept exactly as the server sent it. Like the deep link it
+/// carries the dispatch token, which lets whoever scans it complete the registration, so it
+/// prints only its size.
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
-pub struct QrCode {
-    data_uri: String,
-    png: Vec<u8>,
-    size: Option<u32>,
-}
+pub struct QrCode(authcloud::QrCode);
 
 #[uniffi::export]
 impl QrCode {
-    /// The PNG file's bytes.
-    pub fn png(&self) -> Vec<u8> {
-        self.png.clone()
+    /// The PNG file's bytes. Raises `MalformedResponse` when the server's QR code is not a
+    /// base64 PNG data URI (the enrollment itself is fine: show the deep link instead).
+    pub fn png(&self) -> Result<Vec<u8>, AuthCloudError> {
+        Ok(self.0.png_bytes()?)
     }
 
-    /// `data:image/png;base64,...`, for an `<img src>`.
+    /// `data:image/png;base64,...` as the server sent it, for an `<img src>` (empty when
+    /// the answer had no QR code).
     pub fn data_uri(&self) -> String {
-        self.data_uri.clone()
+        self.0.data_uri.clone()
     }
 
     /// Width and height in pixels, when the server said.
     pub fn size(&self) -> Option<u32> {
-        self.size
+        self.0.size
     }
 }
 
 impl fmt::Display for QrCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.size {
-            Some(size) => write!(f, "QrCode({size}x{size} px, {} PNG bytes)", self.png.len()),
-            None => write!(f, "QrCode({} PNG bytes)", self.png.len()),
+        match self.0.size {
+            Some(size) => write!(f, "QrCode({size}x{size} px, data URI of {} chars)", self.0.data_uri.len()),
+            None => write!(f, "QrCode(data URI of {} chars)", self.0.data_uri.len()),
         }
     }
 }
 
 impl fmt::Debug for QrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// The deep link that opens the authenticator app (`appLinkUri`), checked before use.
+///
+/// `href()` returns it only when it is an `https` URL (or `http` to loopback, as from the
+/// emulator) with a proper host — the value for an `<a href>`; `is_valid()` and
+/// `problem()` tell without raising. It carries the dispatch token, so it prints
+/// redacted; `reveal()` gives the raw value, checked or not.
+#[derive(uniffi::Object)]
+#[uniffi::export(Display)]
+pub struct DeepLink(authcloud::DeepLink);
+
+#[uniffi::export]
+impl DeepLink {
+    /// The checked link; raises `MalformedResponse` naming the problem otherwise.
+    pub fn href(&self) -> Result<String, AuthCloudError> {
+        Ok(self.0.href()?.to_owned())
+    }
+
+    /// True when `href()` returns the link.
+    pub fn is_valid(&self) -> bool {
+        self.0.is_valid()
+    }
+
+    /// Why the link failed the check, if it did.
+    pub fn problem(&self) -> Option<String> {
+        self.0.problem().map(ToString::to_string)
+    }
+
+    /// The value exactly as the server sent it (empty when absent), checked or not. Never
+    /// put it into a page unless `is_valid()`; never log it.
+    pub fn reveal(&self) -> String {
+        self.0.as_unchecked_str().to_owned()
+    }
+}
+
+impl fmt::Display for DeepLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.problem() {
+            None => write!(f, "DeepLink({})", authcloud::REDACTED),
+            Some(problem) => write!(f, "DeepLink({}, invalid: {problem})", authcloud::REDACTED),
+        }
+    }
+}
+
+impl fmt::Debug for DeepLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
     }
@@ -168,33 +216,30 @@ pub struct Enrollment {
     /// Poll `status` with it.
     pub status_token: Arc<Secret>,
     pub qr_code: Arc<QrCode>,
-    /// The deep link that opens the authenticator app. A `Secret`, because it carries the
-    /// dispatch token: `reveal()` it into the link you show the user, never into a log.
-    pub app_link_uri: Arc<Secret>,
+    /// The deep link: `href()` for an `<a href>` (checked), never logged.
+    pub app_link_uri: Arc<DeepLink>,
 }
 
-/// Answer of `enroll`.
+/// Answer of `enroll`: returned whenever the server accepted the registration, whatever
+/// its QR code or deep link look like.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct EnrollResult {
     pub user: User,
     pub enrollment: Enrollment,
 }
 
-impl TryFrom<authcloud::EnrollResponse> for EnrollResult {
-    type Error = authcloud::Error;
-
-    fn try_from(response: authcloud::EnrollResponse) -> Result<Self, Self::Error> {
+impl From<authcloud::EnrollResponse> for EnrollResult {
+    fn from(response: authcloud::EnrollResponse) -> Self {
         let enrollment = response.enrollment;
-        let png = enrollment.qr_code.png_bytes()?;
-        Ok(EnrollResult {
+        EnrollResult {
             user: response.user.into(),
             enrollment: Enrollment {
                 transaction_id: enrollment.transaction_id,
                 status_token: Secret::wrap(enrollment.status_token),
-                qr_code: Arc::new(QrCode { data_uri: enrollment.qr_code.data_uri, png, size: enrollment.qr_code.size }),
-                app_link_uri: Secret::new(enrollment.app_link_uri),
+                qr_code: Arc::new(QrCode(enrollment.qr_code)),
+                app_link_uri: Arc::new(DeepLink(enrollment.app_link_uri)),
             },
-        })
+        }
     }
 }
 
@@ -233,8 +278,12 @@ impl From<authcloud::StatusResponse> for OperationStatus {
 pub struct Introspection {
     /// `false` ⇒ do not trust the token.
     pub active: bool,
-    /// Issued-at as the server sent it (unit not documented).
+    /// Issued-at as the server sent it: seconds or milliseconds (the vendor's documents
+    /// disagree). `issued_at_ms` reads either.
     pub iat: Option<i64>,
+    /// `iat` as milliseconds since the Unix epoch (a raw value above 10^11 is taken as
+    /// milliseconds, else seconds).
+    pub issued_at_ms: Option<i64>,
     pub sub: Option<String>,
     pub aud: Vec<String>,
     pub iss: Option<String>,
@@ -246,9 +295,14 @@ pub struct Introspection {
 
 impl From<authcloud::Introspection> for Introspection {
     fn from(i: authcloud::Introspection) -> Self {
+        let issued_at_ms = i
+            .issued_at()
+            .and_then(|t| t.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
+            .and_then(|d| i64::try_from(d.as_millis()).ok());
         Introspection {
             active: i.active,
             iat: i.iat,
+            issued_at_ms,
             sub: i.sub,
             aud: i.aud,
             iss: i.iss,
@@ -281,8 +335,10 @@ impl From<authcloud::VerifiedUser> for VerifiedUser {
 }
 
 /// How a wait polls. The defaults are the guide's: every 1.5 s, for at most 5 minutes.
+/// (Each default literal is checked against the core's constant by a test.)
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct WaitOptions {
+    /// Time between the starts of two polls; at least 100 ms.
     #[uniffi(default = 1500)]
     pub poll_interval_ms: u64,
     #[uniffi(default = 300000)]
@@ -294,11 +350,31 @@ pub struct WaitOptions {
 
 impl Default for WaitOptions {
     fn default() -> Self {
-        WaitOptions { poll_interval_ms: 1500, timeout_ms: 300_000, max_poll_interval_ms: 30_000 }
+        use authcloud::defaults::{DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT};
+        WaitOptions {
+            poll_interval_ms: millis(DEFAULT_POLL_INTERVAL),
+            timeout_ms: millis(DEFAULT_WAIT_TIMEOUT),
+            max_poll_interval_ms: millis(DEFAULT_MAX_POLL_INTERVAL),
+        }
     }
 }
 
 impl WaitOptions {
+    /// Refuses options the core would refuse, before anything starts (a watch reports its
+    /// errors only to the observer; these belong to the caller).
+    pub(crate) fn validate(&self) -> Result<(), AuthCloudError> {
+        if self.poll_interval_ms < millis(authcloud::MIN_POLL_INTERVAL) {
+            return Err(AuthCloudError::InvalidInput {
+                field: "poll_interval_ms".into(),
+                reason: "must be at least 100 ms".into(),
+            });
+        }
+        if self.timeout_ms == 0 {
+            return Err(AuthCloudError::InvalidInput { field: "timeout_ms".into(), reason: "must be positive".into() });
+        }
+        Ok(())
+    }
+
     pub(crate) fn to_core(&self, cancel: authcloud::CancellationToken) -> authcloud::WaitOptions {
         use std::time::Duration;
         authcloud::WaitOptions {

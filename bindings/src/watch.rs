@@ -7,14 +7,19 @@ use std::time::Duration;
 use authcloud::CancellationToken;
 use tokio::sync::watch;
 
+use crate::error::AuthCloudError;
 use crate::observer::EnrollmentObserver;
 use crate::ops::Ops;
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::WaitOptions;
 
-/// A running `watch`. `cancel()` stops the polling at once (no request is sent after it);
-/// dropping the handle cancels too. The observer hears `on_finished` or `on_failed`.
+/// A running `watch`. `cancel()` stops the polling at once (no request is sent after it).
+/// The observer hears `on_finished` or `on_failed`, exactly once.
+///
+/// Dropping or garbage-collecting the handle does **not** stop the watch: it runs until
+/// the operation is final, its timeout passes, or `cancel()` is called — so an app that
+/// keeps only its observer still hears the outcome, whenever a garbage collector runs.
 #[derive(uniffi::Object)]
 pub struct WatchHandle {
     cancel: CancellationToken,
@@ -23,12 +28,15 @@ pub struct WatchHandle {
 }
 
 impl WatchHandle {
+    /// Starts the watch; invalid options are the caller's error, raised here rather than
+    /// reported to the observer.
     pub(crate) fn start(
         ops: Ops,
         status_token: Arc<Secret>,
         options: WaitOptions,
         observer: Arc<dyn EnrollmentObserver>,
-    ) -> Arc<Self> {
+    ) -> Result<Arc<Self>, AuthCloudError> {
+        options.validate()?;
         let cancel = CancellationToken::new();
         let (report, finished) = watch::channel(false);
         let wait = runtime::handle().spawn(ops.wait(status_token, options, Some(observer), cancel.clone()));
@@ -40,7 +48,7 @@ impl WatchHandle {
             }
             let _ = report.send(true);
         });
-        Arc::new(WatchHandle { cancel, finished })
+        Ok(Arc::new(WatchHandle { cancel, finished }))
     }
 }
 
@@ -65,11 +73,5 @@ impl WatchHandle {
             let _ = tokio::time::timeout(Duration::from_millis(timeout_ms), finished.wait_for(|done| *done)).await;
         });
         self.is_finished()
-    }
-}
-
-impl Drop for WatchHandle {
-    fn drop(&mut self) {
-        self.cancel.cancel();
     }
 }

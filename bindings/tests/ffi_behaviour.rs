@@ -1,6 +1,6 @@
 //! What the FFI layer promises to every language, checked from Rust: callbacks that fail,
 //! panic, block or call back in cannot break the SDK; one client is safe to share across
-//! threads; cancel and drop stop polling.
+//! threads; cancel stops polling, dropping a watch handle does not.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -29,6 +29,7 @@ fn config(emu: &Emulator) -> ClientConfig {
         intent_token: None,
         connect_timeout_ms: 2000,
         request_timeout_ms: 2000,
+        call_timeout_ms: 10_000,
         max_attempts: 3,
         initial_backoff_ms: 10,
         max_backoff_ms: 50,
@@ -42,7 +43,7 @@ fn config(emu: &Emulator) -> ClientConfig {
 }
 
 fn fast() -> WaitOptions {
-    WaitOptions { poll_interval_ms: 50, timeout_ms: 10_000, max_poll_interval_ms: 1000 }
+    WaitOptions { poll_interval_ms: 100, timeout_ms: 10_000, max_poll_interval_ms: 1000 }
 }
 
 fn status_polls(emu: &Emulator) -> usize {
@@ -99,7 +100,7 @@ fn failing_panicking_and_reentrant_callbacks_do_not_break_the_wait() {
             emu.approve(&tx).unwrap();
         })
     };
-    let outcome = client.wait_for_completion(token, fast(), Some(observer.clone())).unwrap();
+    let outcome = client.wait_for_completion(token, fast(), Some(observer.clone()), None).unwrap();
     approver.join().unwrap();
     assert!(outcome.succeeded);
     assert_eq!(outcome.status.status, TransactionStatus::Succeeded);
@@ -136,12 +137,13 @@ fn a_slow_callback_does_not_slow_polling() {
     let tx = enrolled.enrollment.transaction_id.clone();
     let emu2 = emu.clone();
     std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(500));
+        std::thread::sleep(Duration::from_millis(1000));
         emu2.approve(&tx).unwrap();
     });
     let observer = Arc::new(Sleepy(Mutex::new(Vec::new())));
-    let outcome = client.wait_for_completion(enrolled.enrollment.status_token, fast(), Some(observer.clone())).unwrap();
-    assert!(outcome.polls >= 8, "polls kept their 50 ms pace: {}", outcome.polls);
+    let outcome =
+        client.wait_for_completion(enrolled.enrollment.status_token, fast(), Some(observer.clone()), None).unwrap();
+    assert!(outcome.polls >= 8, "polls kept their 100 ms pace: {}", outcome.polls);
     assert_eq!(observer.0.lock().unwrap().len() as u32, outcome.polls, "all delivered before returning");
 }
 
@@ -174,13 +176,13 @@ fn one_client_is_safe_to_share_across_threads() {
 }
 
 #[test]
-fn watch_cancel_and_drop_stop_polling() {
+fn watch_cancel_stops_polling() {
     let rt = emulator_runtime();
     let emu = start(&rt);
     let client = Client::new(config(&emu)).unwrap();
     let observer = Arc::new(Hostile::default());
     let enrolled = client.enroll(Some("watched".into()), None).unwrap();
-    let handle = client.watch(enrolled.enrollment.status_token.clone(), observer.clone(), fast());
+    let handle = client.watch(enrolled.enrollment.status_token.clone(), observer.clone(), fast()).unwrap();
     std::thread::sleep(Duration::from_millis(200));
     let canceller = {
         let handle = handle.clone();
@@ -194,14 +196,70 @@ fn watch_cancel_and_drop_stop_polling() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(status_polls(&emu), polls);
     assert_eq!(observer.failed.lock().unwrap().as_slice(), ["cancelled"]);
+}
 
-    let handle = client.watch(enrolled.enrollment.status_token, observer, fast());
-    std::thread::sleep(Duration::from_millis(150));
-    drop(handle);
-    std::thread::sleep(Duration::from_millis(100));
+#[test]
+fn a_dropped_watch_handle_keeps_the_watch_running_to_its_outcome() {
+    // Kotlin and Swift release objects when their garbage collector or scope decides; an
+    // app that kept only its observer must still hear how the operation ended.
+    let rt = emulator_runtime();
+    let emu = start(&rt);
+    let client = Client::new(config(&emu)).unwrap();
+    let observer = Arc::new(Hostile::default());
+    let enrolled = client.enroll(Some("dropped-handle".into()), None).unwrap();
+    drop(client.watch(enrolled.enrollment.status_token, observer.clone(), fast()).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
     let polls = status_polls(&emu);
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(status_polls(&emu), polls, "dropping the handle cancels");
+    assert!(polls >= 2, "still polling after the drop: {polls}");
+    emu.approve(&enrolled.enrollment.transaction_id).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while observer.finished.load(Ordering::SeqCst) == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(observer.finished.load(Ordering::SeqCst), 1, "the observer heard the outcome");
+    assert!(observer.failed.lock().unwrap().is_empty());
+}
+
+#[test]
+fn a_blocking_wait_is_cancelled_from_another_thread() {
+    let rt = emulator_runtime();
+    let emu = start(&rt);
+    let client = Client::new(config(&emu)).unwrap();
+    let enrolled = client.enroll(Some("blocking".into()), None).unwrap();
+    let cancel = authcloud_ffi::CancelToken::new();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(250));
+            cancel.cancel();
+        })
+    };
+    let started = Instant::now();
+    let slow = WaitOptions { poll_interval_ms: 1000, ..fast() };
+    let result = client.wait_for_completion(enrolled.enrollment.status_token.clone(), slow, None, Some(cancel.clone()));
+    canceller.join().unwrap();
+    assert!(matches!(result, Err(AuthCloudError::Cancelled)), "{result:?}");
+    assert!(started.elapsed() < Duration::from_millis(900), "ended at the cancel, not the next poll");
+    assert!(cancel.is_cancelled());
+    // An already-cancelled token ends a wait before any request.
+    let before = status_polls(&emu);
+    let again = client.wait_for_completion(enrolled.enrollment.status_token, fast(), None, Some(cancel));
+    assert!(matches!(again, Err(AuthCloudError::Cancelled)));
+    assert_eq!(status_polls(&emu), before);
+}
+
+#[test]
+fn invalid_watch_options_are_the_callers_error() {
+    let rt = emulator_runtime();
+    let emu = start(&rt);
+    let client = Client::new(config(&emu)).unwrap();
+    let enrolled = client.enroll(Some("bad-options".into()), None).unwrap();
+    let too_fast = WaitOptions { poll_interval_ms: 99, ..fast() };
+    match client.watch(enrolled.enrollment.status_token, Arc::new(Hostile::default()), too_fast) {
+        Err(AuthCloudError::InvalidInput { field, .. }) => assert_eq!(field, "poll_interval_ms"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a 99 ms poll interval was accepted"),
+    }
 }
 
 struct BrokenSink(AtomicU32);

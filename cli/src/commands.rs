@@ -5,12 +5,13 @@ use std::time::Duration;
 
 use authcloud::{
     Channel, Client, EnrollRequest, Error, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
-    WaitOptions,
+    VerifyOptions, WaitOptions,
 };
-use authcloud_emulator::{Emulator, EmulatorConfig};
+use authcloud_emulator::{Emulator, EmulatorConfig, IatUnit};
 use clap::Args;
 use serde_json::{Value, json};
 
+use crate::duration::HumanDuration;
 use crate::output::Output;
 use crate::progress::Progress;
 use crate::target::{TargetArgs, read_token};
@@ -67,15 +68,35 @@ pub struct TokenArgs {
 }
 
 #[derive(Args)]
+pub struct VerifyArgs {
+    /// The status token, or `-` to read it from stdin.
+    token: String,
+    /// Refuse unless the operation is for this user id (bind it to your session).
+    #[arg(long, value_name = "USER_ID")]
+    expect_user_id: Option<String>,
+    /// Refuse unless the status is of this operation (bind it to your session).
+    #[arg(long, value_name = "TRANSACTION_ID")]
+    expect_transaction_id: Option<String>,
+    /// Skip the check that introspect's `sub` is the status' user id (an assumption of
+    /// this SDK, not confirmed by the vendor's documentation).
+    #[arg(long)]
+    no_subject_check: bool,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+#[derive(Args)]
 pub struct WaitArgs {
     /// The status token, or `-` to read it from stdin.
     status_token: String,
-    /// Time between two polls.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "1.5s")]
-    interval: Duration,
+    /// Time between two polls (at least 100ms).
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_POLL_INTERVAL))]
+    interval: HumanDuration,
     /// Give up after this long (exit code 4).
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
-    timeout: Duration,
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_WAIT_TIMEOUT))]
+    timeout: HumanDuration,
     #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
@@ -107,11 +128,15 @@ pub struct EmulatorArgs {
     #[arg(long, env = "AUTHCLOUD_ACCESS_KEY", hide_env_values = true)]
     access_key: Option<String>,
     /// How long a registration waits for the user before it fails.
-    #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
-    transaction_ttl: Duration,
+    #[arg(long, default_value_t = HumanDuration(EmulatorConfig::default().transaction_ttl))]
+    transaction_ttl: HumanDuration,
     /// Approve every registration automatically after this long.
     #[arg(long, value_parser = humantime::parse_duration)]
     auto_approve_after: Option<Duration>,
+    /// Introspect's `iat`/`exp` in seconds (the vendor's reference) instead of
+    /// milliseconds (the guide's example).
+    #[arg(long)]
+    iat_seconds: bool,
 }
 
 /// Builds the client or reports a usage error.
@@ -149,32 +174,44 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
             return out.fail(&e);
         }
     }
+    let link = &enrollment.app_link_uri;
+    let user_status = enrolled.user.status.as_ref().map(|s| s.as_str().to_owned());
     let doc = json!({
         "userId": enrolled.user.user_id,
         "username": enrolled.user.username,
-        "userStatus": enrolled.user.status.as_str(),
+        "userStatus": user_status,
         "transactionId": enrollment.transaction_id,
         "statusToken": enrollment.status_token.expose(),
-        "appLinkUri": enrollment.app_link_uri,
+        "appLinkUri": link.as_unchecked_str(),
+        "appLinkValid": link.is_valid(),
+        "appLinkProblem": link.problem().map(ToString::to_string),
         "qrPng": args.qr_png.as_ref().map(|p| p.display().to_string()),
     });
     out.result(doc, || {
         let mut text = String::new();
-        if !args.no_qr {
-            if let Some(qr) = term_qr::for_stdout(&enrollment.app_link_uri, args.invert_qr) {
-                text.push_str(&qr);
-                text.push('\n');
+        match link.href() {
+            Ok(href) => {
+                if !args.no_qr {
+                    if let Some(qr) = term_qr::for_stdout(href, args.invert_qr) {
+                        text.push_str(&qr);
+                        text.push('\n');
+                    }
+                }
+                text.push_str(&format!("{} {}\n", out.em("Deep link:    "), href));
+            }
+            Err(_) => {
+                let problem = link.problem().map(ToString::to_string).unwrap_or_default();
+                text.push_str(&format!("{} not shown: {problem}\n", out.em("Deep link:    ")));
             }
         }
-        text.push_str(&format!("{} {}\n", out.em("Deep link:    "), enrollment.app_link_uri));
         text.push_str(&format!(
             "{} {} ({})\n",
             out.em("User:         "),
-            enrolled.user.user_id,
-            enrolled.user.status.as_str()
+            out.shown(&enrolled.user.user_id),
+            out.shown(user_status.as_deref().unwrap_or("status not given"))
         ));
-        text.push_str(&format!("{} {}\n", out.em("Transaction:  "), enrollment.transaction_id));
-        text.push_str(&format!("{} {}", out.em("Status token: "), enrollment.status_token.expose()));
+        text.push_str(&format!("{} {}\n", out.em("Transaction:  "), out.shown(&enrollment.transaction_id)));
+        text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
         if let Some(path) = &args.qr_png {
             text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
         }
@@ -211,7 +248,7 @@ pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
     let out = output(&args.output);
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     let token = try_or_exit!(token_or_usage(&args.status_token, &out));
-    let options = WaitOptions { poll_interval: args.interval, timeout: args.timeout, ..Default::default() };
+    let options = WaitOptions { poll_interval: args.interval.0, timeout: args.timeout.0, ..Default::default() };
     let progress = Progress::new(false);
     let result = wait_cancellable(&client, &token, &options, &progress).await;
     progress.finish();
@@ -259,11 +296,16 @@ pub fn introspection_doc(i: &Introspection) -> Value {
     })
 }
 
-pub async fn verify(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
+pub async fn verify(args: VerifyArgs, matches: &clap::ArgMatches) -> u8 {
     let out = output(&args.output);
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     let token = try_or_exit!(token_or_usage(&args.token, &out));
-    match client.verify(&token).await {
+    let options = VerifyOptions {
+        expected_user_id: args.expect_user_id,
+        expected_transaction_id: args.expect_transaction_id,
+        check_subject: !args.no_subject_check,
+    };
+    match client.verify(&token, &options).await {
         Ok(user) => {
             out.result(verified_doc(&user), || verified_text(&out, &user));
             exit::OK
@@ -286,11 +328,11 @@ pub fn verified_text(out: &Output, user: &authcloud::VerifiedUser) -> String {
     format!(
         "{} user {} ({})\n  token active: {}, subject: {}, issuer: {}",
         out.good("Verified"),
-        user.user_id,
-        user.username.as_deref().unwrap_or("no username"),
+        out.shown(&user.user_id),
+        out.shown(user.username.as_deref().unwrap_or("no username")),
         user.introspection.active,
-        user.introspection.sub.as_deref().unwrap_or("-"),
-        user.introspection.iss.as_deref().unwrap_or("-"),
+        out.shown(user.introspection.sub.as_deref().unwrap_or("-")),
+        out.shown(user.introspection.iss.as_deref().unwrap_or("-")),
     )
 }
 
@@ -302,7 +344,7 @@ pub async fn introspect(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
         Ok(i) => {
             out.result(introspection_doc(&i), || {
                 if i.active {
-                    format!("{} (sub {})", out.good("active"), i.sub.as_deref().unwrap_or("-"))
+                    format!("{} (sub {})", out.good("active"), out.shown(i.sub.as_deref().unwrap_or("-")))
                 } else {
                     out.bad("inactive")
                 }
@@ -348,8 +390,9 @@ pub async fn emulator(args: EmulatorArgs) -> u8 {
     let config = EmulatorConfig {
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
         access_key: Some(access_key),
-        transaction_ttl: args.transaction_ttl,
+        transaction_ttl: args.transaction_ttl.0,
         auto_approve_after: args.auto_approve_after,
+        iat_unit: if args.iat_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
         ..Default::default()
     };
     let emu = match Emulator::start(config).await {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authcloud::{Client, EnrollRequest, WaitOptions};
+use authcloud::{Client, EnrollRequest, VerifyOptions, WaitOptions};
 use authcloud_emulator::{Emulator, EmulatorConfig};
 use clap::Args;
 use serde_json::json;
@@ -80,10 +80,15 @@ pub async fn run(args: DemoArgs) -> u8 {
     let enrollment = &enrolled.enrollment;
 
     if !out.json() {
-        if let Some(qr) = term_qr::for_stdout(&enrollment.app_link_uri, args.invert_qr) {
-            println!("{qr}");
+        match enrollment.app_link_uri.href() {
+            Ok(link) => {
+                if let Some(qr) = term_qr::for_stdout(link, args.invert_qr) {
+                    println!("{qr}");
+                }
+                println!("{} {}", out.em("Deep link:"), link);
+            }
+            Err(e) => println!("{} not shown ({e})", out.em("Deep link:")),
         }
-        println!("{} {}", out.em("Deep link:"), enrollment.app_link_uri);
     }
     match args.approve_after {
         ApproveAfter::After(delay) => {
@@ -101,7 +106,10 @@ pub async fn run(args: DemoArgs) -> u8 {
         }
     }
 
-    out.note("4. Polling the status every 1.5 s (POST /api/v1/status)");
+    out.note(&format!(
+        "4. Polling the status every {} (POST /api/v1/status)",
+        humantime::format_duration(authcloud::DEFAULT_POLL_INTERVAL)
+    ));
     let progress = Progress::new(false);
     let options = WaitOptions { timeout: args.timeout, ..Default::default() };
     let waited = wait_cancellable(&client, &enrollment.status_token, &options, &progress).await;
@@ -119,8 +127,10 @@ pub async fn run(args: DemoArgs) -> u8 {
         return exit::DECLINED;
     }
 
-    out.note("5. Verifying on the backend (status + introspect)");
-    let verified = match client.verify(&enrollment.status_token).await {
+    out.note("5. Verifying on the backend (status + introspect), bound to this enrollment");
+    let options =
+        VerifyOptions::default().expect_user(&enrolled.user.user_id).expect_transaction(&enrollment.transaction_id);
+    let verified = match client.verify(&enrollment.status_token, &options).await {
         Ok(verified) => verified,
         Err(e) => return out.fail(&e),
     };

@@ -7,6 +7,7 @@
 
 mod commands;
 mod demo;
+mod duration;
 mod exit;
 mod output;
 mod progress;
@@ -36,10 +37,10 @@ enum Command {
     Enroll(commands::EnrollArgs),
     /// Show an operation's status once (POST /api/v1/status).
     Status(commands::TokenArgs),
-    /// Poll the status every 1.5 s until the user acts.
+    /// Poll the status (every 1.5 s by default) until the user acts.
     Wait(commands::WaitArgs),
     /// Verify an operation from the backend: status + introspect.
-    Verify(commands::TokenArgs),
+    Verify(commands::VerifyArgs),
     /// Check whether a token is genuine and active (POST /api/v1/introspect).
     Introspect(commands::TokenArgs),
     /// Mint a single-use intent token for a device (POST /api/v1/intent).

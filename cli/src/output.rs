@@ -37,6 +37,12 @@ impl Output {
         if self.colour { style(text).red().bold().to_string() } else { text.to_owned() }
     }
 
+    /// Text that came from the server, made safe for a terminal (no escape sequences or
+    /// control characters, bounded length).
+    pub fn shown(&self, text: &str) -> String {
+        authcloud::sanitize_server_text(text)
+    }
+
     /// A progress note for people (stderr; nothing in JSON mode's stdout).
     pub fn note(&self, text: &str) {
         eprintln!("{text}");

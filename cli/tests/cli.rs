@@ -233,6 +233,29 @@ fn decode_terminal_qr(stdout: &str) -> String {
 }
 
 #[test]
+fn server_text_reaches_the_terminal_sanitised_and_odd_links_are_not_shown() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        // A hostile answer: escape sequences in the user id, a javascript: deep link.
+        let body = serde_json::json!({
+            "userId": "\u{1b}]0;pwned\u{7}\u{1b}[31mred-user\u{1b}[0m",
+            "enrollment": {"transactionId": "t-1", "statusToken": "s-1", "appLinkUri": "javascript://x/%0Aalert(1)"}
+        });
+        emu.inject_fault(authcloud_emulator::Fault {
+            path: "/api/v1/users/enroll".into(),
+            count: 1,
+            kind: authcloud_emulator::FaultKind::Json { status: 201, body },
+        })
+        .unwrap();
+        let r = run(cli(&emu).args(["enroll", "--username", "u"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'), "{:?}", r.stdout);
+        assert!(r.stdout.contains("red-user"), "{}", r.stdout);
+        assert!(r.stdout.contains("Deep link:     not shown: appLinkUri has the scheme `javascript`"), "{}", r.stdout);
+        assert!(!r.stdout.contains("javascript://"), "{}", r.stdout);
+    });
+}
+
+#[test]
 fn enroll_status_wait_verify_introspect_intent() {
     with_emulator(EmulatorConfig::default(), |emu, _| {
         // Every run, to check at the end that no secret reached stderr (or stdout beyond results).
@@ -277,7 +300,24 @@ fn enroll_status_wait_verify_introspect_intent() {
         assert_eq!(r.json()["status"], "succeeded");
         assert_no_secret(&r, &[emu.access_key(), &token], &[]);
 
-        let r = run(cli(&emu).args(["verify", "--json", &token]));
+        // Bound to another user (someone else's token posted to our backend): refused,
+        // naming the check.
+        let other_user = "00000000-0000-4000-8000-000000000000";
+        let r = run(cli(&emu).args(["verify", "--json", "--expect-user-id", other_user, &token]));
+        runs.push(("verify", r.clone()));
+        assert_eq!(r.code, 6, "{}", r.stdout);
+        assert!(r.json()["error"]["message"].as_str().unwrap().contains("(expected_user)"), "{}", r.stdout);
+
+        let user_id = doc["userId"].as_str().unwrap().to_owned();
+        let r = run(cli(&emu).args([
+            "verify",
+            "--json",
+            "--expect-user-id",
+            &user_id,
+            "--expect-transaction-id",
+            &tx,
+            &token,
+        ]));
 
         runs.push(("verify", r.clone()));
         assert_eq!(r.code, 0, "{}", r.stderr);

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::config::{ClientBuilder, ClientConfig, Credential};
 use crate::error::{Error, Result};
-use crate::model::{EnrollRequest, EnrollResponse, IntentRequest, IntentResponse, Introspection, StatusResponse};
+use crate::model::{EnrollRequest, IntentRequest};
+use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload, Resend, Transport};
 
@@ -48,7 +49,10 @@ impl Client {
     /// (creating the user when the username is new).
     ///
     /// Not idempotent: it is re-sent only when the server surely did not receive it or
-    /// answered 429, never after a timeout or a 5xx (that could register twice).
+    /// answered 429 or 503, never after a timeout or another 5xx (that could register
+    /// twice). Once the server accepted it, the answer is returned whatever its QR code
+    /// or deep link look like: check those when you use them ([`crate::QrCode::png_bytes`],
+    /// [`crate::DeepLink::href`]).
     pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
@@ -63,17 +67,21 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        self.transport.send_json(&call).await
+        EnrollResponse::from_json(&self.transport.send(&call).await?)
     }
 
     /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
     /// token is the capability). Safe to repeat, so transient failures are retried.
     pub async fn status(&self, status_token: &SecretString) -> Result<StatusResponse> {
         let call = status_call(status_token)?;
-        self.transport.send_json(&call).await
+        StatusResponse::from_json(&self.transport.send(&call).await?)
     }
 
     /// `POST /api/v1/introspect`: is this token genuine and active? Needs the access key.
+    ///
+    /// The vendor calls the transaction token consumable, so introspect is treated like an
+    /// operation with effects: re-sent only when the server surely did not receive it or
+    /// refused it with 429 or 503, never after a timeout or a dropped connection.
     pub async fn introspect(&self, token: &SecretString) -> Result<Introspection> {
         let key = self.require_access_key("introspect")?;
         if token.is_empty() {
@@ -84,10 +92,10 @@ impl Client {
             path: "api/v1/introspect",
             payload: Payload::Form(vec![("token", token.clone())]),
             bearer: Some(key),
-            resend: Resend::Idempotent,
+            resend: Resend::OnlyIfNotReceived,
             secrets: vec![token],
         };
-        self.transport.send_json(&call).await
+        Introspection::from_json(&self.transport.send(&call).await?)
     }
 
     /// `POST /api/v1/intent`: mints a single-use intent token for a device. Needs the
@@ -103,8 +111,7 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        let response: IntentResponse = self.transport.send_json(&call).await?;
-        Ok(response.token)
+        responses::intent_token(&self.transport.send(&call).await?)
     }
 
     /// The access key, or the typed refusal (before any I/O) for clients without one.

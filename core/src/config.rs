@@ -10,15 +10,13 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::defaults::{
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT, MAX_RETRY_AFTER_LIMIT,
+};
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 
-/// Default TCP + TLS connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default limit for a whole request (connect, send, receive the body).
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default largest response body the client reads.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 1024 * 1024;
 /// Longest instance name (one DNS label).
 pub const MAX_INSTANCE_LEN: usize = 63;
 
@@ -84,9 +82,10 @@ fn redact_userinfo(url: &str) -> String {
 
 /// When and how often to re-send a request that failed transiently.
 ///
-/// `status` and `introspect` are retried on connect errors, timeouts, 429 and 502/503/504;
-/// `enroll` and `create_intent` only when the server surely did not get the request
-/// (connect failure) or answered 429.
+/// `status` is retried on connect errors, timeouts, 429 and 502/503/504; `enroll`,
+/// `create_intent` and `introspect` only when the server surely did not get the request
+/// (connect failure) or refused it with 429 or 503. Every call ends within the client's
+/// call timeout, pauses included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
@@ -95,18 +94,19 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Longest back-off between two attempts.
     pub max_backoff: Duration,
-    /// Longest `Retry-After` the client honours; a server asking for more ends the call
-    /// with [`Error::RateLimited`] carrying the requested delay.
+    /// Longest `Retry-After` the client honours (at most
+    /// [`MAX_RETRY_AFTER_LIMIT`], 10 minutes); a server asking for more ends the call with
+    /// [`Error::RateLimited`] carrying the requested delay.
     pub max_retry_after: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(250),
-            max_backoff: Duration::from_secs(5),
-            max_retry_after: Duration::from_secs(30),
+            max_attempts: DEFAULT_MAX_ATTEMPTS,
+            initial_backoff: DEFAULT_INITIAL_BACKOFF,
+            max_backoff: DEFAULT_MAX_BACKOFF,
+            max_retry_after: DEFAULT_MAX_RETRY_AFTER,
         }
     }
 }
@@ -135,6 +135,7 @@ pub struct ClientConfig {
     pub(crate) credential: Option<Credential>,
     pub(crate) connect_timeout: Duration,
     pub(crate) request_timeout: Duration,
+    pub(crate) call_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
     pub(crate) user_agent: String,
@@ -155,9 +156,13 @@ impl ClientConfig {
     pub fn connect_timeout(&self) -> Duration {
         self.connect_timeout
     }
-    /// Whole-request timeout.
+    /// Timeout of one attempt of a request.
     pub fn request_timeout(&self) -> Duration {
         self.request_timeout
+    }
+    /// Timeout of a whole call: every attempt and pause.
+    pub fn call_timeout(&self) -> Duration {
+        self.call_timeout
     }
     /// Retry policy.
     pub fn retry(&self) -> RetryPolicy {
@@ -185,6 +190,7 @@ impl fmt::Debug for ClientConfig {
             .field("credential", &self.credential)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent", &self.user_agent)
@@ -201,6 +207,7 @@ pub struct ClientBuilder {
     credential: Option<Credential>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    call_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
     user_agent_suffix: Option<String>,
@@ -221,6 +228,7 @@ impl fmt::Debug for ClientBuilder {
             .field("credential", &self.credential)
             .field("connect_timeout", &self.connect_timeout)
             .field("request_timeout", &self.request_timeout)
+            .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("user_agent_suffix", &self.user_agent_suffix)
@@ -273,9 +281,16 @@ impl ClientBuilder {
         self
     }
 
-    /// Whole-request timeout, per attempt (default 30 s).
+    /// Timeout of one attempt of a request: connect, send, receive (default 30 s).
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Timeout of a whole call across all its attempts and back-off pauses (default
+    /// 60 s): however the server behaves, a call returns within it.
+    pub fn call_timeout(mut self, timeout: Duration) -> Self {
+        self.call_timeout = Some(timeout);
         self
     }
 
@@ -321,9 +336,13 @@ impl ClientBuilder {
         }
         let connect_timeout = positive("connect timeout", self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))?;
         let request_timeout = positive("request timeout", self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))?;
+        let call_timeout = positive("call timeout", self.call_timeout.unwrap_or(DEFAULT_CALL_TIMEOUT))?;
         let retry = self.retry.unwrap_or_default();
         if retry.max_attempts == 0 {
             return Err(Error::config("retry max_attempts must be at least 1"));
+        }
+        if retry.max_retry_after > MAX_RETRY_AFTER_LIMIT {
+            return Err(Error::config("retry max_retry_after must be at most 10 minutes"));
         }
         let max_response_bytes = self.max_response_bytes.unwrap_or(DEFAULT_MAX_RESPONSE_BYTES);
         if max_response_bytes == 0 {
@@ -338,6 +357,7 @@ impl ClientBuilder {
             credential: self.credential,
             connect_timeout,
             request_timeout,
+            call_timeout,
             retry,
             max_response_bytes,
             user_agent,
@@ -402,7 +422,9 @@ pub fn validate_base_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
-fn is_loopback_host(host: &str) -> bool {
+/// `localhost` (which the client resolves to loopback itself) or a literal loopback
+/// address: 127.0.0.0/8 or ::1.
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost") || bare.parse::<IpAddr>().map(|ip| ip.is_loopback()).unwrap_or(false)
 }
@@ -489,7 +511,28 @@ mod tests {
         assert_eq!(cfg.connect_timeout(), Duration::from_secs(5));
         assert_eq!(cfg.request_timeout(), Duration::from_secs(30));
         assert_eq!(cfg.max_response_bytes(), 1024 * 1024);
+        assert_eq!(cfg.call_timeout(), Duration::from_secs(60));
         assert!(cfg.user_agent().starts_with("authcloud/"));
+    }
+
+    #[test]
+    fn limits_are_enforced() {
+        let retry = |max_retry_after| RetryPolicy { max_retry_after, ..RetryPolicy::default() };
+        let build = |r| ClientBuilder::default().instance("acme").retry_policy(r).build_config();
+        assert!(build(retry(Duration::from_secs(600))).is_ok());
+        let err = build(retry(Duration::from_secs(601))).unwrap_err();
+        assert!(err.to_string().contains("at most 10 minutes"), "{err}");
+        assert!(ClientBuilder::default().instance("a").call_timeout(Duration::ZERO).build_config().is_err());
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.255.0.9", "[::1]", "::1"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["localhost.example", "128.0.0.1", "[::2]", "10.0.0.1", "example.com", "[::ffff:10.0.0.1]"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::model::TransactionStatus;
+use crate::sanitize::sanitize_with_limit;
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -138,8 +139,9 @@ pub enum Error {
     #[error("cancelled")]
     Cancelled,
 
-    /// `verify` refused the operation; the reason says which check failed.
-    #[error("not verified: {reason}")]
+    /// `verify` refused the operation; the reason says which check failed
+    /// ([`VerificationFailure::check`] names it).
+    #[error("not verified ({}): {reason}", reason.check())]
     NotVerified {
         /// The failed check.
         reason: VerificationFailure,
@@ -276,11 +278,27 @@ pub enum VerificationFailure {
     },
     /// The status answer carried no transaction token to introspect.
     MissingTransactionToken,
-    /// The status answer carried no `userId` to compare the token's subject with.
+    /// The status answer carried no `userId`.
     MissingUserId,
+    /// The status names another user than the caller expected (`expected_user_id`).
+    UserMismatch {
+        /// The user the caller's session enrolled.
+        expected: String,
+        /// The status' `userId` (none when absent).
+        actual: Option<String>,
+    },
+    /// The status names another operation than the caller expected
+    /// (`expected_transaction_id`).
+    TransactionMismatch {
+        /// The operation the caller's session started.
+        expected: String,
+        /// The status' `transactionId` (none when absent).
+        actual: Option<String>,
+    },
     /// `introspect` says the transaction token is not active.
     TokenInactive,
-    /// The token's subject is not the user the status reported.
+    /// The token's subject is not the user the status reported (the assumed `sub` check,
+    /// see `VerifyOptions::check_subject`).
     SubjectMismatch {
         /// The status' `userId`.
         expected: String,
@@ -289,17 +307,42 @@ pub enum VerificationFailure {
     },
 }
 
+impl VerificationFailure {
+    /// The failed check's stable name: `status_succeeded`, `transaction_token_present`,
+    /// `user_id_present`, `expected_user`, `expected_transaction`, `token_active` or
+    /// `subject_matches_user`.
+    pub fn check(&self) -> &'static str {
+        match self {
+            VerificationFailure::NotSucceeded { .. } => "status_succeeded",
+            VerificationFailure::MissingTransactionToken => "transaction_token_present",
+            VerificationFailure::MissingUserId => "user_id_present",
+            VerificationFailure::UserMismatch { .. } => "expected_user",
+            VerificationFailure::TransactionMismatch { .. } => "expected_transaction",
+            VerificationFailure::TokenInactive => "token_active",
+            VerificationFailure::SubjectMismatch { .. } => "subject_matches_user",
+        }
+    }
+}
+
 impl fmt::Display for VerificationFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = |value: &str| sanitize_with_limit(value, 80);
+        let shown_opt = |value: &Option<String>| value.as_deref().map_or_else(|| "(none)".to_owned(), shown);
         match self {
             VerificationFailure::NotSucceeded { status } => {
                 write!(f, "status is `{}`, not `succeeded`", status.as_str())
             }
             VerificationFailure::MissingTransactionToken => f.write_str("status carried no transaction token"),
             VerificationFailure::MissingUserId => f.write_str("status carried no userId"),
+            VerificationFailure::UserMismatch { expected, actual } => {
+                write!(f, "the operation is for user {}, not the expected {}", shown_opt(actual), shown(expected))
+            }
+            VerificationFailure::TransactionMismatch { expected, actual } => {
+                write!(f, "the status is of operation {}, not the expected {}", shown_opt(actual), shown(expected))
+            }
             VerificationFailure::TokenInactive => f.write_str("introspect reports the transaction token inactive"),
             VerificationFailure::SubjectMismatch { expected, actual } => {
-                write!(f, "token subject {} does not match userId {expected}", actual.as_deref().unwrap_or("(none)"))
+                write!(f, "token subject {} does not match userId {}", shown_opt(actual), shown(expected))
             }
         }
     }

@@ -6,16 +6,20 @@
 //!
 //! ```no_run
 //! # async fn demo() -> authcloud::Result<()> {
-//! use authcloud::{Client, EnrollRequest, NoObserver, WaitOptions};
+//! use authcloud::{Client, EnrollRequest, NoObserver, VerifyOptions, WaitOptions};
 //!
 //! let client = Client::builder().instance("acme").access_key("…").build()?;
 //! let enrolled = client.enroll(&EnrollRequest::username("u12345")).await?;
 //! let png = enrolled.enrollment.qr_code.png_bytes()?;        // show it, or the deep link:
-//! println!("{}", enrolled.enrollment.app_link_uri);
+//! if let Ok(link) = enrolled.enrollment.app_link_uri.href() { // checked: https only
+//!     println!("{link}");
+//! }
 //! let token = &enrolled.enrollment.status_token;
 //! let outcome = client.wait_for_completion(token, &WaitOptions::default(), &NoObserver).await?;
 //! if outcome.succeeded() {
-//!     let user = client.verify(token).await?;                // backend: status + introspect
+//!     // Backend: status + introspect, bound to the user this session enrolled.
+//!     let options = VerifyOptions::default().expect_user(&enrolled.user.user_id);
+//!     let user = client.verify(token, &options).await?;
 //!     println!("verified {}", user.user_id);
 //! }
 //! # let _ = png; Ok(()) }
@@ -28,9 +32,14 @@
 
 mod client;
 mod config;
+pub mod defaults;
 mod error;
+mod lenient;
 mod model;
 mod redact;
+mod responses;
+mod sanitize;
+mod schedule;
 mod secret;
 mod transport;
 mod verify;
@@ -38,18 +47,42 @@ mod wait;
 
 pub use client::Client;
 pub use config::{
-    ClientBuilder, ClientConfig, Credential, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_REQUEST_TIMEOUT, ProxySetting, RetryPolicy, Target, validate_base_url, validate_instance,
+    ClientBuilder, ClientConfig, Credential, MAX_INSTANCE_LEN, ProxySetting, RetryPolicy, Target, validate_base_url,
+    validate_instance,
+};
+pub use defaults::{
+    DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_POLL_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WAIT_TIMEOUT, MAX_RETRY_AFTER_LIMIT, MIN_POLL_INTERVAL,
 };
 pub use error::{ApiErrorDetail, Error, ErrorKind, Result, VerificationFailure};
 pub use model::{
-    Authenticator, Channel, EnrollRequest, EnrollResponse, Enrollment, IntentOperation, IntentRequest, Introspection,
-    MAX_USERNAME_LEN, QrCode, StatusResponse, TransactionStatus, User, UserRef, UserStatus, decode_png_data_uri,
+    Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, TransactionStatus, UserRef, UserStatus,
     validate_user_id, validate_username,
 };
-pub use secret::{REDACTED, SecretString};
-pub use verify::VerifiedUser;
-pub use wait::{
-    CancellationToken, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, NoObserver,
-    StatusUpdate, WaitObserver, WaitOptions, WaitOutcome,
+pub use responses::{
+    Authenticator, DeepLink, DeepLinkProblem, EPOCH_MILLIS_THRESHOLD, EnrollResponse, Enrollment, Introspection,
+    QrCode, StatusResponse, User, decode_png_data_uri, epoch_seconds_or_millis,
 };
+pub use sanitize::{MAX_SERVER_TEXT_CHARS, sanitize_server_text};
+pub use secret::{REDACTED, SecretString};
+pub use verify::{VerifiedUser, VerifyOptions};
+pub use wait::{CancellationToken, NoObserver, StatusUpdate, WaitObserver, WaitOptions, WaitOutcome};
+
+/// Entry points for fuzzers and property tests (`core/fuzz`); not a stable API.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::time::{Duration, SystemTime};
+
+    /// `Retry-After` as the transport reads it.
+    pub fn retry_after(value: &[u8], now: SystemTime) -> Option<Duration> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        let value = reqwest::header::HeaderValue::from_bytes(value).ok()?;
+        headers.insert(reqwest::header::RETRY_AFTER, value);
+        crate::transport::parse_retry_after(&headers, now)
+    }
+
+    /// The error detail the transport keeps of a non-2xx body.
+    pub fn error_detail(body: &[u8]) -> String {
+        format!("{:?}", crate::transport::error_detail(body, &[]))
+    }
+}

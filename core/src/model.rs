@@ -1,17 +1,16 @@
-//! Wire types of the Authentication Cloud API, in the vendor's words.
+//! Enumerations and requests of the Authentication Cloud API, in the vendor's words.
 //!
-//! Responses are read leniently: unknown fields are ignored, unknown enum values are kept
-//! as `Other(..)`, and fields the spec marks optional are `Option`s, so a newer server does
-//! not break an older SDK. Requests are built through validating constructors.
+//! Requests are built through validating constructors; answers are read in
+//! `responses.rs`. Unknown enum values from a server are kept as `Other(..)`, so a newer
+//! server does not break an older SDK.
 
 use std::fmt;
 
-use base64::Engine as _;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::redact;
-use crate::secret::SecretString;
+use crate::sanitize::sanitize_with_limit;
 
 /// Longest username the API accepts.
 pub const MAX_USERNAME_LEN: usize = 300;
@@ -52,26 +51,24 @@ impl TransactionStatus {
         !matches!(self, TransactionStatus::Pending)
     }
 
-    fn from_wire(value: String) -> Self {
+    /// Reads a wire value; an unknown one is kept, sanitised (it ends up in messages).
+    pub(crate) fn from_wire(value: String) -> Self {
         match value.as_str() {
             "pending" => TransactionStatus::Pending,
             "succeeded" => TransactionStatus::Succeeded,
             "failed" => TransactionStatus::Failed,
             "unknown" => TransactionStatus::Unknown,
-            _ => TransactionStatus::Other(value),
+            _ => TransactionStatus::Other(sanitize_with_limit(&value, MAX_ENUM_VALUE_CHARS)),
         }
     }
 }
 
+/// Longest unknown enum value kept from a server.
+const MAX_ENUM_VALUE_CHARS: usize = 64;
+
 impl fmt::Display for TransactionStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for TransactionStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        String::deserialize(d).map(Self::from_wire)
     }
 }
 
@@ -97,14 +94,14 @@ impl UserStatus {
     }
 }
 
-impl<'de> Deserialize<'de> for UserStatus {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let value = String::deserialize(d)?;
-        Ok(match value.as_str() {
+impl UserStatus {
+    /// Reads a wire value; an unknown one is kept, sanitised.
+    pub(crate) fn from_wire(value: String) -> Self {
+        match value.as_str() {
             "new" => UserStatus::New,
             "active" => UserStatus::Active,
-            _ => UserStatus::Other(value),
-        })
+            _ => UserStatus::Other(sanitize_with_limit(&value, MAX_ENUM_VALUE_CHARS)),
+        }
     }
 }
 
@@ -275,228 +272,6 @@ impl EnrollRequest {
     }
 }
 
-/// An authenticator registered on a user.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Authenticator {
-    /// Its id.
-    pub authenticator_id: String,
-    /// Display name.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The vendor's `type`: `ios` or `android`.
-    #[serde(default, rename = "type")]
-    pub device_type: Option<String>,
-    /// The vendor's `authenticatorType`: `app` or `fido2`.
-    #[serde(default)]
-    pub authenticator_type: Option<String>,
-    /// Lifecycle state.
-    #[serde(default)]
-    pub state: Option<String>,
-    /// When it was registered (ISO-8601).
-    #[serde(default)]
-    pub enrolled_at: Option<String>,
-    /// Last change (ISO-8601).
-    #[serde(default)]
-    pub updated_at: Option<String>,
-}
-
-/// A user of the Authentication Cloud instance.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct User {
-    /// The user's UUID; store it to link the user to your records.
-    pub user_id: String,
-    /// Your stable id for the user, when one was given.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// `new` until an authenticator is registered, then `active`.
-    pub status: UserStatus,
-    /// ISO-8601 UTC.
-    #[serde(default)]
-    pub created_at: Option<String>,
-    /// ISO-8601 UTC.
-    #[serde(default)]
-    pub updated_at: Option<String>,
-    /// Registered authenticators.
-    #[serde(default)]
-    pub authenticators: Vec<Authenticator>,
-}
-
-/// The QR code to show the user (a PNG as a data URI).
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct QrCode {
-    /// The vendor's `type`, `image/png`.
-    #[serde(rename = "type", default)]
-    pub image_type: Option<String>,
-    /// Width and height in pixels.
-    #[serde(default)]
-    pub size: Option<u32>,
-    /// `data:image/png;base64,...`, usable as an `<img src>`.
-    pub data_uri: String,
-}
-
-impl QrCode {
-    /// Decodes the data URI into the PNG file's bytes (to save or hand to an image view).
-    pub fn png_bytes(&self) -> Result<Vec<u8>> {
-        decode_png_data_uri(&self.data_uri)
-    }
-}
-
-impl fmt::Debug for QrCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("QrCode")
-            .field("image_type", &self.image_type)
-            .field("size", &self.size)
-            .field("data_uri", &format_args!("<{} chars>", self.data_uri.len()))
-            .finish()
-    }
-}
-
-/// Decodes a `data:image/png;base64,...` URI into PNG bytes, checking the PNG signature.
-pub fn decode_png_data_uri(data_uri: &str) -> Result<Vec<u8>> {
-    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
-    let (header, payload) = data_uri
-        .split_once(',')
-        .ok_or_else(|| Error::MalformedResponse { reason: "QR code data URI has no `,`".into() })?;
-    let header = header.to_ascii_lowercase();
-    if !header.starts_with("data:image/png") || !header.ends_with(";base64") {
-        return Err(Error::MalformedResponse { reason: "QR code is not a base64 PNG data URI".into() });
-    }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(payload.trim())
-        .map_err(|e| Error::MalformedResponse { reason: format!("QR code base64: {e}") })?;
-    if !bytes.starts_with(PNG_SIGNATURE) {
-        return Err(Error::MalformedResponse { reason: "QR code data is not a PNG".into() });
-    }
-    Ok(bytes)
-}
-
-/// The registration the user completes on the phone.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Enrollment {
-    /// The operation's id.
-    pub transaction_id: String,
-    /// Poll `status` with it.
-    pub status_token: SecretString,
-    /// Show it as an image.
-    pub qr_code: QrCode,
-    /// Show it as a link (opens the authenticator app). It carries a dispatch token that
-    /// lets whoever opens it complete the registration: show it only to the user.
-    pub app_link_uri: String,
-}
-
-impl fmt::Debug for Enrollment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Enrollment")
-            .field("transaction_id", &self.transaction_id)
-            .field("status_token", &self.status_token)
-            .field("qr_code", &self.qr_code)
-            .field("app_link_uri", &redact_query(&self.app_link_uri))
-            .finish()
-    }
-}
-
-/// `https://host/open?dispatchTokenResponse=...` → `https://host/open?[redacted]`.
-pub(crate) fn redact_query(uri: &str) -> String {
-    match uri.split_once('?') {
-        Some((base, _)) => format!("{base}?{}", crate::secret::REDACTED),
-        None => uri.to_owned(),
-    }
-}
-
-/// Answer of [`crate::Client::enroll`]: the user and the registration to complete.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct EnrollResponse {
-    /// The (new or existing) user.
-    #[serde(flatten)]
-    pub user: User,
-    /// What to show the user, and the status token to poll.
-    pub enrollment: Enrollment,
-}
-
-// ---------------------------------------------------------------------------------------
-// status
-// ---------------------------------------------------------------------------------------
-
-/// Answer of `POST /api/v1/status`. Only `status` is always present.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusResponse {
-    /// The operation's id.
-    #[serde(default)]
-    pub transaction_id: Option<String>,
-    /// Where the operation stands.
-    pub status: TransactionStatus,
-    /// The user the operation is for.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// The user's username.
-    #[serde(default)]
-    pub username: Option<String>,
-    /// The transaction token, to check with `introspect`.
-    #[serde(default)]
-    pub token: Option<SecretString>,
-    /// ISO-8601 UTC.
-    #[serde(default)]
-    pub created_at: Option<String>,
-    /// ISO-8601 UTC.
-    #[serde(default)]
-    pub last_updated_at: Option<String>,
-}
-
-// ---------------------------------------------------------------------------------------
-// introspect
-// ---------------------------------------------------------------------------------------
-
-/// Answer of `POST /api/v1/introspect` (RFC 7662 style).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Introspection {
-    /// `false` ⇒ do not trust the token.
-    pub active: bool,
-    /// Issued-at, as the server sent it (its unit, s or ms, is not documented).
-    #[serde(default)]
-    pub iat: Option<i64>,
-    /// Subject: for a transaction token, the user id.
-    #[serde(default)]
-    pub sub: Option<String>,
-    /// Audience(s), e.g. `["api"]` (a single string on the wire becomes one element).
-    #[serde(default, deserialize_with = "string_or_list")]
-    pub aud: Vec<String>,
-    /// Issuer, e.g. `https://{instance}.mauth.nevis.cloud/`.
-    #[serde(default)]
-    pub iss: Option<String>,
-    /// Not-before, raw.
-    #[serde(default)]
-    pub nbf: Option<i64>,
-    /// Expiry, raw.
-    #[serde(default)]
-    pub exp: Option<i64>,
-    /// Token id.
-    #[serde(default)]
-    pub jti: Option<String>,
-    /// Scope.
-    #[serde(default)]
-    pub scope: Option<String>,
-}
-
-fn string_or_list<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum OneOrMany {
-        One(String),
-        Many(Vec<String>),
-    }
-    Ok(match Option::<OneOrMany>::deserialize(d)? {
-        None => Vec::new(),
-        Some(OneOrMany::One(one)) => vec![one],
-        Some(OneOrMany::Many(many)) => many,
-    })
-}
-
 // ---------------------------------------------------------------------------------------
 // intent
 // ---------------------------------------------------------------------------------------
@@ -539,23 +314,18 @@ impl IntentRequest {
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct IntentResponse {
-    pub token: SecretString,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn statuses_parse_leniently() {
-        let s: StatusResponse = serde_json::from_str(r#"{"status":"expired","extra":1}"#).unwrap();
-        assert_eq!(s.status, TransactionStatus::Other("expired".into()));
-        assert!(s.status.is_final());
-        let s: StatusResponse = serde_json::from_str(r#"{"status":"pending","token":"t"}"#).unwrap();
-        assert!(!s.status.is_final());
-        assert!(!format!("{s:?}").contains("\"t\""));
+    fn statuses_read_leniently() {
+        assert_eq!(TransactionStatus::from_wire("expired".into()), TransactionStatus::Other("expired".into()));
+        assert!(TransactionStatus::Other("expired".into()).is_final());
+        assert!(!TransactionStatus::from_wire("pending".into()).is_final());
+        // A server-chosen value is data that ends up in messages: it is sanitised.
+        let odd = TransactionStatus::from_wire(format!("\u{1b}[31mred{}", "x".repeat(500)));
+        assert!(!odd.as_str().contains('\u{1b}') && odd.as_str().chars().count() <= 65, "{odd}");
     }
 
     #[test]
@@ -567,40 +337,5 @@ mod tests {
         assert!(validate_username("").is_err());
         assert!(validate_username("a b").is_err());
         assert!(validate_username("ä").is_err());
-    }
-
-    #[test]
-    fn audience_is_string_or_list() {
-        let i: Introspection = serde_json::from_str(r#"{"active":true,"aud":"api","iat":1642436165000}"#).unwrap();
-        assert_eq!(i.aud, vec!["api".to_string()]);
-        assert_eq!(i.iat, Some(1642436165000));
-        let i: Introspection = serde_json::from_str(r#"{"active":false}"#).unwrap();
-        assert!(!i.active && i.aud.is_empty());
-    }
-
-    #[test]
-    fn png_data_uri() {
-        let uri = format!(
-            "data:image/png;base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(b"\x89PNG\r\n\x1a\nrest")
-        );
-        assert_eq!(decode_png_data_uri(&uri).unwrap().len(), 12);
-        assert!(decode_png_data_uri("data:image/gif;base64,AAAA").is_err());
-        assert!(decode_png_data_uri("nonsense").is_err());
-    }
-
-    #[test]
-    fn enrollment_debug_hides_tokens() {
-        let e: EnrollResponse = serde_json::from_value(serde_json::json!({
-            "userId": "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa", "username": "u1", "status": "new",
-            "authenticators": [],
-            "enrollment": {"transactionId": "t1", "statusToken": "SECRET-STATUS",
-                "qrCode": {"type": "image/png", "size": 300, "dataUri": "data:image/png;base64,AAAA"},
-                "appLinkUri": "https://x/open?dispatchTokenResponse=SECRET-DISPATCH"}
-        }))
-        .unwrap();
-        let printed = format!("{e:?}");
-        assert!(!printed.contains("SECRET"), "{printed}");
-        assert_eq!(e.user.status, UserStatus::New);
     }
 }

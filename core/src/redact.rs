@@ -29,16 +29,8 @@ pub(crate) fn scrub(text: &str, secrets: &[&SecretString]) -> String {
 pub(crate) fn excerpt(body: &[u8], secrets: &[&SecretString]) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     // Scrub before cutting: a secret straddling the cut would no longer match.
-    let scrubbed = scrub(text.trim(), secrets);
-    if scrubbed.is_empty() {
-        return None;
-    }
-    let mut short: String =
-        scrubbed.chars().take(EXCERPT_CHARS).map(|c| if c.is_control() { ' ' } else { c }).collect();
-    if scrubbed.chars().count() > EXCERPT_CHARS {
-        short.push('…');
-    }
-    Some(short)
+    let short = crate::sanitize::sanitize_with_limit(&scrub(&text, secrets), EXCERPT_CHARS);
+    (!short.is_empty()).then_some(short)
 }
 
 fn is_token_char(c: char) -> bool {
@@ -131,6 +123,8 @@ mod tests {
         let e = excerpt(body.as_bytes(), &[]).unwrap();
         assert!(e.chars().count() <= EXCERPT_CHARS + 1);
         assert!(!e.contains('\n'));
+        let e = excerpt(b"\x1b[2J\x1b[31mred alert\x07", &[]).unwrap();
+        assert_eq!(e, "red alert");
         assert_eq!(excerpt(b"  ", &[]), None);
     }
 }

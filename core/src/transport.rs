@@ -1,16 +1,18 @@
 //! One HTTP client per SDK client: request building, the response size cap, error
 //! mapping, retries where they are safe, and a tracing event per attempt.
 
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
-use serde::de::DeserializeOwned;
 use tracing::Instrument;
+use url::Url;
 
 use crate::config::{ClientConfig, ProxySetting};
 use crate::error::{ApiErrorDetail, Error, Result};
 use crate::redact;
+use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
 
 /// Largest error body read for its `error`/`message` fields; the rest is ignored.
@@ -19,10 +21,11 @@ const ERROR_BODY_LIMIT: u64 = 16 * 1024;
 /// Whether a request may be sent again after a failure whose fate is unclear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Resend {
-    /// Safe to repeat (`status`, `introspect`): retry timeouts, resets, 502/503/504 too.
+    /// Safe to repeat (`status`): retry timeouts, resets, 502/503/504 too.
     Idempotent,
-    /// Has an effect (`enroll`, `intent`): re-send only if the server surely did not get
-    /// it (connect failure) or refused it with 429.
+    /// Has an effect, or uses up a single-use token (`enroll`, `intent`, `introspect`):
+    /// re-send only if the server surely did not get it (connect failure) or refused it
+    /// with 429 or 503.
     OnlyIfNotReceived,
 }
 
@@ -90,46 +93,58 @@ impl Transport {
         builder = match &config.proxy {
             // A proxy from the environment cannot reach this machine's loopback (an
             // emulator, a local gateway); reqwest would still send loopback traffic to it.
-            ProxySetting::FromEnvironment if config.targets_loopback() => builder.no_proxy(),
+            // The same holds for an explicit proxy: loopback traffic never leaves the machine.
+            ProxySetting::FromEnvironment | ProxySetting::Url(_) if config.targets_loopback() => builder.no_proxy(),
             ProxySetting::FromEnvironment => builder,
             ProxySetting::Disabled => builder.no_proxy(),
             ProxySetting::Url(url) => {
                 builder.proxy(reqwest::Proxy::all(url.expose()).map_err(|_| Error::config("proxy URL is not usable"))?)
             }
         };
+        if config.base_url.host_str().is_some_and(|host| host.eq_ignore_ascii_case("localhost")) {
+            // Plain http is allowed only because `localhost` is this machine: make sure it
+            // is, whatever a hosts file or DNS server says (RFC 6761). The port in these
+            // addresses is ignored; the URL's port is used.
+            let loopback = [SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), SocketAddr::from((Ipv6Addr::LOCALHOST, 0))];
+            builder = builder.resolve_to_addrs("localhost", &loopback);
+        }
         let http = builder.build().map_err(|e| Error::config(format!("HTTP client: {}", root_cause(&e))))?;
         Ok(Self { http, config })
     }
 
-    /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and parses
-    /// a 2xx JSON body into `T`.
-    pub(crate) async fn send_json<T: DeserializeOwned>(&self, call: &Call<'_>) -> Result<T> {
-        let body = self.send(call).instrument(span(call)).await?;
-        self.parse(call, &body)
+    /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and returns
+    /// the 2xx body. All attempts and pauses together stay within the configured call
+    /// timeout.
+    pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Vec<u8>> {
+        self.send_with_retries(call).instrument(span(call)).await
     }
 
     /// Sends `call` once, with `timeout` for the whole attempt (the waiter's poll).
-    pub(crate) async fn send_json_once<T: DeserializeOwned>(&self, call: &Call<'_>, timeout: Duration) -> Result<T> {
-        let body = self.attempt(call, 1, timeout).instrument(span(call)).await.map_err(|f| f.error)?;
-        self.parse(call, &body)
+    pub(crate) async fn send_once(&self, call: &Call<'_>, timeout: Duration) -> Result<Vec<u8>> {
+        self.attempt(call, 1, timeout).instrument(span(call)).await.map_err(|f| f.error)
     }
 
-    fn parse<T: DeserializeOwned>(&self, call: &Call<'_>, body: &[u8]) -> Result<T> {
-        serde_json::from_slice(body).map_err(|e| {
-            let reason = format!("{} answer is not the documented JSON ({:?} error)", call.operation, e.classify());
-            tracing::debug!(target: "authcloud::http", operation = call.operation, excerpt = ?redact::excerpt(body, &self.secrets(call)), "unparsable body");
-            Error::MalformedResponse { reason }
-        })
-    }
-
-    async fn send(&self, call: &Call<'_>) -> Result<Vec<u8>> {
+    async fn send_with_retries(&self, call: &Call<'_>) -> Result<Vec<u8>> {
         let policy = self.config.retry;
+        let call_timeout = self.config.call_timeout;
+        let started = Instant::now();
+        let deadline = started.checked_add(call_timeout);
+        let remaining = || deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
         let mut attempt = 1;
         loop {
-            let failure = match self.attempt(call, attempt, self.config.request_timeout).await {
+            let left = remaining();
+            if left.is_zero() {
+                return Err(Error::Timeout { after: call_timeout });
+            }
+            let attempt_timeout = self.config.request_timeout.min(left);
+            let failure = match self.attempt(call, attempt, attempt_timeout).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
+            // An attempt cut short by the call's deadline is the call timing out.
+            if attempt_timeout < self.config.request_timeout && matches!(failure.error, Error::Timeout { .. }) {
+                return Err(Error::Timeout { after: call_timeout });
+            }
             if attempt >= policy.max_attempts || !may_resend(call.resend, &failure) {
                 return Err(failure.error);
             }
@@ -139,6 +154,10 @@ impl Transport {
                 Some(after) => after,
                 None => policy.backoff(attempt),
             };
+            // No time left for another attempt after the pause: report what happened.
+            if delay >= remaining() {
+                return Err(failure.error);
+            }
             tracing::info!(
                 target: "authcloud::http",
                 operation = call.operation,
@@ -189,7 +208,7 @@ impl Transport {
             .map_err(|_| Error::config("cannot join the API path to the base URL"))?;
         let mut request = self
             .http
-            .request(Method::POST, url)
+            .request(Method::POST, url.clone())
             .timeout(timeout)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(bearer) = call.bearer {
@@ -220,6 +239,11 @@ impl Transport {
             return Ok((status, body));
         }
         let retry_after = parse_retry_after(response.headers(), SystemTime::now());
+        if status.is_redirection() {
+            // Never followed: a redirect could carry the Bearer credential to another origin.
+            let target = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(|l| origin_of(&url, l));
+            return Err(Failure::from(Error::Api { status: status.as_u16(), detail: redirect_detail(target) }));
+        }
         // An error body matters only for its message: read a bounded prefix, tolerate the rest.
         let body = self.read_body(&mut response, ERROR_BODY_LIMIT, call, timeout).await.unwrap_or_default();
         Err(Failure::from(self.http_error(status, retry_after, &body, call)))
@@ -259,13 +283,13 @@ impl Transport {
     fn classify(&self, error: &reqwest::Error, call: &Call<'_>, timeout: Duration) -> Failure {
         let secrets = self.secrets(call);
         if let Some(tls) = find_tls_error(error) {
-            return Failure { error: Error::Tls { reason: redact::scrub(&tls, &secrets) }, not_received: true };
+            return Failure { error: Error::Tls { reason: outside_text(&tls, &secrets) }, not_received: true };
         }
         if error.is_connect() {
             let error = if error.is_timeout() || root_is_timeout(error) {
                 Error::Timeout { after: self.config.connect_timeout.min(timeout) }
             } else {
-                Error::Network { reason: redact::scrub(&root_cause(error), &secrets) }
+                Error::Network { reason: outside_text(&root_cause(error), &secrets) }
             };
             return Failure { error, not_received: true };
         }
@@ -277,7 +301,7 @@ impl Transport {
         } else {
             root_cause(error)
         };
-        Failure::from(Error::Network { reason: redact::scrub(&reason, &secrets) })
+        Failure::from(Error::Network { reason: outside_text(&reason, &secrets) })
     }
 
     fn secrets<'a>(&'a self, call: &'a Call<'a>) -> Vec<&'a SecretString> {
@@ -292,6 +316,11 @@ impl Transport {
     }
 }
 
+/// Text from outside (an error chain that may quote the server) made fit for a message.
+fn outside_text(text: &str, secrets: &[&SecretString]) -> String {
+    sanitize_server_text(&redact::scrub(text, secrets))
+}
+
 /// The span around one call (all its attempts): operation and path, never a token.
 fn span(call: &Call<'_>) -> tracing::Span {
     tracing::debug_span!(target: "authcloud::http", "authcloud.request", operation = call.operation, path = call.path)
@@ -304,14 +333,33 @@ fn may_resend(resend: Resend, failure: &Failure) -> bool {
     }
     matches!(
         (&failure.error, resend),
-        (Error::RateLimited { .. }, _)
+        // Refusals that say "not processed, come back later" may be re-sent by anyone.
+        (Error::RateLimited { .. } | Error::Server { status: 503, .. }, _)
             | (Error::Timeout { .. } | Error::Network { .. }, Resend::Idempotent)
-            | (Error::Server { status: 502..=504, .. }, Resend::Idempotent)
+            | (Error::Server { status: 502 | 504, .. }, Resend::Idempotent)
     )
 }
 
+/// `scheme://host:port` of a redirect's target, for the error message (no path or query:
+/// they may carry tokens).
+fn origin_of(base: &Url, location: &str) -> String {
+    match base.join(location) {
+        Ok(target) => sanitize_server_text(&target.origin().ascii_serialization()),
+        Err(_) => "an unparsable location".into(),
+    }
+}
+
+fn redirect_detail(target: Option<String>) -> ApiErrorDetail {
+    let target = target.unwrap_or_else(|| "nowhere (no Location header)".into());
+    ApiErrorDetail {
+        error: None,
+        message: Some(format!("redirect to {target} not followed (the API never redirects; check the base URL)")),
+        excerpt: None,
+    }
+}
+
 /// Parses the vendor's `{"error","message","status"}`, or keeps a scrubbed excerpt.
-fn error_detail(body: &[u8], secrets: &[&SecretString]) -> ApiErrorDetail {
+pub(crate) fn error_detail(body: &[u8], secrets: &[&SecretString]) -> ApiErrorDetail {
     #[derive(serde::Deserialize)]
     struct VendorError {
         error: Option<serde_json::Value>,
@@ -324,7 +372,7 @@ fn error_detail(body: &[u8], secrets: &[&SecretString]) -> ApiErrorDetail {
             other => other.to_string(),
         };
         // Scrub the whole text first: a secret cut in half would no longer match.
-        Some(redact::scrub(&text, secrets).chars().take(200).collect())
+        Some(sanitize_server_text(&redact::scrub(&text, secrets)))
     };
     match serde_json::from_slice::<VendorError>(body) {
         Ok(parsed) if parsed.error.is_some() || parsed.message.is_some() => {
@@ -425,7 +473,10 @@ mod tests {
         assert!(!may_resend(Resend::OnlyIfNotReceived, &net()));
         assert!(may_resend(Resend::OnlyIfNotReceived, &refused()));
         assert!(may_resend(Resend::Idempotent, &s503()));
-        assert!(!may_resend(Resend::OnlyIfNotReceived, &s503()));
+        assert!(may_resend(Resend::OnlyIfNotReceived, &s503()), "503 means not processed");
+        let s502 = || Failure::from(Error::Server { status: 502, retry_after: None, detail: Default::default() });
+        assert!(may_resend(Resend::Idempotent, &s502()));
+        assert!(!may_resend(Resend::OnlyIfNotReceived, &s502()), "a 502 may come after the server acted");
         assert!(!may_resend(Resend::Idempotent, &s500()));
         assert!(may_resend(Resend::OnlyIfNotReceived, &r429()));
         assert!(!may_resend(Resend::OnlyIfNotReceived, &timeout()));

@@ -2,14 +2,16 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result, VerificationFailure};
-use crate::model::{Introspection, TransactionStatus};
+use crate::model::TransactionStatus;
+use crate::responses::Introspection;
+use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
 
 /// A user whose operation the backend has verified: only now may it be linked to the
 /// backend's own records.
 #[derive(Debug, Clone)]
 pub struct VerifiedUser {
-    /// The Authentication Cloud user id (also the transaction token's `sub`).
+    /// The Authentication Cloud user id (from the status answer).
     pub user_id: String,
     /// The username, when the user has one.
     pub username: Option<String>,
@@ -19,19 +21,91 @@ pub struct VerifiedUser {
     pub introspection: Introspection,
 }
 
+/// What [`Client::verify`] checks besides "succeeded and active".
+///
+/// A backend that receives the status token from a browser must bind it to its own
+/// session: set `expected_user_id` and/or `expected_transaction_id` to the values it got
+/// from `enroll`, so a token from someone else's operation is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyOptions {
+    /// Refuse unless the status' `userId` is this user.
+    pub expected_user_id: Option<String>,
+    /// Refuse unless the status' `transactionId` is this operation.
+    pub expected_transaction_id: Option<String>,
+    /// Refuse unless introspect's `sub` equals the status' `userId` (default on).
+    ///
+    /// An assumption of this SDK, not confirmed by the vendor's documentation: the public
+    /// reference does not say what `sub` holds for a transaction token. The emulator
+    /// follows the assumption. If your instance answers otherwise, verify fails with
+    /// [`VerificationFailure::SubjectMismatch`]; turn the check off and bind the operation
+    /// with `expected_user_id` / `expected_transaction_id` instead.
+    pub check_subject: bool,
+}
+
+impl Default for VerifyOptions {
+    fn default() -> Self {
+        VerifyOptions { expected_user_id: None, expected_transaction_id: None, check_subject: true }
+    }
+}
+
+impl VerifyOptions {
+    /// Bind to the user the caller's session enrolled.
+    pub fn expect_user(mut self, user_id: impl Into<String>) -> Self {
+        self.expected_user_id = Some(user_id.into());
+        self
+    }
+
+    /// Bind to the operation the caller's session started.
+    pub fn expect_transaction(mut self, transaction_id: impl Into<String>) -> Self {
+        self.expected_transaction_id = Some(transaction_id.into());
+        self
+    }
+
+    /// Turn the `sub` check on or off (see [`VerifyOptions::check_subject`]).
+    pub fn check_subject(mut self, on: bool) -> Self {
+        self.check_subject = on;
+        self
+    }
+}
+
 fn refuse(reason: VerificationFailure) -> Error {
     Error::NotVerified { reason }
 }
 
 impl Client {
-    /// Verifies an operation from the backend, with the access key: `status` must be
-    /// `succeeded`, `introspect` must call its transaction token active, and the token's
-    /// `sub` must be the status' `userId`. Any failed check is an [`Error::NotVerified`]
-    /// naming it; transport problems keep their own kinds.
-    pub async fn verify(&self, status_token: &SecretString) -> Result<VerifiedUser> {
+    /// Verifies an operation from the backend, with the access key, checking in order:
+    /// 1. if expected, the status is of the expected operation and user (whatever its
+    ///    status, so someone else's token is always reported as such);
+    /// 2. `status` is `succeeded` and names a user;
+    /// 3. the status carries a transaction token, and `introspect` calls it active;
+    /// 4. unless turned off, the token's `sub` is the status' `userId` (an assumption,
+    ///    see [`VerifyOptions::check_subject`]).
+    ///
+    /// A failed check is an [`Error::NotVerified`] naming it; transport problems keep
+    /// their own kinds. Checks 1 and 2 run before introspect, so a foreign or unfinished
+    /// operation's token is never introspected.
+    pub async fn verify(&self, status_token: &SecretString, options: &VerifyOptions) -> Result<VerifiedUser> {
         // Refuse before any I/O when introspect will be impossible.
         self.require_access_key("verify")?;
         let status = self.status(status_token).await?;
+        // Whose operation is it? Checked first, whatever its status, so a token from
+        // someone else's operation is always reported as such.
+        if let Some(expected) = &options.expected_transaction_id {
+            if status.transaction_id.as_deref() != Some(expected.as_str()) {
+                return Err(refuse(VerificationFailure::TransactionMismatch {
+                    expected: expected.clone(),
+                    actual: status.transaction_id,
+                }));
+            }
+        }
+        if let Some(expected) = &options.expected_user_id {
+            if status.user_id.as_deref() != Some(expected.as_str()) {
+                return Err(refuse(VerificationFailure::UserMismatch {
+                    expected: expected.clone(),
+                    actual: status.user_id,
+                }));
+            }
+        }
         if status.status != TransactionStatus::Succeeded {
             return Err(refuse(VerificationFailure::NotSucceeded { status: status.status }));
         }
@@ -41,13 +115,13 @@ impl Client {
         if !introspection.active {
             return Err(refuse(VerificationFailure::TokenInactive));
         }
-        if introspection.sub.as_deref() != Some(user_id.as_str()) {
+        if options.check_subject && introspection.sub.as_deref() != Some(user_id.as_str()) {
             return Err(refuse(VerificationFailure::SubjectMismatch {
                 expected: user_id,
                 actual: introspection.sub.clone(),
             }));
         }
-        tracing::info!(target: "authcloud::verify", user_id = %user_id, "operation verified");
+        tracing::info!(target: "authcloud::verify", user_id = %sanitize_server_text(&user_id), "operation verified");
         Ok(VerifiedUser { user_id, username: status.username, transaction_id: status.transaction_id, introspection })
     }
 }

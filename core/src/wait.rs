@@ -10,24 +10,17 @@ use tokio::time::Instant;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::client::{Client, status_call};
+use crate::defaults::{DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT, MIN_POLL_INTERVAL};
 use crate::error::{Error, Result};
-use crate::model::{StatusResponse, TransactionStatus};
+use crate::model::TransactionStatus;
+use crate::responses::StatusResponse;
+use crate::schedule::{Next, PollSchedule};
 use crate::secret::SecretString;
-
-/// The guide's recommended polling interval.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(1500);
-/// How long a wait lasts by default (the vendor's transactions expire within minutes).
-pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
-/// Stands in for "no deadline" when a timeout is too large to add to a clock reading.
-const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
-/// The widest interval the waiter widens to on its own after 429s.
-pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(30);
 
 /// How [`Client::wait_for_completion`] polls.
 #[derive(Debug, Clone)]
 pub struct WaitOptions {
-    /// Time between the starts of two polls (default 1.5 s).
+    /// Time between the starts of two polls (default 1.5 s, at least 100 ms).
     pub poll_interval: Duration,
     /// Give up after this long (default 5 min) with [`Error::WaitTimedOut`].
     pub timeout: Duration,
@@ -51,8 +44,8 @@ impl Default for WaitOptions {
 
 impl WaitOptions {
     fn validate(&self) -> Result<()> {
-        if self.poll_interval.is_zero() {
-            return Err(Error::invalid("poll interval", "must be positive"));
+        if self.poll_interval < MIN_POLL_INTERVAL {
+            return Err(Error::invalid("poll interval", "must be at least 100 ms"));
         }
         if self.timeout.is_zero() {
             return Err(Error::invalid("timeout", "must be positive"));
@@ -117,7 +110,8 @@ impl Client {
     ///
     /// Transient failures of a poll are reported to the observer and polling continues;
     /// after a 429 the interval widens (doubling, or the server's `Retry-After`) until a
-    /// poll succeeds again. Each poll is one attempt bounded by the time left.
+    /// poll succeeds again. A `Retry-After` that outlasts the deadline ends the wait at once
+    /// with that [`Error::RateLimited`]. Each poll is one attempt bounded by the time left.
     pub async fn wait_for_completion(
         &self,
         status_token: &SecretString,
@@ -128,42 +122,49 @@ impl Client {
         let call = status_call(status_token)?;
         let cancel = &options.cancel;
         let started = Instant::now();
-        // A `Duration::MAX` timeout means "no deadline worth the name", not an overflow.
-        let deadline = started.checked_add(options.timeout).unwrap_or_else(|| started + FAR_FUTURE);
+        let mut schedule =
+            PollSchedule::new(started, options.timeout, options.poll_interval, options.max_poll_interval);
         let request_timeout = self.config().request_timeout;
-        let mut interval = options.poll_interval;
-        let mut next_poll = started;
+        let mut next = schedule.first();
         let mut polls = 0u32;
         let mut last_status: Option<TransactionStatus> = None;
-        let gave_up = |polls, last_status| Error::WaitTimedOut { elapsed: started.elapsed(), polls, last_status };
 
         loop {
-            if next_poll >= deadline {
-                tokio::select! {
-                    biased;
-                    _ = cancel.cancelled() => return Err(Error::Cancelled),
-                    _ = tokio::time::sleep_until(deadline) => return Err(gave_up(polls, last_status)),
+            let poll_at = match next {
+                Next::PollAt(at) => at,
+                Next::GiveUpAt(deadline) => {
+                    tokio::select! {
+                        biased;
+                        _ = cancel.cancelled() => return Err(Error::Cancelled),
+                        _ = tokio::time::sleep_until(deadline) => {}
+                    }
+                    return Err(Error::WaitTimedOut { elapsed: started.elapsed(), polls, last_status });
                 }
-            }
+                // Handled where the back-off was requested; never scheduled.
+                Next::BackOffPastDeadline => {
+                    return Err(Error::WaitTimedOut { elapsed: started.elapsed(), polls, last_status });
+                }
+            };
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(Error::Cancelled),
-                _ = tokio::time::sleep_until(next_poll) => {}
+                _ = tokio::time::sleep_until(poll_at) => {}
             }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(gave_up(polls, last_status));
+            let left = schedule.remaining(Instant::now());
+            if left.is_zero() {
+                return Err(Error::WaitTimedOut { elapsed: started.elapsed(), polls, last_status });
             }
             polls += 1;
-            let attempt_timeout = request_timeout.min(deadline - now);
             let result = tokio::select! {
                 biased;
                 _ = cancel.cancelled() => return Err(Error::Cancelled),
-                result = self.transport.send_json_once::<StatusResponse>(&call, attempt_timeout) => result,
+                result = self.transport.send_once(&call, request_timeout.min(left)) => {
+                    result.and_then(|body| StatusResponse::from_json(&body))
+                }
             };
-            match result {
+            let now = Instant::now();
+            next = match result {
                 Ok(status) => {
-                    interval = options.poll_interval;
                     let done = status.status.is_final();
                     last_status = Some(status.status.clone());
                     let update = StatusUpdate { status, poll: polls, elapsed: started.elapsed() };
@@ -172,32 +173,26 @@ impl Client {
                     if done {
                         return Ok(WaitOutcome { status: update.status, polls, elapsed: update.elapsed });
                     }
-                    next_poll = next_poll.checked_add(interval).unwrap_or(deadline);
+                    schedule.after_answer(now)
                 }
                 Err(error) if error.is_transient() => {
-                    let asked = error.retry_after();
-                    if matches!(error, Error::RateLimited { .. }) || asked.is_some() {
-                        let widened =
-                            interval.saturating_mul(2).min(options.max_poll_interval.max(options.poll_interval));
-                        interval = asked.map_or(widened, |asked| asked.max(widened));
-                        // The server asked for room from now, not from the schedule; a delay
-                        // beyond the deadline just means waiting for the deadline.
-                        let now = Instant::now();
-                        next_poll = now.checked_add(interval).map_or(deadline, |at| at.min(deadline));
+                    let next = if matches!(error, Error::RateLimited { .. }) || error.retry_after().is_some() {
+                        schedule.after_back_off_request(now, error.retry_after())
                     } else {
-                        next_poll = next_poll.checked_add(interval).unwrap_or(deadline);
-                    }
-                    let retry_in = next_poll.saturating_duration_since(Instant::now());
+                        schedule.after_transient_error(now)
+                    };
+                    let retry_in = match next {
+                        Next::PollAt(at) => at.saturating_duration_since(now),
+                        Next::GiveUpAt(_) => schedule.remaining(now),
+                        // The server wants a pause the wait cannot afford: say so now.
+                        Next::BackOffPastDeadline => return Err(error),
+                    };
                     tracing::info!(target: "authcloud::wait", poll = polls, error = %error, retry_in_ms = retry_in.as_millis() as u64, "poll failed, will retry");
                     observer.on_transient_error(&error, retry_in);
+                    next
                 }
                 Err(error) => return Err(error),
-            }
-            // A slow poll must not cause a burst of catch-up polls.
-            let now = Instant::now();
-            if next_poll < now {
-                next_poll = now;
-            }
+            };
         }
     }
 }

@@ -28,6 +28,19 @@ pub struct EmulatorConfig {
     /// If set, a pending transaction approves itself this long after it was created, as if
     /// the user had confirmed on the phone: handy for demos and end-to-end tests.
     pub auto_approve_after: Option<Duration>,
+    /// The unit of `iat` and `exp` in introspect answers. Default milliseconds, as in the
+    /// guide's example (`"iat": 1642436165000`); the vendor's reference text says seconds.
+    pub iat_unit: IatUnit,
+}
+
+/// The unit of the timestamps in introspect answers (the vendor's documents disagree).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IatUnit {
+    /// Milliseconds since the Unix epoch, as in the guide's example.
+    #[default]
+    Milliseconds,
+    /// Seconds since the Unix epoch, as in the vendor's reference text (and JWTs).
+    Seconds,
 }
 
 impl Default for EmulatorConfig {
@@ -38,6 +51,7 @@ impl Default for EmulatorConfig {
             transaction_ttl: Duration::from_secs(5 * 60),
             intent_ttl: Duration::from_secs(10 * 60),
             auto_approve_after: None,
+            iat_unit: IatUnit::Milliseconds,
         }
     }
 }
@@ -74,6 +88,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("transaction_ttl", &self.transaction_ttl)
             .field("intent_ttl", &self.intent_ttl)
             .field("auto_approve_after", &self.auto_approve_after)
+            .field("iat_unit", &self.iat_unit)
             .finish()
     }
 }

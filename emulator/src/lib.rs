@@ -48,7 +48,7 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-pub use config::EmulatorConfig;
+pub use config::{EmulatorConfig, IatUnit};
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 pub use requests::RequestRecord;

@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use authcloud_emulator::{Emulator, EmulatorConfig};
+use authcloud_emulator::{Emulator, EmulatorConfig, IatUnit};
 use clap::Parser;
 
 /// Emulates the Nevis Authentication Cloud API on 127.0.0.1 for tests and demos.
@@ -30,6 +30,10 @@ struct Args {
     /// Approve every pending transaction automatically after this long (e.g. 3s).
     #[arg(long, value_parser = humantime::parse_duration)]
     auto_approve_after: Option<Duration>,
+    /// Introspect's `iat`/`exp` in seconds (the vendor's reference) instead of
+    /// milliseconds (the guide's example, the default).
+    #[arg(long)]
+    iat_seconds: bool,
 }
 
 fn main() -> ExitCode {
@@ -70,6 +74,7 @@ async fn run(args: Args) -> ExitCode {
         transaction_ttl: args.transaction_ttl,
         intent_ttl: args.intent_ttl,
         auto_approve_after: args.auto_approve_after,
+        iat_unit: if args.iat_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
     };
     let emulator = match Emulator::start(config).await {
         Ok(emulator) => emulator,

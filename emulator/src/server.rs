@@ -210,6 +210,11 @@ async fn handle(shared: Arc<Shared>, router: Router, abort: CancellationToken, r
     if path == STATUS_PATH {
         // Browsers must be able to read every status answer, faulted ones included.
         response.headers_mut().entry(header::ACCESS_CONTROL_ALLOW_ORIGIN).or_insert(HeaderValue::from_static("*"));
+        // ...and the back-off a 429 or 503 asks for.
+        response
+            .headers_mut()
+            .entry(header::ACCESS_CONTROL_EXPOSE_HEADERS)
+            .or_insert(HeaderValue::from_static("retry-after"));
     }
     let status = response.status().as_u16();
     if let Some(seq) = seq {

@@ -19,3 +19,9 @@ pub(crate) fn epoch_seconds_ceil(at: SystemTime) -> u64 {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     since.as_secs() + u64::from(since.subsec_nanos() > 0)
 }
+
+/// Whole milliseconds since the Unix epoch, rounded down (introspect's `iat` in the guide's
+/// unit).
+pub(crate) fn epoch_millis(at: SystemTime) -> u64 {
+    u64::try_from(at.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_millis()).unwrap_or(u64::MAX)
+}

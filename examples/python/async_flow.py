@@ -24,10 +24,10 @@ async def main():
     emu = authcloud.Emulator.start(authcloud.EmulatorOptions(auto_approve_after_ms=1000))
     client = authcloud.AsyncClient(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
     enrolled = await client.enroll(username="u12345")
-    print("open", enrolled.enrollment.app_link_uri.reveal())
+    print("open", enrolled.enrollment.app_link_uri.href())
     outcome = await client.wait_for_completion(enrolled.enrollment.status_token, observer=Progress())
     assert outcome.succeeded
-    user = await client.verify(enrolled.enrollment.status_token)
+    user = await client.verify(enrolled.enrollment.status_token, expected_user_id=enrolled.user.user_id)
     print("verified", user.user_id, "active:", user.introspection.active)
     emu.stop()
 

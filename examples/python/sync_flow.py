@@ -11,9 +11,14 @@ client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access
 
 enrolled = client.enroll(username="u12345")                        # 1. start the registration
 open("qr.png", "wb").write(enrolled.enrollment.qr_code.png())      # 2. show the QR code / link
-print("scan qr.png or open", enrolled.enrollment.app_link_uri.reveal())
+link = enrolled.enrollment.app_link_uri                            #    (checked: https, or loopback)
+print("scan qr.png or open", link.href() if link.is_valid() else f"(no link: {link.problem()})")
 emu.approve(enrolled.enrollment.transaction_id)                    #    (the simulated phone)
 outcome = client.wait_for_completion(enrolled.enrollment.status_token)  # 3. poll every 1.5 s
 assert outcome.succeeded, outcome.status.status_text
-user = client.verify(enrolled.enrollment.status_token)             # 4. backend: status + introspect
+user = client.verify(                                              # 4. backend: status + introspect,
+    enrolled.enrollment.status_token,                              #    bound to what this session enrolled
+    expected_user_id=enrolled.user.user_id,
+    expected_transaction_id=enrolled.enrollment.transaction_id,
+)
 print("verified", user.user_id, user.username, "active:", user.introspection.active)

@@ -45,6 +45,17 @@ pub fn fault(emu: &Emulator, path: &str, count: u32, kind: FaultKind) {
     emu.inject_fault(Fault { path: path.into(), count, kind }).expect("fault accepted");
 }
 
+/// Queues a `raw` fault: the next request to `path` is answered with exactly `body`.
+pub fn raw(emu: &Emulator, path: &str, status: u16, body: &str) {
+    fault(emu, path, 1, FaultKind::Raw { status, body: body.to_owned(), content_type: None });
+}
+
+/// One of the guide's literal example bodies (`tests/fixtures/guide/NAME.json`), verbatim.
+pub fn guide_body(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/guide").join(format!("{name}.json"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The logged requests to `path` (exact, no query).
 pub fn requests_to(emu: &Emulator, path: &str) -> Vec<RequestRecord> {
     emu.requests().into_iter().filter(|r| r.path == path).collect()

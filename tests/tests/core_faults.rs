@@ -27,9 +27,10 @@ impl Op {
         }
     }
 
-    /// Safe to repeat, so retried after timeouts, resets and 502-504.
+    /// Safe to repeat, so retried after timeouts, resets and 502-504. Introspect is not:
+    /// its transaction token may be single-use.
     fn idempotent(self) -> bool {
-        matches!(self, Op::Status | Op::Introspect)
+        matches!(self, Op::Status)
     }
 }
 
@@ -87,9 +88,20 @@ fn kind_of(result: &Result<(), Error>) -> Option<ErrorKind> {
 }
 
 #[tokio::test]
-async fn service_unavailable_is_retried_only_where_safe() {
-    let unavailable = FaultKind::Status { status: 503, retry_after: None };
-    assert_retried_only_where_safe(&Bench::new().await, unavailable, ErrorKind::Server).await;
+async fn service_unavailable_is_retried_everywhere() {
+    // 503 says "not processed, come back later": re-sending cannot repeat an effect.
+    let bench = Bench::new().await;
+    for op in ALL {
+        let (result, sent) = bench.with_fault(op, 1, FaultKind::Status { status: 503, retry_after: None }).await;
+        assert!(result.is_ok(), "{op:?}: {result:?}");
+        assert_eq!(sent, 2, "{op:?}");
+    }
+}
+
+#[tokio::test]
+async fn bad_gateway_is_retried_only_where_safe() {
+    let bad_gateway = FaultKind::Status { status: 502, retry_after: None };
+    assert_retried_only_where_safe(&Bench::new().await, bad_gateway, ErrorKind::Server).await;
 }
 
 #[tokio::test]
@@ -242,10 +254,14 @@ async fn persistent_faults_exhaust_the_retry_budget() {
     let (result, sent) = bench.with_fault(Op::Status, 3, FaultKind::Drop).await;
     assert_eq!(kind_of(&result), Some(ErrorKind::Network));
     assert_eq!(sent, 3, "max_attempts is 3");
-    let (result, sent) =
-        bench.with_fault(Op::Introspect, 3, FaultKind::Status { status: 504, retry_after: None }).await;
+    let (result, sent) = bench.with_fault(Op::Status, 3, FaultKind::Status { status: 504, retry_after: None }).await;
     assert_eq!(kind_of(&result), Some(ErrorKind::Server));
     assert_eq!(sent, 3);
+    // Introspect is sent once: its token may be single-use.
+    let (result, sent) =
+        bench.with_fault(Op::Introspect, 1, FaultKind::Status { status: 504, retry_after: None }).await;
+    assert_eq!(kind_of(&result), Some(ErrorKind::Server));
+    assert_eq!(sent, 1);
 }
 
 #[tokio::test]
@@ -279,7 +295,7 @@ async fn verify_catches_a_token_for_another_user() {
     let introspection =
         serde_json::json!({"active": true, "sub": "00000000-0000-4000-8000-000000000000", "aud": "api"});
     fault(&emu, paths::INTROSPECT, 1, FaultKind::Json { status: 200, body: introspection });
-    match client.verify(&enrolled.enrollment.status_token).await {
+    match client.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await {
         Err(Error::NotVerified { reason: authcloud::VerificationFailure::SubjectMismatch { expected, actual } }) => {
             assert_eq!(expected, enrolled.user.user_id);
             assert_eq!(actual.as_deref(), Some("00000000-0000-4000-8000-000000000000"));
@@ -287,16 +303,19 @@ async fn verify_catches_a_token_for_another_user() {
         other => panic!("{other:?}"),
     }
     fault(&emu, paths::INTROSPECT, 1, FaultKind::Json { status: 200, body: serde_json::json!({"active": false}) });
-    match client.verify(&enrolled.enrollment.status_token).await {
+    match client.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await {
         Err(Error::NotVerified { reason: authcloud::VerificationFailure::TokenInactive }) => {}
         other => panic!("{other:?}"),
     }
     let no_token = serde_json::json!({"status": "succeeded", "userId": enrolled.user.user_id});
     fault(&emu, paths::STATUS, 1, FaultKind::Json { status: 200, body: no_token });
-    match client.verify(&enrolled.enrollment.status_token).await {
+    match client.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await {
         Err(Error::NotVerified { reason: authcloud::VerificationFailure::MissingTransactionToken }) => {}
         other => panic!("{other:?}"),
     }
     // And the genuine answer verifies.
-    assert_eq!(client.verify(&enrolled.enrollment.status_token).await.unwrap().user_id, enrolled.user.user_id);
+    assert_eq!(
+        client.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap().user_id,
+        enrolled.user.user_id
+    );
 }

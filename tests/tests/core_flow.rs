@@ -9,7 +9,7 @@ use authcloud::{
 use authcloud_tests::{builder, emulator, paths, requests_to, server_client};
 
 fn fast_wait() -> WaitOptions {
-    WaitOptions { poll_interval: Duration::from_millis(50), timeout: Duration::from_secs(10), ..Default::default() }
+    WaitOptions { poll_interval: Duration::from_millis(100), timeout: Duration::from_secs(10), ..Default::default() }
 }
 
 #[tokio::test]
@@ -19,14 +19,16 @@ async fn enroll_wait_verify_introspect() {
 
     let enrolled = client.enroll(&EnrollRequest::username("u12345")).await.unwrap();
     assert_eq!(enrolled.user.username.as_deref(), Some("u12345"));
-    assert_eq!(enrolled.user.status, UserStatus::New);
+    assert_eq!(enrolled.user.status, Some(UserStatus::New));
     assert!(enrolled.user.authenticators.is_empty());
     let enrollment = &enrolled.enrollment;
-    assert!(enrollment.app_link_uri.starts_with(&format!("{}/open?dispatchTokenResponse=", emu.base_url())));
+    assert!(
+        enrollment.app_link_uri.href().unwrap().starts_with(&format!("{}/open?dispatchTokenResponse=", emu.base_url()))
+    );
 
     // The QR helper gives a real PNG that decodes back to the deep link.
     let png_bytes = enrollment.qr_code.png_bytes().unwrap();
-    assert_eq!(decode_qr(&png_bytes), enrollment.app_link_uri);
+    assert_eq!(decode_qr(&png_bytes), enrollment.app_link_uri.href().unwrap());
     assert_eq!(enrollment.qr_code.size, Some(300));
 
     let pending = client.status(&enrollment.status_token).await.unwrap();
@@ -35,7 +37,7 @@ async fn enroll_wait_verify_introspect() {
     assert_eq!(pending.user_id.as_deref(), Some(enrolled.user.user_id.as_str()));
 
     // Verifying before the user acted must fail, naming the check.
-    let err = client.verify(&enrollment.status_token).await.unwrap_err();
+    let err = client.verify(&enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotVerified, "{err}");
 
     let approver = {
@@ -51,7 +53,7 @@ async fn enroll_wait_verify_introspect() {
     assert!(outcome.succeeded());
     assert!(outcome.polls >= 2, "polled {} times", outcome.polls);
 
-    let verified = client.verify(&enrollment.status_token).await.unwrap();
+    let verified = client.verify(&enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap();
     assert_eq!(verified.user_id, enrolled.user.user_id);
     assert_eq!(verified.username.as_deref(), Some("u12345"));
     assert!(verified.introspection.active);
@@ -62,7 +64,7 @@ async fn enroll_wait_verify_introspect() {
     // Re-enrolling the same username reuses the user, now active with one authenticator.
     let again = client.enroll(&EnrollRequest::username("u12345")).await.unwrap();
     assert_eq!(again.user.user_id, enrolled.user.user_id);
-    assert_eq!(again.user.status, UserStatus::Active);
+    assert_eq!(again.user.status, Some(UserStatus::Active));
     assert_eq!(again.user.authenticators.len(), 1);
 
     // And by userId.
@@ -90,7 +92,7 @@ async fn wire_format_matches_the_spec() {
     let client = server_client(&emu);
     let enrolled = client.enroll(&EnrollRequest::username("wire")).await.unwrap();
     emu.approve(&enrolled.enrollment.transaction_id).unwrap();
-    client.verify(&enrolled.enrollment.status_token).await.unwrap();
+    client.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap();
 
     let enroll = &requests_to(&emu, paths::ENROLL)[0];
     assert_eq!(enroll.method, "POST");
@@ -126,7 +128,7 @@ async fn intent_token_lets_a_device_enroll_but_not_introspect() {
     assert_eq!(err.kind(), ErrorKind::Configuration);
     let err = device.create_intent(&IntentRequest::enroll(UserRef::Username("x".into()))).await.unwrap_err();
     assert!(matches!(err, authcloud::Error::AccessKeyRequired { .. }));
-    let err = device.verify(&enrolled.enrollment.status_token).await.unwrap_err();
+    let err = device.verify(&enrolled.enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap_err();
     assert!(matches!(err, authcloud::Error::AccessKeyRequired { .. }));
     assert_eq!(emu.requests().len(), before, "no request may be sent");
 
@@ -198,7 +200,7 @@ async fn declined_and_expired_transactions_fail_verification() {
 
     let declined = client.enroll(&EnrollRequest::username("d")).await.unwrap();
     emu.deny(&declined.enrollment.transaction_id).unwrap();
-    let err = client.verify(&declined.enrollment.status_token).await.unwrap_err();
+    let err = client.verify(&declined.enrollment.status_token, &authcloud::VerifyOptions::default()).await.unwrap_err();
     match err {
         authcloud::Error::NotVerified { reason: authcloud::VerificationFailure::NotSucceeded { status } } => {
             assert_eq!(status, TransactionStatus::Failed)

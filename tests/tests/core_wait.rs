@@ -56,7 +56,7 @@ async fn success_is_reported_in_order() {
         })
     };
     let recorder = Recorder::default();
-    let outcome = server_client(&emu).wait_for_completion(&token, &every(50, 5000), &recorder).await.unwrap();
+    let outcome = server_client(&emu).wait_for_completion(&token, &every(100, 5000), &recorder).await.unwrap();
     approver.await.unwrap();
     assert!(outcome.succeeded());
     let statuses = recorder.statuses.lock().unwrap().clone();
@@ -76,18 +76,18 @@ async fn declined_and_unknown_end_the_wait() {
     let client = server_client(&emu);
     let (tx, token) = enroll(&emu).await;
     emu.deny(&tx).unwrap();
-    let outcome = client.wait_for_completion(&token, &every(50, 5000), &NoObserver).await.unwrap();
+    let outcome = client.wait_for_completion(&token, &every(100, 5000), &NoObserver).await.unwrap();
     assert_eq!(outcome.status.status, TransactionStatus::Failed);
     assert!(!outcome.succeeded());
     assert_eq!(outcome.polls, 1);
 
     let never_issued = SecretString::new("not-a-token-this-server-issued");
-    let outcome = client.wait_for_completion(&never_issued, &every(50, 5000), &NoObserver).await.unwrap();
+    let outcome = client.wait_for_completion(&never_issued, &every(100, 5000), &NoObserver).await.unwrap();
     assert_eq!(outcome.status.status, TransactionStatus::Unknown);
 
     // A status newer than this SDK also ends the wait.
     fault(&emu, paths::STATUS, 1, FaultKind::Json { status: 200, body: serde_json::json!({"status": "archived"}) });
-    let outcome = client.wait_for_completion(&token, &every(50, 5000), &NoObserver).await.unwrap();
+    let outcome = client.wait_for_completion(&token, &every(100, 5000), &NoObserver).await.unwrap();
     assert_eq!(outcome.status.status, TransactionStatus::Other("archived".into()));
 }
 
@@ -95,7 +95,7 @@ async fn declined_and_unknown_end_the_wait() {
 async fn expired_transaction_reports_failed() {
     let emu = emulator_with(EmulatorConfig { transaction_ttl: Duration::from_millis(250), ..Default::default() }).await;
     let (_, token) = enroll(&emu).await;
-    let outcome = server_client(&emu).wait_for_completion(&token, &every(50, 5000), &NoObserver).await.unwrap();
+    let outcome = server_client(&emu).wait_for_completion(&token, &every(100, 5000), &NoObserver).await.unwrap();
     assert_eq!(outcome.status.status, TransactionStatus::Failed);
     assert!(outcome.elapsed >= Duration::from_millis(200));
 }
@@ -125,7 +125,7 @@ async fn cancel_stops_polling_at_once() {
     let emu = emulator().await;
     let (_, token) = enroll(&emu).await;
     let client = server_client(&emu);
-    let options = every(50, 60_000);
+    let options = every(100, 60_000);
     let cancel = options.cancel.clone();
     let waiter = tokio::spawn({
         let client = client.clone();
@@ -151,7 +151,7 @@ async fn cancel_interrupts_an_in_flight_poll_and_a_pre_cancelled_wait_sends_noth
     let (_, token) = enroll(&emu).await;
     let client = server_client(&emu);
     fault(&emu, paths::STATUS, 1, FaultKind::Delay { delay_ms: 1500 });
-    let options = every(50, 60_000);
+    let options = every(100, 60_000);
     let cancel = options.cancel.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(150)).await;
@@ -163,7 +163,7 @@ async fn cancel_interrupts_an_in_flight_poll_and_a_pre_cancelled_wait_sends_noth
     assert!(started.elapsed() < Duration::from_millis(600), "{:?}", started.elapsed());
 
     let before = requests_to(&emu, paths::STATUS).len();
-    let options = WaitOptions { cancel: CancellationToken::new(), ..every(50, 60_000) };
+    let options = WaitOptions { cancel: CancellationToken::new(), ..every(100, 60_000) };
     options.cancel.cancel();
     assert!(matches!(client.wait_for_completion(&token, &options, &NoObserver).await, Err(Error::Cancelled)));
     assert_eq!(requests_to(&emu, paths::STATUS).len(), before);
@@ -174,7 +174,7 @@ async fn dropping_the_wait_stops_polling() {
     let emu = emulator().await;
     let (_, token) = enroll(&emu).await;
     let client = server_client(&emu);
-    let options = every(50, 60_000);
+    let options = every(100, 60_000);
     let _ = tokio::time::timeout(Duration::from_millis(200), client.wait_for_completion(&token, &options, &NoObserver))
         .await;
     let polls = requests_to(&emu, paths::STATUS).len();
@@ -228,14 +228,14 @@ async fn retry_after_on_503_is_honoured_and_a_huge_one_cannot_break_the_wait() {
     let t = status_times(&emu);
     assert!(t[1] - t[0] >= 990.0, "the 503's Retry-After was honoured: {t:?}");
 
-    // A Retry-After far beyond the deadline (or beyond what a clock can add) just means
-    // waiting for the deadline: a typed "gave up", no panic.
+    // A Retry-After far beyond the deadline (or beyond what a clock can add) ends the wait
+    // at once with the server's answer: a typed error, no panic, no pointless waiting.
     fault(&emu, paths::STATUS, 1, FaultKind::Status { status: 429, retry_after: Some(u64::MAX / 2) });
     let started = Instant::now();
-    let err = client.wait_for_completion(&token, &every(50, 400), &NoObserver).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::WaitTimedOut);
-    assert!(started.elapsed() < Duration::from_secs(2));
-    let no_deadline = WaitOptions { timeout: Duration::MAX, ..every(50, 1) };
+    let err = client.wait_for_completion(&token, &every(100, 400), &NoObserver).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RateLimited);
+    assert!(started.elapsed() < Duration::from_millis(300), "{:?}", started.elapsed());
+    let no_deadline = WaitOptions { timeout: Duration::MAX, ..every(100, 1) };
     let cancel = no_deadline.cancel.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -254,7 +254,7 @@ async fn transient_errors_are_reported_and_polling_goes_on() {
     fault(&emu, paths::STATUS, 1, FaultKind::Truncated);
     emu.approve(&tx).unwrap();
     let recorder = Recorder::default();
-    let outcome = server_client(&emu).wait_for_completion(&token, &every(50, 5000), &recorder).await.unwrap();
+    let outcome = server_client(&emu).wait_for_completion(&token, &every(100, 5000), &recorder).await.unwrap();
     assert!(outcome.succeeded());
     assert_eq!(outcome.polls, 4);
     let kinds: Vec<ErrorKind> = recorder.transient.lock().unwrap().iter().map(|(k, _)| *k).collect();
@@ -263,7 +263,7 @@ async fn transient_errors_are_reported_and_polling_goes_on() {
     // A non-transient error ends the wait with that error.
     let (_, token) = enroll(&emu).await;
     fault(&emu, paths::STATUS, 1, FaultKind::Garbage);
-    let err = server_client(&emu).wait_for_completion(&token, &every(50, 5000), &NoObserver).await.unwrap_err();
+    let err = server_client(&emu).wait_for_completion(&token, &every(100, 5000), &NoObserver).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::MalformedResponse);
 }
 

@@ -1,5 +1,6 @@
 """Fixtures: an emulator started from Python, and clients aimed at it."""
 
+import pathlib
 import struct
 import zlib
 
@@ -40,8 +41,16 @@ def async_client(emulator):
     return authcloud.AsyncClient(config_for(emulator))
 
 
-def fast(poll_ms=50, timeout_ms=10_000):
+def fast(poll_ms=100, timeout_ms=10_000):
     return authcloud.WaitOptions(poll_interval_ms=poll_ms, timeout_ms=timeout_ms)
+
+
+GUIDE = pathlib.Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "guide"
+
+
+def guide_body(name):
+    """One of the guide's literal example bodies, verbatim."""
+    return (GUIDE / f"{name}.json").read_text()
 
 
 def requests_to(emu, path):

@@ -40,7 +40,7 @@ def test_timeout(emulator):
 def test_wait_deadline(emulator, client):
     enrolled = client.enroll(username="u")
     with pytest.raises(authcloud.AuthCloudError.WaitTimedOut) as info:
-        client.wait_for_completion(enrolled.enrollment.status_token, authcloud.WaitOptions(poll_interval_ms=50, timeout_ms=200))
+        client.wait_for_completion(enrolled.enrollment.status_token, authcloud.WaitOptions(poll_interval_ms=100, timeout_ms=350))
     assert info.value.polls >= 3
     assert info.value.last_status == authcloud.TransactionStatus.PENDING
 

@@ -103,6 +103,32 @@ pub enum FaultKind {
         /// The exact JSON value to send.
         body: serde_json::Value,
     },
+    /// Answer `status` (default 200) with `body` byte for byte (the guide's literal
+    /// examples, broken JSON, escape sequences…) and `content_type` (default
+    /// `application/json`).
+    Raw {
+        /// HTTP status in 200..=599.
+        #[serde(default = "ok_status")]
+        status: u16,
+        /// The exact text to send.
+        body: String,
+        /// The `Content-Type` header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content_type: Option<String>,
+    },
+    /// Answer a redirect (`status` 301, 302, 303, 307 or 308; default 302) to `location`,
+    /// e.g. another origin: a client must not follow it with its credential.
+    Redirect {
+        /// 301, 302, 303, 307 or 308.
+        #[serde(default = "found")]
+        status: u16,
+        /// The `Location` header, an absolute URL.
+        location: String,
+    },
+}
+
+fn found() -> u16 {
+    302
 }
 
 impl Fault {
@@ -131,6 +157,22 @@ impl Fault {
             FaultKind::Delay { delay_ms } => {
                 if *delay_ms > MAX_DELAY_MS {
                     return Err("delayMs must be at most 600000".into());
+                }
+            }
+            FaultKind::Raw { status, content_type, .. } => {
+                if !(200..=599).contains(status) {
+                    return Err("status must be in 200..=599".into());
+                }
+                if content_type.as_deref().is_some_and(|ct| HeaderValue::from_str(ct).is_err()) {
+                    return Err("contentType must be a valid header value".into());
+                }
+            }
+            FaultKind::Redirect { status, location } => {
+                if ![301, 302, 303, 307, 308].contains(status) {
+                    return Err("a redirect's status must be 301, 302, 303, 307 or 308".into());
+                }
+                if HeaderValue::from_str(location).is_err() || !location.contains("://") {
+                    return Err("location must be an absolute URL".into());
                 }
             }
             FaultKind::Garbage | FaultKind::Truncated | FaultKind::Drop => {}
@@ -225,6 +267,23 @@ pub(crate) fn action(kind: FaultKind, abort: &CancellationToken) -> Action {
             let bytes = serde_json::to_vec(&body).unwrap_or_default();
             Action::Respond(json_typed(status, Body::from(bytes)))
         }
+        FaultKind::Raw { status, body, content_type } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            let mut response = (status, Body::from(body)).into_response();
+            let content_type = content_type
+                .and_then(|ct| HeaderValue::from_str(&ct).ok())
+                .unwrap_or(HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+            Action::Respond(response)
+        }
+        FaultKind::Redirect { status, location } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND);
+            let mut response = (status, Body::empty()).into_response();
+            if let Ok(location) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, location);
+            }
+            Action::Respond(response)
+        }
     }
 }
 
@@ -269,6 +328,23 @@ mod tests {
         assert_eq!(queue.take("/a"), Some(FaultKind::Drop));
         assert_eq!(queue.take("/a"), Some(FaultKind::Garbage));
         assert_eq!(queue.take("/a"), None);
+    }
+
+    #[test]
+    fn raw_and_redirect_faults_are_validated() {
+        let fault = |kind| Fault { path: "/api/v1/status".into(), count: 1, kind };
+        assert!(fault(FaultKind::Raw { status: 200, body: "{".into(), content_type: None }).validate().is_ok());
+        assert!(fault(FaultKind::Raw { status: 99, body: "".into(), content_type: None }).validate().is_err());
+        let bad_type = FaultKind::Raw { status: 200, body: "".into(), content_type: Some("a\nb".into()) };
+        assert!(fault(bad_type).validate().is_err());
+        let redirect = |status, location: &str| FaultKind::Redirect { status, location: location.into() };
+        assert!(fault(redirect(307, "http://127.0.0.1:9/api/v1/status")).validate().is_ok());
+        assert!(fault(redirect(200, "http://127.0.0.1:9/")).validate().is_err());
+        assert!(fault(redirect(302, "/relative")).validate().is_err());
+        let parsed: Fault =
+            serde_json::from_str(r#"{"path":"/api/v1/status","kind":"redirect","location":"https://evil.example/"}"#)
+                .unwrap();
+        assert_eq!(parsed.kind, redirect(302, "https://evil.example/"));
     }
 
     #[test]

@@ -14,9 +14,10 @@ use serde_json::json;
 use crate::app::Shared;
 use crate::auth::require_access_key;
 use crate::body;
+use crate::config::IatUnit;
 use crate::errors::ApiError;
 use crate::state::TransactionStatus;
-use crate::time::epoch_seconds;
+use crate::time::epoch_millis;
 use crate::tokens::{AUDIENCE, Claims, TokenKind};
 use crate::wire::IntrospectActive;
 
@@ -38,10 +39,11 @@ pub(crate) async fn introspect(
         .filter(|token| !token.is_empty())
         .ok_or_else(|| ApiError::bad_request("the form field `token` is required"))?;
 
+    let unit = shared.config.iat_unit;
     if shared.is_access_key(token) {
         return Ok(Json(IntrospectActive {
             active: true,
-            iat: epoch_seconds(shared.started_at),
+            iat: epoch_in(unit, shared.started_at),
             sub: shared.instance_id.to_string(),
             aud: AUDIENCE,
             iss: shared.tokens.issuer().to_owned(),
@@ -55,17 +57,34 @@ pub(crate) async fn introspect(
     Ok(match active {
         Some(claims) => Json(IntrospectActive {
             active: true,
-            iat: claims.iat,
+            iat: seconds_in(unit, claims.iat),
             sub: claims.sub,
             aud: AUDIENCE,
             iss: claims.iss,
-            exp: Some(claims.exp),
+            exp: Some(seconds_in(unit, claims.exp)),
             jti: Some(claims.jti),
             scope: claims.scope,
         })
         .into_response(),
         None => Json(json!({ "active": false })).into_response(),
     })
+}
+
+/// A time in the configured unit (the access key's "issued" time is the emulator's start).
+fn epoch_in(unit: IatUnit, at: SystemTime) -> u64 {
+    let millis = epoch_millis(at);
+    match unit {
+        IatUnit::Milliseconds => millis,
+        IatUnit::Seconds => millis / 1000,
+    }
+}
+
+/// A JWT claim (whole seconds) in the configured unit.
+fn seconds_in(unit: IatUnit, seconds: u64) -> u64 {
+    match unit {
+        IatUnit::Milliseconds => seconds.saturating_mul(1000),
+        IatUnit::Seconds => seconds,
+    }
 }
 
 /// Whether a genuine, unexpired token still stands for something live.

@@ -28,10 +28,12 @@ pub(crate) const STATUS_PATH: &str = "/api/v1/status";
 /// the vendor's error body.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     // The guide's frontend polls status from the browser: no credentials, any origin.
+    // Retry-After is exposed so a page can honour it after a 429 or 503.
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::POST])
         .allow_headers(Any)
+        .expose_headers([http::header::RETRY_AFTER])
         .max_age(Duration::from_secs(600));
     Router::new()
         .route("/api/v1/users/enroll", post(enroll::enroll))

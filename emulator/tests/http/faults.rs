@@ -27,9 +27,20 @@ async fn status_fault_with_retry_after_then_normal() {
         json!([{"path": "/api/v1/status", "count": 2, "kind": "status", "status": 503, "retryAfter": 1}])
     );
     for _ in 0..2 {
-        let response = ctx.post_json("/api/v1/status", None, &status_body()).send().await.unwrap();
+        let response = ctx
+            .post_json("/api/v1/status", None, &status_body())
+            .header("origin", "http://page.example")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.headers()["retry-after"], "1");
         assert_eq!(response.headers()["access-control-allow-origin"], "*");
+        // A page's script may read Retry-After only when it is exposed.
+        assert!(
+            response.headers()["access-control-expose-headers"].to_str().unwrap().contains("retry-after"),
+            "{:?}",
+            response.headers()
+        );
         assert_error(response, 503).await;
     }
     let normal = ctx.post_json("/api/v1/status", None, &status_body()).send().await.unwrap();

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use authcloud::{Client, EnrollRequest, StatusUpdate, WaitObserver, WaitOptions};
+use authcloud::{Client, EnrollRequest, StatusUpdate, VerifyOptions, WaitObserver, WaitOptions};
 use authcloud_emulator::{Emulator, EmulatorConfig};
 
 /// Prints each status the poller sees.
@@ -44,14 +44,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // 2. Start the registration.
     let enrolled = client.enroll(&EnrollRequest::username(&username)).await?;
-    println!("User {} ({}) is {}", enrolled.user.user_id, username, enrolled.user.status.as_str());
+    let user_status = enrolled.user.status.as_ref().map_or("(not given)", |s| s.as_str());
+    println!("User {} ({}) is {}", enrolled.user.user_id, username, user_status);
 
-    // 3. Show the QR code and the deep link to the user.
-    let png = enrolled.enrollment.qr_code.png_bytes()?;
-    let qr_path = std::env::temp_dir().join("authcloud-enrollment-qr.png");
-    std::fs::write(&qr_path, &png)?;
-    println!("Scan {} ({} bytes) or open the link on the phone:", qr_path.display(), png.len());
-    println!("  {}", enrolled.enrollment.app_link_uri);
+    // 3. Show the QR code and the deep link to the user. The enrollment exists whatever
+    //    they look like: each is checked when used, and one of them is enough.
+    match enrolled.enrollment.qr_code.png_bytes() {
+        Ok(png) => {
+            let qr_path = std::env::temp_dir().join("authcloud-enrollment-qr.png");
+            std::fs::write(&qr_path, &png)?;
+            println!("Scan {} ({} bytes), or open the link on the phone.", qr_path.display(), png.len());
+        }
+        Err(e) => println!("No usable QR code ({e}); open the link on the phone."),
+    }
+    match enrolled.enrollment.app_link_uri.href() {
+        Ok(link) => println!("  {link}"),
+        Err(e) => println!("  (no usable deep link: {e})"),
+    }
 
     // 4. Poll the status every 1.5 s (the guide's interval) until the user acts.
     let token = &enrolled.enrollment.status_token;
@@ -61,8 +70,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::process::exit(3);
     }
 
-    // 5. Verify on the backend (status + introspect) before linking the user to our records.
-    let verified = client.verify(token).await?;
+    // 5. Verify on the backend (status + introspect) before linking the user to our
+    //    records, bound to the user and operation this session started.
+    let options = VerifyOptions::default()
+        .expect_user(&enrolled.user.user_id)
+        .expect_transaction(&enrolled.enrollment.transaction_id);
+    let verified = client.verify(token, &options).await?;
     println!(
         "Verified: user {} ({}), token active={} sub={}",
         verified.user_id,

@@ -30,10 +30,15 @@ final class StreamObserver: EnrollmentObserver, @unchecked Sendable {
 }
 
 /// A stream fed by the watch that `start` begins; ending the stream cancels the watch.
-func statusStream(_ start: (EnrollmentObserver) -> WatchHandle) -> AsyncThrowingStream<StatusUpdate, Error> {
+/// Options the watch refuses end the stream at once with that error.
+func statusStream(_ start: (EnrollmentObserver) throws -> WatchHandle) -> AsyncThrowingStream<StatusUpdate, Error> {
     AsyncThrowingStream { continuation in
-        let handle = start(StreamObserver(continuation))
-        continuation.onTermination = { _ in handle.cancel() }
+        do {
+            let handle = try start(StreamObserver(continuation))
+            continuation.onTermination = { _ in handle.cancel() }
+        } catch {
+            continuation.finish(throwing: error)
+        }
     }
 }
 
@@ -44,7 +49,7 @@ extension ClientProtocol {
     public func statusUpdates(statusToken: Secret, options: WaitOptions = WaitOptions())
         -> AsyncThrowingStream<StatusUpdate, Error>
     {
-        statusStream { watch(statusToken: statusToken, observer: $0, options: options) }
+        statusStream { try watch(statusToken: statusToken, observer: $0, options: options) }
     }
 }
 
@@ -53,6 +58,6 @@ extension AsyncClientProtocol {
     public func statusUpdates(statusToken: Secret, options: WaitOptions = WaitOptions())
         -> AsyncThrowingStream<StatusUpdate, Error>
     {
-        statusStream { watch(statusToken: statusToken, observer: $0, options: options) }
+        statusStream { try watch(statusToken: statusToken, observer: $0, options: options) }
     }
 }

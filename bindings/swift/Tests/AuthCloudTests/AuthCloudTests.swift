@@ -9,7 +9,7 @@ import XCTest
 let statusPath = "/api/v1/status"
 let enrollPath = "/api/v1/users/enroll"
 
-func fastWait(pollMs: UInt64 = 50, timeoutMs: UInt64 = 10_000) -> WaitOptions {
+func fastWait(pollMs: UInt64 = 100, timeoutMs: UInt64 = 10_000) -> WaitOptions {
     WaitOptions(pollIntervalMs: pollMs, timeoutMs: timeoutMs, maxPollIntervalMs: 1000)
 }
 
@@ -174,7 +174,7 @@ final class AuthCloudTests: XCTestCase {
         let client = try AsyncClient(config: config(emulator))
         let enrolled = try Client(config: config(emulator)).enroll(username: "watched")
         let recorder = Recorder()
-        let handle = client.watch(statusToken: enrolled.enrollment.statusToken, observer: recorder, options: fastWait())
+        let handle = try client.watch(statusToken: enrolled.enrollment.statusToken, observer: recorder, options: fastWait())
         Thread.sleep(forTimeInterval: 0.3)
         XCTAssertFalse(handle.isFinished())
         handle.cancel()

@@ -12,7 +12,8 @@ let client = try AsyncClient(config: ClientConfig(baseUrl: emulator.baseUrl(), a
 let enrolled = try await client.enroll(username: "u12345")
 let qrPath = FileManager.default.temporaryDirectory.appendingPathComponent("authcloud-qr.png")
 try enrolled.enrollment.qrCode.png().write(to: qrPath)
-print("Scan \(qrPath.path) or open \(enrolled.enrollment.appLinkUri.reveal())")
+// The deep link is checked (https, or http to loopback) before it is shown.
+print("Scan \(qrPath.path) or open \(try enrolled.enrollment.appLinkUri.href())")
 
 // Poll every 1.5 s. Swift's Task.cancel() does not reach Rust futures, so this uses the
 // stream over a WatchHandle: cancelling the iterating task stops the polling.
@@ -20,6 +21,10 @@ for try await update in client.statusUpdates(statusToken: enrolled.enrollment.st
     print("  poll \(update.poll): \(update.status.statusText)")
 }
 
-let user = try await client.verify(statusToken: enrolled.enrollment.statusToken)
+// Verify on the backend, bound to the user and operation this session started.
+let user = try await client.verify(
+    statusToken: enrolled.enrollment.statusToken,
+    expectedUserId: enrolled.user.userId,
+    expectedTransactionId: enrolled.enrollment.transactionId)
 print("Verified \(user.userId) (\(user.username ?? "-")), token active: \(user.introspection.active)")
 emulator.stop()

@@ -2,8 +2,7 @@
 package dev.authcloud
 
 import kotlin.time.Duration
-import kotlin.time.Duration.Companion.minutes
-import kotlin.time.Duration.Companion.seconds
+import kotlin.time.Duration.Companion.milliseconds
 
 /**
  * An [EnrollmentObserver] from lambdas; leave out the events you do not need.
@@ -38,14 +37,17 @@ fun LogSink(onRecord: (record: LogRecord) -> Unit): LogSink = object : LogSink {
     override fun log(record: LogRecord) = onRecord(record)
 }
 
+/** The generated record's defaults, which are the Rust core's constants. */
+private val DEFAULT_WAIT_OPTIONS = WaitOptions()
+
 /**
  * [WaitOptions] from [Duration]s: `WaitOptions(pollInterval = 2.seconds, timeout = 3.minutes)`.
- * The defaults are the guide's (every 1.5 s, for at most 5 minutes) — see [WaitOptions].
+ * The defaults are the guide's (every 1.5 s, for at most 5 minutes), taken from [WaitOptions].
  */
 fun WaitOptions(
     pollInterval: Duration,
-    timeout: Duration = 5.minutes,
-    maxPollInterval: Duration = 30.seconds,
+    timeout: Duration = DEFAULT_WAIT_OPTIONS.timeoutMs.toLong().milliseconds,
+    maxPollInterval: Duration = DEFAULT_WAIT_OPTIONS.maxPollIntervalMs.toLong().milliseconds,
 ): WaitOptions = WaitOptions(
     pollIntervalMs = pollInterval.toMillis("pollInterval"),
     timeoutMs = timeout.toMillis("timeout"),

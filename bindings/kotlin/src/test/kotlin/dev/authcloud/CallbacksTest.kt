@@ -198,12 +198,37 @@ class CallbacksTest : EmulatorTest() {
     }
 
     @Test
-    fun `closing the WatchHandle stops polling`() {
-        val enrolled = client.enroll(username = "closed")
-        val handle = client.watch(enrolled.enrollment.statusToken, Recorder(), fast())
-        Thread.sleep(200)
-        handle.close()
-        assertNoPollingAfterCancel()
+    fun `a closed or garbage-collected WatchHandle does not cancel the watch`() {
+        // The watch belongs to its observer: releasing the handle - explicitly, or by the
+        // garbage collector whenever it runs - never stops it silently.
+        val closed = client.enroll(username = "closed")
+        val closedRecorder = Recorder()
+        client.watch(closed.enrollment.statusToken, closedRecorder, fast()).close()
+        val collected = client.enroll(username = "collected")
+        val collectedRecorder = Recorder()
+        startWatchAndForgetTheHandle(collected.enrollment.statusToken, collectedRecorder)
+        repeat(5) {
+            System.gc()
+            System.runFinalization()
+            Thread.sleep(40)
+        }
+        val polls = statusRequests()
+        Thread.sleep(300)
+        assertTrue(statusRequests() > polls, "still polling")
+        emulator.approve(closed.enrollment.transactionId)
+        emulator.approve(collected.enrollment.transactionId)
+        val deadline = System.nanoTime() + 5_000_000_000
+        while (System.nanoTime() < deadline &&
+            (closedRecorder.snapshot().lastOrNull() != "finished true" || collectedRecorder.snapshot().lastOrNull() != "finished true")
+        ) {
+            Thread.sleep(20)
+        }
+        assertEquals("finished true", closedRecorder.snapshot().last())
+        assertEquals("finished true", collectedRecorder.snapshot().last())
+    }
+
+    private fun startWatchAndForgetTheHandle(token: Secret, observer: EnrollmentObserver) {
+        client.watch(token, observer, fast())
     }
 
     /** At least 3 polls happened, and none arrives during 400 ms (8 poll intervals) after the cancel. */

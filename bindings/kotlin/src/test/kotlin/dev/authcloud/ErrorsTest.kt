@@ -53,7 +53,7 @@ class ErrorsTest : EmulatorTest() {
     fun `a wait past its deadline is WaitTimedOut`() {
         val enrolled = client.enroll(username = "u")
         val error = assertThrows<AuthCloudException.WaitTimedOut> {
-            client.waitForCompletion(enrolled.enrollment.statusToken, WaitOptions(pollIntervalMs = 50u, timeoutMs = 200u))
+            client.waitForCompletion(enrolled.enrollment.statusToken, WaitOptions(pollIntervalMs = 100u, timeoutMs = 350u))
         }
         assertTrue(error.polls >= 3u, "polls: ${error.polls}")
         assertEquals(TransactionStatus.PENDING, error.lastStatus)
@@ -125,7 +125,7 @@ class ErrorsTest : EmulatorTest() {
             { client.enroll(userId = "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa") },
             { runBlocking { AsyncClient(config.copy(accessKey = Secret(wrongKey))).enroll(username = "u") } },
             { client.verify(Secret("no-such-status-token-42")) },
-            { client.waitForCompletion(pending.enrollment.statusToken, WaitOptions(pollIntervalMs = 20u, timeoutMs = 60u)) },
+            { client.waitForCompletion(pending.enrollment.statusToken, WaitOptions(pollIntervalMs = 100u, timeoutMs = 250u)) },
             {
                 emulator.injectFault(STATUS_PATH, Fault.Status(status = 429u, retryAfterSecs = 120u))
                 client.status(pending.enrollment.statusToken)

@@ -42,7 +42,7 @@ class IdiomsTest : EmulatorTest() {
     @Test
     fun `statusUpdates throws the exception that ended the wait`() {
         val enrolled = client.enroll(username = "flow-timeout")
-        val options = WaitOptions(pollInterval = 50.milliseconds, timeout = 200.milliseconds)
+        val options = WaitOptions(pollInterval = 100.milliseconds, timeout = 350.milliseconds)
         val collected = Collections.synchronizedList(mutableListOf<StatusUpdate>())
         val error = assertThrows<AuthCloudException.WaitTimedOut> {
             runBlocking { client.statusUpdates(enrolled.enrollment.statusToken, options).collect { collected += it } }
@@ -77,8 +77,9 @@ class IdiomsTest : EmulatorTest() {
         )
         val enrolled = client.enroll(username = "lambdas")
         later(150) { emulator.approve(enrolled.enrollment.transactionId) }
-        val options = WaitOptions(pollInterval = 50.milliseconds, timeout = 10.seconds)
-        assertEquals(WaitOptions(pollIntervalMs = 50u, timeoutMs = 10_000u, maxPollIntervalMs = 30_000u), options)
+        val options = WaitOptions(pollInterval = 100.milliseconds, timeout = 10.seconds)
+        // The helper's other defaults are the generated record's, i.e. the core's.
+        assertEquals(WaitOptions(pollIntervalMs = 100u, timeoutMs = 10_000u, maxPollIntervalMs = WaitOptions().maxPollIntervalMs), options)
         val outcome = client.waitForCompletion(enrolled.enrollment.statusToken, options, observer)
         assertEquals((1..outcome.polls.toInt()).map { "status $it" } + "finished true", events.toList())
         assertThrows<IllegalArgumentException> { WaitOptions(pollInterval = (-1).seconds) }

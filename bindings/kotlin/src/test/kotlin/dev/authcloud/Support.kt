@@ -18,10 +18,14 @@ fun configFor(emulator: Emulator) = ClientConfig(
     requestTimeoutMs = 2000u,
 )
 
-fun fast(pollMs: Int = 50, timeoutMs: Int = 10_000) =
+fun fast(pollMs: Int = 100, timeoutMs: Int = 10_000) =
     WaitOptions(pollIntervalMs = pollMs.toULong(), timeoutMs = timeoutMs.toULong())
 
 fun Emulator.requestsTo(path: String) = requests().filter { it.path == path }
+
+/** One of the guide's literal example bodies (tests/fixtures/guide), verbatim. */
+fun guideBody(name: String): String =
+    java.io.File("../../tests/fixtures/guide/$name.json").readText()
 
 /** Decodes PNG bytes with javax.imageio: (width, height). */
 fun decodePng(png: ByteArray): Pair<Int, Int> {

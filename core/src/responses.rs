@@ -1,0 +1,553 @@
+//! The answers of the API, read leniently (see `lenient`): what an operation cannot do
+//! without is checked strictly, everything else is optional and never fails the answer.
+//!
+//! `enroll` needs only its status token and ids: the QR code and the deep link are kept as
+//! the server sent them and checked when the caller uses them ([`QrCode::png_bytes`],
+//! [`DeepLink::href`]), so a registration the server already started is never lost to an
+//! odd decorative field.
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use url::Url;
+
+use crate::config::is_loopback_host;
+use crate::error::Result;
+use crate::lenient::{Object, malformed};
+use crate::model::{TransactionStatus, UserStatus};
+use crate::secret::{REDACTED, SecretString};
+
+/// Parses a 2xx body as JSON (any shape; the typed readers check it).
+pub(crate) fn json(what: &'static str, body: &[u8]) -> Result<serde_json::Value> {
+    serde_json::from_slice(body).map_err(|e| {
+        let problem = match e.classify() {
+            serde_json::error::Category::Eof => "is cut short",
+            _ => "is not JSON",
+        };
+        malformed(format!("{what} {problem}"))
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// users and authenticators
+// ---------------------------------------------------------------------------------------
+
+/// An authenticator registered on a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticator {
+    /// Its id.
+    pub authenticator_id: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// The vendor's `type`: `ios` or `android`.
+    pub device_type: Option<String>,
+    /// The vendor's `authenticatorType`: `app` or `fido2`.
+    pub authenticator_type: Option<String>,
+    /// Lifecycle state.
+    pub state: Option<String>,
+    /// When it was registered (ISO-8601).
+    pub enrolled_at: Option<String>,
+    /// Last change (ISO-8601).
+    pub updated_at: Option<String>,
+}
+
+impl Authenticator {
+    /// An entry without an id cannot be acted on: it is skipped, not an error.
+    fn read(obj: &Object<'_>) -> Option<Self> {
+        Some(Authenticator {
+            authenticator_id: obj.text("authenticatorId").filter(|id| !id.is_empty())?,
+            name: obj.text("name"),
+            device_type: obj.text("type"),
+            authenticator_type: obj.text("authenticatorType"),
+            state: obj.text("state"),
+            enrolled_at: obj.text("enrolledAt"),
+            updated_at: obj.text("updatedAt"),
+        })
+    }
+}
+
+/// A user of the Authentication Cloud instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The user's UUID; store it to link the user to your records.
+    pub user_id: String,
+    /// Your stable id for the user, when one was given.
+    pub username: Option<String>,
+    /// `new` until an authenticator is registered, then `active` (absent if the server
+    /// did not say).
+    pub status: Option<UserStatus>,
+    /// ISO-8601 UTC.
+    pub created_at: Option<String>,
+    /// ISO-8601 UTC.
+    pub updated_at: Option<String>,
+    /// Registered authenticators (`null` or a malformed list reads as empty).
+    pub authenticators: Vec<Authenticator>,
+}
+
+impl User {
+    pub(crate) fn read(obj: &Object<'_>) -> Result<Self> {
+        Ok(User {
+            user_id: obj.required_text("userId", "userId")?,
+            username: obj.text("username"),
+            status: obj.text("status").map(UserStatus::from_wire),
+            created_at: obj.text("createdAt"),
+            updated_at: obj.text("updatedAt"),
+            authenticators: obj.objects("authenticators").iter().filter_map(Authenticator::read).collect(),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// enroll
+// ---------------------------------------------------------------------------------------
+
+/// The QR code to show the user: a PNG as a data URI, kept exactly as the server sent it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct QrCode {
+    /// The vendor's `type`, `image/png`.
+    pub image_type: Option<String>,
+    /// Width and height in pixels (an integer, or anything that reads as one).
+    pub size: Option<u32>,
+    /// `data:image/png;base64,...`, for an `<img src>`; empty when the answer had none.
+    pub data_uri: String,
+}
+
+impl QrCode {
+    fn read(obj: Option<Object<'_>>) -> Self {
+        let Some(obj) = obj else { return QrCode::default() };
+        QrCode {
+            image_type: obj.text("type"),
+            size: obj.integer("size").and_then(|n| u32::try_from(n).ok()),
+            data_uri: obj.text("dataUri").unwrap_or_default(),
+        }
+    }
+
+    /// Decodes the data URI into the PNG file's bytes (to save, or to hand to an image
+    /// view). A [`crate::Error::MalformedResponse`] says why when the server's QR code is not a
+    /// base64 PNG data URI; the enrollment itself is unaffected.
+    pub fn png_bytes(&self) -> Result<Vec<u8>> {
+        decode_png_data_uri(&self.data_uri)
+    }
+}
+
+impl fmt::Debug for QrCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("QrCode")
+            .field("image_type", &self.image_type)
+            .field("size", &self.size)
+            .field("data_uri", &format_args!("<{} chars>", self.data_uri.len()))
+            .finish()
+    }
+}
+
+/// Decodes a `data:image/png;base64,...` URI into PNG bytes, checking the PNG signature.
+pub fn decode_png_data_uri(data_uri: &str) -> Result<Vec<u8>> {
+    const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+    if data_uri.trim().is_empty() {
+        return Err(malformed("the answer carries no QR code".into()));
+    }
+    let (header, payload) = data_uri.split_once(',').ok_or_else(|| malformed("QR code data URI has no `,`".into()))?;
+    let header = header.trim().to_ascii_lowercase();
+    if !header.starts_with("data:image/png") || !header.ends_with(";base64") {
+        return Err(malformed("QR code is not a base64 PNG data URI".into()));
+    }
+    let compact: String = payload.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| malformed("QR code data URI is not valid base64".into()))?;
+    if !bytes.starts_with(PNG_SIGNATURE) {
+        return Err(malformed("QR code data is not a PNG".into()));
+    }
+    Ok(bytes)
+}
+
+/// Why a deep link must not be shown as a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeepLinkProblem {
+    /// The answer had no `appLinkUri`.
+    Missing,
+    /// It does not parse as an absolute URL with a host.
+    NotAUrl,
+    /// Its scheme is neither `https` nor (on loopback only) `http` — `javascript:`,
+    /// `data:`, `intent:`…
+    UnsafeScheme {
+        /// The scheme found.
+        scheme: String,
+    },
+    /// Plain `http` to a host that is not this machine.
+    PlainHttpToRemoteHost,
+    /// It carries `user:password@`.
+    CredentialsInUrl,
+    /// Its host is not a DNS name or an IP address (e.g. a `{instance}` placeholder).
+    HostNotADnsName,
+}
+
+impl fmt::Display for DeepLinkProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeepLinkProblem::Missing => f.write_str("the answer has no appLinkUri"),
+            DeepLinkProblem::NotAUrl => f.write_str("appLinkUri is not an absolute URL"),
+            DeepLinkProblem::UnsafeScheme { scheme } => {
+                write!(f, "appLinkUri has the scheme `{}`, not https", crate::sanitize::sanitize_with_limit(scheme, 32))
+            }
+            DeepLinkProblem::PlainHttpToRemoteHost => f.write_str("appLinkUri uses plain http to a remote host"),
+            DeepLinkProblem::CredentialsInUrl => f.write_str("appLinkUri carries credentials"),
+            DeepLinkProblem::HostNotADnsName => f.write_str("appLinkUri's host is not a DNS name or IP address"),
+        }
+    }
+}
+
+/// The deep link that opens the authenticator app (`enrollment.appLinkUri`), kept as the
+/// server sent it and checked before use.
+///
+/// [`DeepLink::href`] returns it only if it is an `https` URL (or `http` to loopback, as
+/// from the emulator) with a proper host, in its normalised form (`https://host/…`, as a
+/// browser would read it): that is the value to put in an `<a href>`.
+/// [`DeepLink::problem`] says why it is not. Like the QR code it carries a dispatch token
+/// that lets whoever opens it complete the registration, so `Debug` hides its query.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeepLink {
+    raw: String,
+    /// The normalised link, or why there is none.
+    checked: std::result::Result<String, DeepLinkProblem>,
+}
+
+impl DeepLink {
+    /// Wraps and checks a link.
+    pub fn new(raw: impl Into<String>) -> Self {
+        let raw = raw.into();
+        let checked = check_deep_link(&raw).map(String::from);
+        DeepLink { raw, checked }
+    }
+
+    /// The link, normalised, if it passed the check: safe for an `<a href>`.
+    pub fn href(&self) -> Result<&str> {
+        match &self.checked {
+            Ok(href) => Ok(href),
+            Err(problem) => Err(malformed(format!("deep link rejected: {problem}"))),
+        }
+    }
+
+    /// True when [`DeepLink::href`] returns the link.
+    pub fn is_valid(&self) -> bool {
+        self.checked.is_ok()
+    }
+
+    /// Why the link failed the check, if it did.
+    pub fn problem(&self) -> Option<&DeepLinkProblem> {
+        self.checked.as_ref().err()
+    }
+
+    /// The value exactly as the server sent it, checked or not (empty when absent). Do not
+    /// put it into a page unless [`DeepLink::is_valid`].
+    pub fn as_unchecked_str(&self) -> &str {
+        &self.raw
+    }
+}
+
+impl fmt::Debug for DeepLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeepLink").field("link", &redact_query(&self.raw)).field("valid", &self.is_valid()).finish()
+    }
+}
+
+fn check_deep_link(raw: &str) -> std::result::Result<Url, DeepLinkProblem> {
+    if raw.trim().is_empty() {
+        return Err(DeepLinkProblem::Missing);
+    }
+    // A link is used as given: surrounding whitespace or control characters are a sign of
+    // trouble, not something to trim away silently.
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(DeepLinkProblem::NotAUrl);
+    }
+    let url = Url::parse(raw).map_err(|_| DeepLinkProblem::NotAUrl)?;
+    let host = url.host_str().filter(|h| !h.is_empty()).ok_or(DeepLinkProblem::NotAUrl)?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback_host(host) => {}
+        "http" => return Err(DeepLinkProblem::PlainHttpToRemoteHost),
+        other => return Err(DeepLinkProblem::UnsafeScheme { scheme: other.to_owned() }),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(DeepLinkProblem::CredentialsInUrl);
+    }
+    let is_ip = matches!(url.host(), Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)));
+    if !is_ip && !is_dns_name(host) {
+        return Err(DeepLinkProblem::HostNotADnsName);
+    }
+    Ok(url)
+}
+
+fn is_dns_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
+/// `https://host/open?dispatchTokenResponse=...` → `https://host/open?[redacted]`.
+pub(crate) fn redact_query(uri: &str) -> String {
+    match uri.split_once('?') {
+        Some((base, _)) => format!("{base}?{REDACTED}"),
+        None => uri.to_owned(),
+    }
+}
+
+/// The registration the user completes on the phone.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    /// The operation's id.
+    pub transaction_id: String,
+    /// Poll `status` with it.
+    pub status_token: SecretString,
+    /// Show it as an image (decode with [`QrCode::png_bytes`]).
+    pub qr_code: QrCode,
+    /// Show it as a link: [`DeepLink::href`] gives the checked value.
+    pub app_link_uri: DeepLink,
+}
+
+impl fmt::Debug for Enrollment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Enrollment")
+            .field("transaction_id", &self.transaction_id)
+            .field("status_token", &self.status_token)
+            .field("qr_code", &self.qr_code)
+            .field("app_link_uri", &self.app_link_uri)
+            .finish()
+    }
+}
+
+/// Answer of [`crate::Client::enroll`]: the user and the registration to complete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnrollResponse {
+    /// The (new or existing) user.
+    pub user: User,
+    /// What to show the user, and the status token to poll.
+    pub enrollment: Enrollment,
+}
+
+impl EnrollResponse {
+    /// Reads an `enroll` answer (the 201 body). Fails only when the status token, the
+    /// transaction id or the user id is missing: the server then did not say how to follow
+    /// the registration. Any other field may be absent or odd.
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        Self::from_value(&json("enroll answer", body)?)
+    }
+
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Self> {
+        const WHAT: &str = "enroll answer";
+        let root = Object::root(WHAT, value)?;
+        let enrollment = root.object("enrollment").ok_or_else(|| malformed(format!("{WHAT} lacks `enrollment`")))?;
+        // The status token first: with it, the registration can still be followed.
+        let status_token = SecretString::new(enrollment.required_text("statusToken", "enrollment.statusToken")?);
+        let transaction_id = enrollment.required_text("transactionId", "enrollment.transactionId")?;
+        let user = User::read(&root)?;
+        Ok(EnrollResponse {
+            user,
+            enrollment: Enrollment {
+                transaction_id,
+                status_token,
+                qr_code: QrCode::read(enrollment.object("qrCode")),
+                app_link_uri: DeepLink::new(enrollment.text("appLinkUri").unwrap_or_default()),
+            },
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// status
+// ---------------------------------------------------------------------------------------
+
+/// Answer of `POST /api/v1/status`. Only `status` is always present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusResponse {
+    /// The operation's id.
+    pub transaction_id: Option<String>,
+    /// Where the operation stands.
+    pub status: TransactionStatus,
+    /// The user the operation is for.
+    pub user_id: Option<String>,
+    /// The user's username.
+    pub username: Option<String>,
+    /// The transaction token, to check with `introspect`.
+    pub token: Option<SecretString>,
+    /// ISO-8601 UTC.
+    pub created_at: Option<String>,
+    /// ISO-8601 UTC.
+    pub last_updated_at: Option<String>,
+}
+
+impl StatusResponse {
+    /// Reads a `status` answer. Fails only when `status` itself is missing.
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        Self::from_value(&json("status answer", body)?)
+    }
+
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let root = Object::root("status answer", value)?;
+        Ok(StatusResponse {
+            status: TransactionStatus::from_wire(root.required_text("status", "status")?),
+            transaction_id: root.text("transactionId"),
+            user_id: root.text("userId"),
+            username: root.text("username"),
+            token: root.text("token").filter(|t| !t.is_empty()).map(SecretString::new),
+            created_at: root.text("createdAt"),
+            last_updated_at: root.text("lastUpdatedAt"),
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// introspect
+// ---------------------------------------------------------------------------------------
+
+/// Answer of `POST /api/v1/introspect` (RFC 7662 style).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Introspection {
+    /// `false` ⇒ do not trust the token.
+    pub active: bool,
+    /// Issued-at, as the server sent it. Its unit is not settled (the guide's example is
+    /// in milliseconds, the vendor's reference says seconds): read it with
+    /// [`Introspection::issued_at`]. A float is truncated.
+    pub iat: Option<i64>,
+    /// Subject: for a transaction token, the user id.
+    pub sub: Option<String>,
+    /// Audience(s), e.g. `["api"]` (a single string on the wire becomes one element).
+    pub aud: Vec<String>,
+    /// Issuer, e.g. `https://{instance}.mauth.nevis.cloud/`.
+    pub iss: Option<String>,
+    /// Not-before, raw (unit as `iat`).
+    pub nbf: Option<i64>,
+    /// Expiry, raw (unit as `iat`).
+    pub exp: Option<i64>,
+    /// Token id.
+    pub jti: Option<String>,
+    /// Scope.
+    pub scope: Option<String>,
+}
+
+impl Introspection {
+    /// Reads an `introspect` answer. Fails only when `active` is missing or not a boolean:
+    /// that answer says nothing about the token.
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        Self::from_value(&json("introspect answer", body)?)
+    }
+
+    pub(crate) fn from_value(value: &serde_json::Value) -> Result<Self> {
+        let root = Object::root("introspect answer", value)?;
+        let active = root.boolean("active").ok_or_else(|| match root.get("active") {
+            None => malformed("introspect answer lacks `active`".into()),
+            Some(_) => malformed("introspect answer has a non-boolean `active`".into()),
+        })?;
+        Ok(Introspection {
+            active,
+            iat: root.integer("iat"),
+            sub: root.text("sub"),
+            aud: root.text_list("aud"),
+            iss: root.text("iss"),
+            nbf: root.integer("nbf"),
+            exp: root.integer("exp"),
+            jti: root.text("jti"),
+            scope: root.text("scope"),
+        })
+    }
+
+    /// When the token was issued, reading `iat` in either unit (see
+    /// [`epoch_seconds_or_millis`]).
+    pub fn issued_at(&self) -> Option<SystemTime> {
+        self.iat.and_then(epoch_seconds_or_millis)
+    }
+}
+
+/// Values above this are milliseconds: 10^11 seconds is the year 5138, while 10^11
+/// milliseconds is March 1973 — long before any token of this API.
+pub const EPOCH_MILLIS_THRESHOLD: i64 = 100_000_000_000;
+
+/// A Unix timestamp in seconds or milliseconds (a value above [`EPOCH_MILLIS_THRESHOLD`]
+/// is milliseconds) as a time; `None` for negative values.
+pub fn epoch_seconds_or_millis(value: i64) -> Option<SystemTime> {
+    let value = u64::try_from(value).ok()?;
+    let since_epoch =
+        if value > EPOCH_MILLIS_THRESHOLD as u64 { Duration::from_millis(value) } else { Duration::from_secs(value) };
+    SystemTime::UNIX_EPOCH.checked_add(since_epoch)
+}
+
+// ---------------------------------------------------------------------------------------
+// intent
+// ---------------------------------------------------------------------------------------
+
+/// Reads an `intent` answer: its `token`.
+pub(crate) fn intent_token(body: &[u8]) -> Result<SecretString> {
+    let value = json("intent answer", body)?;
+    let root = Object::root("intent answer", &value)?;
+    Ok(SecretString::new(root.required_text("token", "token")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_links_are_checked() {
+        for good in [
+            "https://acme.mauth.nevis.cloud/open?dispatchTokenResponse=eyJub",
+            "http://127.0.0.1:8080/open?x=1",
+            "http://localhost:1/open",
+            "http://[::1]:9/open",
+            "https://10.0.0.1/open",
+        ] {
+            assert!(DeepLink::new(good).is_valid(), "{good}");
+            assert_eq!(DeepLink::new(good).href().unwrap(), good);
+        }
+        // Valid but unusual spellings come out the way a browser reads them.
+        assert_eq!(DeepLink::new("HTTPS:acme.example/open").href().unwrap(), "https://acme.example/open");
+        for (bad, problem) in [
+            ("", DeepLinkProblem::Missing),
+            ("javascript:alert(1)", DeepLinkProblem::NotAUrl),
+            ("javascript://x/%0aalert(1)", DeepLinkProblem::UnsafeScheme { scheme: "javascript".into() }),
+            ("data://x/text/html", DeepLinkProblem::UnsafeScheme { scheme: "data".into() }),
+            ("http://evil.example/open", DeepLinkProblem::PlainHttpToRemoteHost),
+            ("https://user:pw@acme.mauth.nevis.cloud/", DeepLinkProblem::CredentialsInUrl),
+            ("https://{instance}.mauth.nevis.cloud/open?x=eyJub...IxIn0", DeepLinkProblem::HostNotADnsName),
+            (" https://acme.mauth.nevis.cloud/", DeepLinkProblem::NotAUrl),
+            ("/open?x", DeepLinkProblem::NotAUrl),
+        ] {
+            let link = DeepLink::new(bad);
+            assert_eq!(link.problem(), Some(&problem), "{bad}");
+            assert_eq!(link.as_unchecked_str(), bad, "the value is kept");
+            assert!(link.href().is_err());
+        }
+    }
+
+    #[test]
+    fn iat_in_either_unit() {
+        let seconds = epoch_seconds_or_millis(1_642_436_165).unwrap();
+        let millis = epoch_seconds_or_millis(1_642_436_165_000).unwrap();
+        assert_eq!(seconds, millis);
+        assert_eq!(seconds, SystemTime::UNIX_EPOCH + Duration::from_secs(1_642_436_165));
+        assert_eq!(epoch_seconds_or_millis(-1), None);
+        assert!(epoch_seconds_or_millis(i64::MAX).is_some());
+    }
+
+    #[test]
+    fn enroll_needs_only_its_token_and_ids() {
+        let body = br#"{"userId": 7, "enrollment": {"transactionId": "t", "statusToken": "s"}}"#;
+        let e = EnrollResponse::from_json(body).unwrap();
+        assert_eq!(e.user.user_id, "7");
+        assert_eq!(e.user.status, None);
+        assert_eq!(e.enrollment.qr_code, QrCode::default());
+        assert_eq!(e.enrollment.app_link_uri.problem(), Some(&DeepLinkProblem::Missing));
+        let missing = EnrollResponse::from_json(br#"{"userId": "u", "enrollment": {"transactionId": "t"}}"#);
+        assert_eq!(
+            missing.unwrap_err().to_string(),
+            "malformed response: enroll answer lacks `enrollment.statusToken`"
+        );
+    }
+}
