@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The browser test of the web examples (./test.sh web): Debian's Chromium driven by
+# Playwright for Python, against examples/web-python and examples/web-kotlin.
+# Installs what it needs, idempotently: chromium (apt, as root), a venv in
+# target/venv-web with tests/web/requirements.txt. Uses the wheel in $AUTHCLOUD_WHEEL
+# (default: target/wheels/authcloud-*.whl) for the Python backend.
+#   tests/web/run.sh [pytest args]     e.g. -k python
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+venv="$repo/target/venv-web"
+
+if ! command -v chromium >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing chromium (Debian package)" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+  else
+    echo "tests/web needs Debian's chromium (apt-get install chromium)" >&2
+    exit 1
+  fi
+fi
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! cmp -s "$here/requirements.txt" "$venv/.requirements-installed" 2>/dev/null; then
+  "$venv/bin/pip" install -q -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/.requirements-installed"
+fi
+if [ -z "${AUTHCLOUD_WHEEL:-}" ]; then
+  AUTHCLOUD_WHEEL=$(ls "$repo"/target/wheels/authcloud-*.whl 2>/dev/null | head -1 || true)
+  [ -n "$AUTHCLOUD_WHEEL" ] || { echo "no wheel in target/wheels: run ./test.sh python first (or set AUTHCLOUD_WHEEL)" >&2; exit 1; }
+fi
+export AUTHCLOUD_WHEEL
+cd "$here"
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
