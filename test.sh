@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of authcloud. Installs what it needs (idempotently) on a fresh machine.
 #   ./test.sh                  everything
-#   ./test.sh rust python      only the named stages: rust, examples, python, kotlin, swift, size
+#   ./test.sh rust python      only the named stages: rust, examples, python, kotlin, web, swift, size
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -9,6 +9,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 MATURIN_VERSION=1.16.0
 PYTEST_VERSION=9.2.0
+ZIG_VERSION=0.17.1
+AUDITWHEEL_VERSION=6.8.2
+WHEEL_VERSION=0.48.0
 # The shipped native library (no emulator, stripped) must stay within this budget.
 FFI_SIZE_BUDGET=3500000
 
@@ -36,11 +39,13 @@ run_examples() {
 # A venv inside the repo with the build and test tools, reused when the versions match.
 tool_venv() {
   local venv="$ROOT/.venv"
-  if ! "$venv/bin/python" -c "import pytest, sys; sys.exit(pytest.__version__ != '$PYTEST_VERSION')" 2>/dev/null \
-     || [ "$("$venv/bin/maturin" --version 2>/dev/null)" != "maturin $MATURIN_VERSION" ]; then
-    step "creating the tool venv (.venv: maturin $MATURIN_VERSION, pytest $PYTEST_VERSION)"
+  local want="maturin $MATURIN_VERSION pytest $PYTEST_VERSION zig $ZIG_VERSION auditwheel $AUDITWHEEL_VERSION wheel $WHEEL_VERSION"
+  if [ "$(cat "$venv/.tools" 2>/dev/null)" != "$want" ]; then
+    step "creating the tool venv (.venv: $want)"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION"
+    "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" \
+      "ziglang==$ZIG_VERSION" "auditwheel==$AUDITWHEEL_VERSION" "wheel==$WHEEL_VERSION"
+    echo "$want" > "$venv/.tools"
   fi
 }
 
@@ -52,38 +57,73 @@ fresh_venv() {
   "$dir/bin/pip" install -q "$@"
 }
 
-run_python() {
+build_wheel() {
   tool_venv
   step "the library (release, with the emulator) and the bindings generator (debug)"
   cargo build --locked --release -p authcloud-ffi --features emulator
   cargo build --locked -p uniffi-bindgen
-  step "wheel: maturin build --release"
+  step "portable wheel: maturin build --zig --compatibility manylinux2014 (glibc 2.17), then stripped"
   rm -rf target/wheels
-  (cd bindings/python && "$ROOT/.venv/bin/maturin" build --release --locked -o "$ROOT/target/wheels")
-  local wheel
+  # Bindings are generated from the unstripped library; the shipped copy is stripped after.
+  (cd bindings/python && PATH="$ROOT/.venv/bin:$PATH" CARGO_PROFILE_RELEASE_STRIP=none \
+    "$ROOT/.venv/bin/maturin" build --release --locked --zig --compatibility manylinux2014 -o "$ROOT/target/wheels")
+  wheel=$(ls target/wheels/authcloud-*.whl)
+  rm -rf target/wheels/unpacked
+  "$ROOT/.venv/bin/python" -m wheel unpack -d target/wheels/unpacked "$wheel" >/dev/null
+  strip --strip-unneeded target/wheels/unpacked/*/authcloud/_native/libauthcloud_ffi.so
+  rm "$wheel"
+  "$ROOT/.venv/bin/python" -m wheel pack -d target/wheels target/wheels/unpacked/* >/dev/null
+  rm -rf target/wheels/unpacked
   wheel=$(ls target/wheels/authcloud-*.whl)
   printf 'wheel: %s (%s bytes)\n' "$(basename "$wheel")" "$(stat -c %s "$wheel")"
+  # The tag is the promise: auditwheel must agree that glibc 2.17 is enough.
+  "$ROOT/.venv/bin/auditwheel" show "$wheel" | tee target/wheels/auditwheel.txt
+  grep -q '"manylinux_2_17_x86_64"' target/wheels/auditwheel.txt
+}
+
+run_python() {
+  local wheel
+  build_wheel
   step "pytest in a fresh venv with only the wheel and pytest"
   fresh_venv target/venv-wheel "$wheel" "pytest==$PYTEST_VERSION"
   target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
+  step "the wheel's pytest plugin: a test file with only its fixtures (no conftest)"
+  (cd target && venv-wheel/bin/python -m pytest -q -p no:cacheprovider "$ROOT/examples/python/test_with_plugin.py")
   step "uniffi.toml takes effect (generated names)"
   AUTHCLOUD_BINDGEN="$ROOT/target/debug/uniffi-bindgen" AUTHCLOUD_FFI_LIB="$ROOT/target/release/libauthcloud_ffi.so" \
     target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/tests
   step "examples/python (sync and asyncio) as smoke tests"
   (cd target && venv-wheel/bin/python "$ROOT/examples/python/sync_flow.py" && venv-wheel/bin/python "$ROOT/examples/python/async_flow.py")
-  step "pip install ./bindings/python from source into a fresh venv"
-  fresh_venv target/venv-source ./bindings/python
+  step "pyright --strict on examples/python against the installed wheel"
+  (cd tests/python-typing && { [ -x node_modules/.bin/pyright ] || npm ci --no-audit --no-fund; })
+  tests/python-typing/node_modules/.bin/pyright --project tests/python-typing/pyrightconfig.json \
+    --pythonpath "$ROOT/target/venv-wheel/bin/python" examples/python/*.py
+  step "sdist (maturin sdist), installed from source into a fresh venv"
+  rm -rf target/sdist
+  (cd bindings/python && "$ROOT/.venv/bin/maturin" sdist -o "$ROOT/target/sdist")
+  # The source build shares target/ so crates.io dependencies built above are reused.
+  CARGO_TARGET_DIR="$ROOT/target" fresh_venv target/venv-source target/sdist/authcloud-*.tar.gz
   target/venv-source/bin/python -c "
 import authcloud
 emu = authcloud.Emulator.start()
 client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
 assert client.enroll(username='from-source').user.username == 'from-source'
-print('source install works')"
+print('sdist install works')"
 }
 
 run_kotlin() {
   step "Kotlin/JVM: mvn verify (JUnit 5), install, and the consumer project examples/kotlin"
   bindings/kotlin/test.sh
+}
+
+run_web() {
+  step "web: the browser status poller (npm package web/: build check and unit tests)"
+  web/test.sh
+  local wheel
+  if [ -z "$(ls target/wheels/authcloud-*.whl 2>/dev/null)" ]; then build_wheel; fi
+  wheel=$(ls target/wheels/authcloud-*.whl)
+  step "web: the Python and Kotlin web examples in headless Chromium (Playwright)"
+  AUTHCLOUD_WHEEL="$ROOT/$wheel" tests/web/run.sh
 }
 
 run_swift() {
@@ -111,6 +151,7 @@ for stage in "${stages[@]}"; do
     examples) run_examples ;;
     python) run_python ;;
     kotlin) run_kotlin ;;
+    web) run_web ;;
     swift) run_swift ;;
     size) run_size ;;
     *) echo "unknown stage: $stage" >&2; exit 2 ;;

@@ -2,12 +2,16 @@
 //! (Python `AuthCloudError.*`, Kotlin `AuthCloudException.*`, Swift `AuthCloudError`).
 //! No variant has a field named `message` (it would clash with Kotlin's `Throwable`).
 
+use std::fmt;
+use std::time::Duration;
+
+use authcloud::error_message as message;
 use authcloud::{ApiErrorDetail, Error as CoreError, VerificationFailure};
 
 use crate::types::TransactionStatus;
 
 /// Which check of `verify` failed.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum VerificationCheck {
     /// The status is not `succeeded`.
     NotSucceeded,
@@ -25,86 +29,186 @@ pub enum VerificationCheck {
     SubjectMismatch,
 }
 
-/// Everything that can go wrong. Every message is secret-free.
-#[derive(Debug, Clone, thiserror::Error, uniffi::Error)]
+/// Everything that can go wrong. Every message is a secret-free sentence — what failed,
+/// where, what the server said, what to do — in every language: Python `str(e)`, Kotlin
+/// `e.message`, Swift `String(describing: e)`. `kind()` is a stable name to branch on,
+/// `is_transient()` says whether it may go away by itself.
+#[derive(Clone, thiserror::Error, uniffi::Error)]
+#[uniffi::export(Display, Debug)]
 #[non_exhaustive]
 pub enum AuthCloudError {
     /// The configuration is unusable, or the operation needs an access key this client
     /// lacks (raised before any request).
-    #[error("configuration error: {reason}")]
+    #[error("{}", message::configuration(reason))]
     Configuration { reason: String },
     /// An argument was rejected before any request.
-    #[error("invalid {field}: {reason}")]
+    #[error("{}", message::invalid_input(field, reason))]
     InvalidInput { field: String, reason: String },
     /// The connection failed.
-    #[error("network error: {reason}")]
-    Network { reason: String },
+    #[error("{}", message::network(endpoint, reason))]
+    Network { endpoint: String, reason: String },
     /// The TLS handshake failed (e.g. untrusted certificate).
-    #[error("TLS error: {reason}")]
-    Tls { reason: String },
-    /// A request timed out.
-    #[error("request timed out after {after_ms} ms")]
-    Timeout { after_ms: u64 },
+    #[error("{}", message::tls(endpoint, reason))]
+    Tls { endpoint: String, reason: String },
+    /// A request, or a call with its retries, timed out.
+    #[error("{}", message::timeout(endpoint, Duration::from_millis(*after_ms)))]
+    Timeout { endpoint: String, after_ms: u64 },
     /// HTTP 401/403: missing, wrong, used-up or insufficient credential.
-    #[error("unauthorized (HTTP {http_status}): {detail}")]
-    Unauthorized { http_status: u16, detail: String },
+    #[error("{}", message::http(*http_status, endpoint, detail.as_deref(), None))]
+    Unauthorized { endpoint: String, http_status: u16, detail: Option<String> },
     /// HTTP 404.
-    #[error("not found (HTTP 404): {detail}")]
-    NotFound { detail: String },
+    #[error("{}", message::http(404, endpoint, detail.as_deref(), None))]
+    NotFound { endpoint: String, detail: Option<String> },
     /// HTTP 429 after the allowed retries; `retry_after_ms` when the server said.
-    #[error("rate limited (HTTP 429): {detail}")]
-    RateLimited { retry_after_ms: Option<u64>, detail: String },
+    #[error("{}", message::http(429, endpoint, detail.as_deref(), retry_after_ms.map(Duration::from_millis)))]
+    RateLimited { endpoint: String, retry_after_ms: Option<u64>, detail: Option<String> },
     /// HTTP 5xx after the allowed retries.
-    #[error("server error (HTTP {http_status}): {detail}")]
-    Server { http_status: u16, detail: String },
+    #[error("{}", message::http(*http_status, endpoint, detail.as_deref(), retry_after_ms.map(Duration::from_millis)))]
+    Server { endpoint: String, http_status: u16, retry_after_ms: Option<u64>, detail: Option<String> },
     /// Another non-success HTTP status; `error` is the body's `error` field if any.
-    #[error("API error (HTTP {http_status}): {detail}")]
-    Api { http_status: u16, error: Option<String>, detail: String },
-    /// A 2xx answer that is not the documented JSON.
-    #[error("malformed response: {reason}")]
-    MalformedResponse { reason: String },
+    #[error("{}", message::http(*http_status, endpoint, detail.as_deref(), None))]
+    Api { endpoint: String, http_status: u16, error: Option<String>, detail: Option<String> },
+    /// A 2xx answer that is not the documented JSON (or an unusable value from one, such
+    /// as a QR code that is not a PNG).
+    #[error("{}", message::malformed(endpoint.as_deref(), reason))]
+    MalformedResponse { endpoint: Option<String>, reason: String },
     /// The answer is larger than the configured limit.
-    #[error("response larger than {limit_bytes} bytes")]
-    ResponseTooLarge { limit_bytes: u64 },
+    #[error("{}", message::too_large(endpoint, *limit_bytes))]
+    ResponseTooLarge { endpoint: String, limit_bytes: u64 },
     /// A wait reached its deadline (the typed "gave up").
-    #[error("gave up waiting after {elapsed_ms} ms and {polls} polls")]
+    #[error("{}", message::wait_timed_out(Duration::from_millis(*elapsed_ms), *polls, last_status.map(TransactionStatus::wire)))]
     WaitTimedOut { elapsed_ms: u64, polls: u32, last_status: Option<TransactionStatus> },
     /// Cancelled by the caller.
-    #[error("cancelled")]
+    #[error("{}", message::CANCELLED)]
     Cancelled,
-    /// `verify` refused the operation.
-    #[error("not verified: {reason}")]
+    /// `verify` refused the operation; `check` says which check failed.
+    #[error("{}", message::not_verified(check.name(), reason))]
     NotVerified { check: VerificationCheck, reason: String },
     /// A bug in authcloud (a caught panic) or an unexpected foreign-callback failure.
-    #[error("internal error: {reason}")]
+    #[error("internal error in authcloud: {reason} (please report it)")]
     Internal { reason: String },
+}
+
+#[uniffi::export]
+impl AuthCloudError {
+    /// A stable name to branch on: `configuration`, `invalid_input`, `network`, `tls`,
+    /// `timeout`, `unauthorized`, `not_found`, `rate_limited`, `server`, `api`,
+    /// `malformed_response`, `response_too_large`, `wait_timed_out`, `cancelled`,
+    /// `not_verified` or `internal`.
+    pub fn kind(&self) -> String {
+        self.kind_name().to_owned()
+    }
+
+    /// True when the error may go away by itself (network trouble, timeouts, 429, 5xx).
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Network { .. } | Self::Timeout { .. } | Self::RateLimited { .. } | Self::Server { .. })
+    }
+
+    /// The error as a sentence: what `str()`, `message` and `description` print.
+    pub fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl AuthCloudError {
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Configuration { .. } => "configuration",
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::Network { .. } => "network",
+            Self::Tls { .. } => "tls",
+            Self::Timeout { .. } => "timeout",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::NotFound { .. } => "not_found",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Server { .. } => "server",
+            Self::Api { .. } => "api",
+            Self::MalformedResponse { .. } => "malformed_response",
+            Self::ResponseTooLarge { .. } => "response_too_large",
+            Self::WaitTimedOut { .. } => "wait_timed_out",
+            Self::Cancelled => "cancelled",
+            Self::NotVerified { .. } => "not_verified",
+            Self::Internal { .. } => "internal",
+        }
+    }
+}
+
+/// `Unauthorized: 401 Unauthorized from …` — what Swift's `localizedDescription` and
+/// `String(reflecting:)` show: the kind, then the sentence.
+impl fmt::Debug for AuthCloudError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AuthCloudError.{}: {self}", self.variant_name())
+    }
+}
+
+impl AuthCloudError {
+    fn variant_name(&self) -> &'static str {
+        match self {
+            Self::Configuration { .. } => "Configuration",
+            Self::InvalidInput { .. } => "InvalidInput",
+            Self::Network { .. } => "Network",
+            Self::Tls { .. } => "Tls",
+            Self::Timeout { .. } => "Timeout",
+            Self::Unauthorized { .. } => "Unauthorized",
+            Self::NotFound { .. } => "NotFound",
+            Self::RateLimited { .. } => "RateLimited",
+            Self::Server { .. } => "Server",
+            Self::Api { .. } => "Api",
+            Self::MalformedResponse { .. } => "MalformedResponse",
+            Self::ResponseTooLarge { .. } => "ResponseTooLarge",
+            Self::WaitTimedOut { .. } => "WaitTimedOut",
+            Self::Cancelled => "Cancelled",
+            Self::NotVerified { .. } => "NotVerified",
+            Self::Internal { .. } => "Internal",
+        }
+    }
 }
 
 impl From<CoreError> for AuthCloudError {
     fn from(error: CoreError) -> Self {
         let text = error.to_string();
+        let at = |endpoint: authcloud::Endpoint| endpoint.to_string();
+        let said = |detail: &ApiErrorDetail| detail.text().map(str::to_owned);
         match error {
             CoreError::Configuration { reason } => AuthCloudError::Configuration { reason },
-            CoreError::AccessKeyRequired { .. } => AuthCloudError::Configuration { reason: text },
+            CoreError::AccessKeyRequired { operation, has } => AuthCloudError::Configuration {
+                reason: format!("`{operation}` needs the access key, but this client has {has}"),
+            },
             CoreError::InvalidInput { field, reason } => AuthCloudError::InvalidInput { field: field.into(), reason },
-            CoreError::Network { reason } => AuthCloudError::Network { reason },
-            CoreError::Tls { reason } => AuthCloudError::Tls { reason },
-            CoreError::Timeout { after } => AuthCloudError::Timeout { after_ms: millis(after) },
-            CoreError::Unauthorized { status, detail } => {
-                AuthCloudError::Unauthorized { http_status: status, detail: detail_text(&detail) }
+            CoreError::Network { endpoint, reason } => AuthCloudError::Network { endpoint: at(endpoint), reason },
+            CoreError::Tls { endpoint, reason } => AuthCloudError::Tls { endpoint: at(endpoint), reason },
+            CoreError::Timeout { endpoint, after } => {
+                AuthCloudError::Timeout { endpoint: at(endpoint), after_ms: millis(after) }
             }
-            CoreError::NotFound { detail } => AuthCloudError::NotFound { detail: detail_text(&detail) },
-            CoreError::RateLimited { retry_after, detail } => {
-                AuthCloudError::RateLimited { retry_after_ms: retry_after.map(millis), detail: detail_text(&detail) }
+            CoreError::Unauthorized { endpoint, status, detail } => {
+                AuthCloudError::Unauthorized { endpoint: at(endpoint), http_status: status, detail: said(&detail) }
             }
-            CoreError::Server { status, detail, .. } => {
-                AuthCloudError::Server { http_status: status, detail: detail_text(&detail) }
+            CoreError::NotFound { endpoint, detail } => {
+                AuthCloudError::NotFound { endpoint: at(endpoint), detail: said(&detail) }
             }
-            CoreError::Api { status, detail } => {
-                AuthCloudError::Api { http_status: status, error: detail.error.clone(), detail: detail_text(&detail) }
+            CoreError::RateLimited { endpoint, retry_after, detail } => AuthCloudError::RateLimited {
+                endpoint: at(endpoint),
+                retry_after_ms: retry_after.map(millis),
+                detail: said(&detail),
+            },
+            CoreError::Server { endpoint, status, retry_after, detail } => AuthCloudError::Server {
+                endpoint: at(endpoint),
+                http_status: status,
+                retry_after_ms: retry_after.map(millis),
+                detail: said(&detail),
+            },
+            CoreError::Api { endpoint, status, detail } => AuthCloudError::Api {
+                endpoint: at(endpoint),
+                http_status: status,
+                error: detail.error.clone(),
+                detail: said(&detail),
+            },
+            CoreError::MalformedResponse { endpoint, reason } => {
+                AuthCloudError::MalformedResponse { endpoint: endpoint.map(at), reason }
             }
-            CoreError::MalformedResponse { reason } => AuthCloudError::MalformedResponse { reason },
-            CoreError::ResponseTooLarge { limit } => AuthCloudError::ResponseTooLarge { limit_bytes: limit },
+            CoreError::ResponseTooLarge { endpoint, limit } => {
+                AuthCloudError::ResponseTooLarge { endpoint: at(endpoint), limit_bytes: limit }
+            }
             CoreError::WaitTimedOut { elapsed, polls, last_status } => AuthCloudError::WaitTimedOut {
                 elapsed_ms: millis(elapsed),
                 polls,
@@ -129,15 +233,19 @@ impl From<CoreError> for AuthCloudError {
     }
 }
 
-/// What the server said, already scrubbed by the core: its message, else its error
-/// name, else an excerpt of a non-JSON body.
-fn detail_text(detail: &ApiErrorDetail) -> String {
-    [&detail.message, &detail.error, &detail.excerpt]
-        .into_iter()
-        .flatten()
-        .find(|text| !text.is_empty())
-        .cloned()
-        .unwrap_or_else(|| "no details".to_owned())
+impl VerificationCheck {
+    /// The core's stable name of the check (as in the message).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            VerificationCheck::NotSucceeded => "status_succeeded",
+            VerificationCheck::MissingTransactionToken => "transaction_token_present",
+            VerificationCheck::MissingUserId => "user_id_present",
+            VerificationCheck::UserMismatch => "expected_user",
+            VerificationCheck::TransactionMismatch => "expected_transaction",
+            VerificationCheck::TokenInactive => "token_active",
+            VerificationCheck::SubjectMismatch => "subject_matches_user",
+        }
+    }
 }
 
 impl From<uniffi::UnexpectedUniFFICallbackError> for AuthCloudError {

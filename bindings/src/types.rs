@@ -22,6 +22,19 @@ pub enum TransactionStatus {
     Other,
 }
 
+impl TransactionStatus {
+    /// The wire value (`other` for a value newer than this SDK).
+    pub(crate) fn wire(self) -> &'static str {
+        match self {
+            TransactionStatus::Pending => "pending",
+            TransactionStatus::Succeeded => "succeeded",
+            TransactionStatus::Failed => "failed",
+            TransactionStatus::Unknown => "unknown",
+            TransactionStatus::Other => "other",
+        }
+    }
+}
+
 impl From<&authcloud::TransactionStatus> for TransactionStatus {
     fn from(status: &authcloud::TransactionStatus) -> Self {
         match status {

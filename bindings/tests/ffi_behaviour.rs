@@ -195,7 +195,7 @@ fn watch_cancel_stops_polling() {
     let polls = status_polls(&emu);
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(status_polls(&emu), polls);
-    assert_eq!(observer.failed.lock().unwrap().as_slice(), ["cancelled"]);
+    assert_eq!(observer.failed.lock().unwrap().as_slice(), [authcloud::error_message::CANCELLED]);
 }
 
 #[test]

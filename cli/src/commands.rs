@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use authcloud::{
-    Channel, Client, EnrollRequest, Error, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
+    Channel, Client, EnrollRequest, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
     VerifyOptions, WaitOptions,
 };
 use authcloud_emulator::{Emulator, EmulatorConfig, IatUnit};
@@ -166,13 +166,17 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
         Err(e) => return out.fail(&e),
     };
     let enrollment = &enrolled.enrollment;
-    if let Some(path) = &args.qr_png {
-        let saved = enrollment.qr_code.png_bytes().and_then(|png| {
-            std::fs::write(path, png).map_err(|e| Error::InvalidInput { field: "qr-png", reason: e.kind().to_string() })
-        });
-        if let Err(e) = saved {
-            return out.fail(&e);
+    // The registration exists now: a QR code that cannot be saved is reported, never a
+    // reason to fail (the status token below is what the caller needs to go on).
+    let qr_problem = match (&args.qr_png, enrollment.qr_code.png_bytes()) {
+        (None, _) => None,
+        (Some(_), Err(e)) => Some(e.to_string()),
+        (Some(path), Ok(png)) => {
+            std::fs::write(path, png).err().map(|e| format!("cannot write {}: {e}", path.display()))
         }
+    };
+    if let Some(problem) = &qr_problem {
+        out.note(&format!("QR code not saved: {problem}"));
     }
     let link = &enrollment.app_link_uri;
     let user_status = enrolled.user.status.as_ref().map(|s| s.as_str().to_owned());
@@ -185,7 +189,8 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
         "appLinkUri": link.as_unchecked_str(),
         "appLinkValid": link.is_valid(),
         "appLinkProblem": link.problem().map(ToString::to_string),
-        "qrPng": args.qr_png.as_ref().map(|p| p.display().to_string()),
+        "qrPng": args.qr_png.as_ref().filter(|_| qr_problem.is_none()).map(|p| p.display().to_string()),
+        "qrPngProblem": qr_problem,
     });
     out.result(doc, || {
         let mut text = String::new();
@@ -212,7 +217,7 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
         ));
         text.push_str(&format!("{} {}\n", out.em("Transaction:  "), out.shown(&enrollment.transaction_id)));
         text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
-        if let Some(path) = &args.qr_png {
+        if let (Some(path), None) = (&args.qr_png, &qr_problem) {
             text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
         }
         text

@@ -46,24 +46,8 @@ pub fn code_for(error: &Error) -> u8 {
     }
 }
 
-/// A stable, lowercase name for an error kind (the `--json` error document's `kind`).
+/// A stable, lowercase name for an error kind (the `--json` error document's `kind`):
+/// the core's own.
 pub fn kind_name(kind: ErrorKind) -> &'static str {
-    match kind {
-        ErrorKind::Configuration => "configuration",
-        ErrorKind::InvalidInput => "invalid_input",
-        ErrorKind::Network => "network",
-        ErrorKind::Tls => "tls",
-        ErrorKind::Timeout => "timeout",
-        ErrorKind::Unauthorized => "unauthorized",
-        ErrorKind::NotFound => "not_found",
-        ErrorKind::RateLimited => "rate_limited",
-        ErrorKind::Server => "server",
-        ErrorKind::Api => "api",
-        ErrorKind::MalformedResponse => "malformed_response",
-        ErrorKind::ResponseTooLarge => "response_too_large",
-        ErrorKind::WaitTimedOut => "wait_timed_out",
-        ErrorKind::Cancelled => "cancelled",
-        ErrorKind::NotVerified => "not_verified",
-        _ => "other",
-    }
+    kind.as_str()
 }

@@ -62,9 +62,16 @@ impl Output {
     pub fn fail(&self, error: &authcloud::Error) -> u8 {
         let code = exit::code_for(error);
         if self.json {
-            let mut doc = json!({ "error": { "kind": exit::kind_name(error.kind()), "message": error.to_string() } });
+            let mut doc = json!({ "error": {
+                "kind": exit::kind_name(error.kind()),
+                "message": error.to_string(),
+                "transient": error.is_transient(),
+            } });
             if let Some(status) = error.http_status() {
                 doc["error"]["httpStatus"] = json!(status);
+            }
+            if let Some(endpoint) = error.endpoint() {
+                doc["error"]["endpoint"] = json!(endpoint.to_string());
             }
             println!("{}", serde_json::to_string_pretty(&doc).expect("JSON values serialise"));
         } else {

@@ -4,11 +4,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, ClientConfig, Credential};
-use crate::error::{Error, Result};
+use crate::error::{Endpoint, Error, Result};
 use crate::model::{EnrollRequest, IntentRequest};
 use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload, Resend, Transport};
+
+pub(crate) const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
+pub(crate) const STATUS: Endpoint = Endpoint::new("POST", "/api/v1/status");
+pub(crate) const INTROSPECT: Endpoint = Endpoint::new("POST", "/api/v1/introspect");
+pub(crate) const INTENT: Endpoint = Endpoint::new("POST", "/api/v1/intent");
 
 /// A client of one Authentication Cloud instance.
 ///
@@ -61,20 +66,20 @@ impl Client {
         };
         let call = Call {
             operation: "enroll",
-            path: "api/v1/users/enroll",
+            endpoint: ENROLL,
             payload: Payload::Json(body),
             bearer: Some(bearer),
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        EnrollResponse::from_json(&self.transport.send(&call).await?)
+        EnrollResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(ENROLL))
     }
 
     /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
     /// token is the capability). Safe to repeat, so transient failures are retried.
     pub async fn status(&self, status_token: &SecretString) -> Result<StatusResponse> {
         let call = status_call(status_token)?;
-        StatusResponse::from_json(&self.transport.send(&call).await?)
+        StatusResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(STATUS))
     }
 
     /// `POST /api/v1/introspect`: is this token genuine and active? Needs the access key.
@@ -89,13 +94,13 @@ impl Client {
         }
         let call = Call {
             operation: "introspect",
-            path: "api/v1/introspect",
+            endpoint: INTROSPECT,
             payload: Payload::Form(vec![("token", token.clone())]),
             bearer: Some(key),
             resend: Resend::OnlyIfNotReceived,
             secrets: vec![token],
         };
-        Introspection::from_json(&self.transport.send(&call).await?)
+        Introspection::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(INTROSPECT))
     }
 
     /// `POST /api/v1/intent`: mints a single-use intent token for a device. Needs the
@@ -105,13 +110,13 @@ impl Client {
         let body = request.to_wire()?;
         let call = Call {
             operation: "intent",
-            path: "api/v1/intent",
+            endpoint: INTENT,
             payload: Payload::Json(body),
             bearer: Some(key),
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        responses::intent_token(&self.transport.send(&call).await?)
+        responses::intent_token(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(INTENT))
     }
 
     /// The access key, or the typed refusal (before any I/O) for clients without one.
@@ -130,7 +135,7 @@ pub(crate) fn status_call(status_token: &SecretString) -> Result<Call<'_>> {
     }
     Ok(Call {
         operation: "status",
-        path: "api/v1/status",
+        endpoint: STATUS,
         payload: Payload::Json(serde_json::json!({ "statusToken": status_token.expose() })),
         bearer: None,
         resend: Resend::Idempotent,

@@ -13,12 +13,38 @@ use crate::sanitize::sanitize_with_limit;
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Where a request went: `POST /api/v1/users/enroll`. Errors name it, never its
+/// arguments (a path template such as `/api/v1/users/{userId}` stays a template).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Endpoint {
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path, with a leading slash.
+    pub path: &'static str,
+}
+
+impl Endpoint {
+    /// An endpoint of the API.
+    pub const fn new(method: &'static str, path: &'static str) -> Self {
+        Endpoint { method, path }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.method, self.path)
+    }
+}
+
 /// Everything that can go wrong when talking to the Authentication Cloud.
+///
+/// Every message is a sentence: what failed, where (the endpoint and HTTP status), what
+/// the server said (sanitised), and what to do about it.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client configuration is unusable (bad instance name, non-https URL, bad CA PEM...).
-    #[error("configuration error: {reason}")]
+    #[error("{}", message::configuration(reason))]
     Configuration {
         /// What is wrong.
         reason: String,
@@ -26,7 +52,7 @@ pub enum Error {
 
     /// The operation needs the server's access key but the client holds only an intent
     /// token (or no credential). Raised before any request is sent.
-    #[error("`{operation}` needs an access key; this client has {has}")]
+    #[error("{}", message::access_key_required(operation, has))]
     AccessKeyRequired {
         /// The operation that was refused.
         operation: &'static str,
@@ -35,7 +61,7 @@ pub enum Error {
     },
 
     /// An argument was rejected before any request was sent.
-    #[error("invalid {field}: {reason}")]
+    #[error("{}", message::invalid_input(field, reason))]
     InvalidInput {
         /// The argument's name.
         field: &'static str,
@@ -44,30 +70,38 @@ pub enum Error {
     },
 
     /// The connection failed (refused, reset, DNS, closed mid-response...).
-    #[error("network error: {reason}")]
+    #[error("{}", message::network(&endpoint.to_string(), reason))]
     Network {
+        /// The request that failed.
+        endpoint: Endpoint,
         /// The underlying cause, secret-free.
         reason: String,
     },
 
     /// The TLS handshake failed (untrusted certificate, wrong host name...).
-    #[error("TLS error: {reason}")]
+    #[error("{}", message::tls(&endpoint.to_string(), reason))]
     Tls {
+        /// The request that failed.
+        endpoint: Endpoint,
         /// The underlying cause.
         reason: String,
     },
 
-    /// A request did not complete in time.
-    #[error("request timed out after {}", fmt_duration(*after))]
+    /// A request (or a whole call with its retries) did not complete in time.
+    #[error("{}", message::timeout(&endpoint.to_string(), *after))]
     Timeout {
+        /// The request that timed out.
+        endpoint: Endpoint,
         /// The limit that was hit.
         after: Duration,
     },
 
     /// HTTP 401 or 403: the access key or intent token is missing, wrong, used up or not
     /// allowed for this operation.
-    #[error("unauthorized (HTTP {status}){}", detail.suffix())]
+    #[error("{}", message::http(*status, &endpoint.to_string(), detail.text(), None))]
     Unauthorized {
+        /// The request that was refused.
+        endpoint: Endpoint,
         /// 401 or 403.
         status: u16,
         /// What the server said.
@@ -75,15 +109,19 @@ pub enum Error {
     },
 
     /// HTTP 404: the user (or other resource) does not exist.
-    #[error("not found (HTTP 404){}", detail.suffix())]
+    #[error("{}", message::http(404, &endpoint.to_string(), detail.text(), None))]
     NotFound {
+        /// The request that was answered 404.
+        endpoint: Endpoint,
         /// What the server said.
         detail: ApiErrorDetail,
     },
 
     /// HTTP 429 (after the retries the policy allows).
-    #[error("rate limited (HTTP 429){}", retry_after.map(|d| format!(", retry after {}", fmt_duration(d))).unwrap_or_default())]
+    #[error("{}", message::http(429, &endpoint.to_string(), detail.text(), *retry_after))]
     RateLimited {
+        /// The request that was refused.
+        endpoint: Endpoint,
         /// How long the server asked us to wait, when it said.
         retry_after: Option<Duration>,
         /// What the server said.
@@ -91,8 +129,10 @@ pub enum Error {
     },
 
     /// HTTP 5xx (after the retries the policy allows).
-    #[error("server error (HTTP {status}){}", detail.suffix())]
+    #[error("{}", message::http(*status, &endpoint.to_string(), detail.text(), *retry_after))]
     Server {
+        /// The request that failed.
+        endpoint: Endpoint,
         /// The HTTP status.
         status: u16,
         /// How long the server asked us to wait (503 with `Retry-After`).
@@ -101,31 +141,38 @@ pub enum Error {
         detail: ApiErrorDetail,
     },
 
-    /// Any other non-success HTTP status (400, 409, 413, 415...).
-    #[error("API error (HTTP {status}){}", detail.suffix())]
+    /// Any other non-success HTTP status (400, 409, 413, 415, a redirect...).
+    #[error("{}", message::http(*status, &endpoint.to_string(), detail.text(), None))]
     Api {
+        /// The request that was refused.
+        endpoint: Endpoint,
         /// The HTTP status.
         status: u16,
         /// What the server said.
         detail: ApiErrorDetail,
     },
 
-    /// The server answered 2xx but the body is not what the API documents.
-    #[error("malformed response: {reason}")]
+    /// The server answered 2xx but the body is not what the API documents (or a value
+    /// from an answer, such as the QR code, is not usable).
+    #[error("{}", message::malformed(endpoint.map(|e| e.to_string()).as_deref(), reason))]
     MalformedResponse {
+        /// The request whose answer it was, when the error arose from one.
+        endpoint: Option<Endpoint>,
         /// What did not parse.
         reason: String,
     },
 
     /// The response body is larger than the configured maximum.
-    #[error("response larger than the {limit}-byte limit")]
+    #[error("{}", message::too_large(&endpoint.to_string(), *limit))]
     ResponseTooLarge {
+        /// The request whose answer it was.
+        endpoint: Endpoint,
         /// The configured limit in bytes.
         limit: u64,
     },
 
     /// `wait_for_completion` reached its deadline while the operation was still pending.
-    #[error("gave up waiting after {} and {polls} polls (last status: {})", fmt_duration(*elapsed), last_status.as_ref().map(TransactionStatus::as_str).unwrap_or("none"))]
+    #[error("{}", message::wait_timed_out(*elapsed, *polls, last_status.as_ref().map(TransactionStatus::as_str)))]
     WaitTimedOut {
         /// Time since the wait started.
         elapsed: Duration,
@@ -136,12 +183,12 @@ pub enum Error {
     },
 
     /// The caller cancelled the operation.
-    #[error("cancelled")]
+    #[error("{}", message::CANCELLED)]
     Cancelled,
 
     /// `verify` refused the operation; the reason says which check failed
     /// ([`VerificationFailure::check`] names it).
-    #[error("not verified ({}): {reason}", reason.check())]
+    #[error("{}", message::not_verified(reason.check(), &reason.to_string()))]
     NotVerified {
         /// The failed check.
         reason: VerificationFailure,
@@ -184,6 +231,43 @@ pub enum ErrorKind {
     NotVerified,
 }
 
+impl ErrorKind {
+    /// The stable name: `configuration`, `invalid_input`, `network`, `tls`, `timeout`,
+    /// `unauthorized`, `not_found`, `rate_limited`, `server`, `api`, `malformed_response`,
+    /// `response_too_large`, `wait_timed_out`, `cancelled` or `not_verified`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Configuration => "configuration",
+            ErrorKind::InvalidInput => "invalid_input",
+            ErrorKind::Network => "network",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Unauthorized => "unauthorized",
+            ErrorKind::NotFound => "not_found",
+            ErrorKind::RateLimited => "rate_limited",
+            ErrorKind::Server => "server",
+            ErrorKind::Api => "api",
+            ErrorKind::MalformedResponse => "malformed_response",
+            ErrorKind::ResponseTooLarge => "response_too_large",
+            ErrorKind::WaitTimedOut => "wait_timed_out",
+            ErrorKind::Cancelled => "cancelled",
+            ErrorKind::NotVerified => "not_verified",
+        }
+    }
+
+    /// True for kinds that may go away by themselves (network trouble, timeouts, 429,
+    /// 5xx). Whether a request may actually be *re-sent* also depends on the operation.
+    pub fn is_transient(self) -> bool {
+        matches!(self, ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl Error {
     /// The stable kind of this error.
     pub fn kind(&self) -> ErrorKind {
@@ -218,10 +302,27 @@ impl Error {
         }
     }
 
+    /// The request the error is about, when there was one.
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        match self {
+            Error::Network { endpoint, .. }
+            | Error::Tls { endpoint, .. }
+            | Error::Timeout { endpoint, .. }
+            | Error::Unauthorized { endpoint, .. }
+            | Error::NotFound { endpoint, .. }
+            | Error::RateLimited { endpoint, .. }
+            | Error::Server { endpoint, .. }
+            | Error::Api { endpoint, .. }
+            | Error::ResponseTooLarge { endpoint, .. } => Some(*endpoint),
+            Error::MalformedResponse { endpoint, .. } => *endpoint,
+            _ => None,
+        }
+    }
+
     /// True for errors that may go away by themselves (network trouble, timeouts, 429,
     /// 5xx). Whether a request may actually be *re-sent* also depends on the operation.
     pub fn is_transient(&self) -> bool {
-        matches!(self.kind(), ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server)
+        self.kind().is_transient()
     }
 
     /// The delay a 429 or 5xx answer asked for with `Retry-After`.
@@ -229,6 +330,16 @@ impl Error {
         match self {
             Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    /// A malformed-response error attributed to the request whose answer it was.
+    pub(crate) fn in_answer_of(self, endpoint: Endpoint) -> Self {
+        match self {
+            Error::MalformedResponse { endpoint: None, reason } => {
+                Error::MalformedResponse { endpoint: Some(endpoint), reason }
+            }
+            other => other,
         }
     }
 
@@ -257,13 +368,10 @@ pub struct ApiErrorDetail {
 }
 
 impl ApiErrorDetail {
-    fn suffix(&self) -> String {
-        match (&self.error, &self.message, &self.excerpt) {
-            (_, Some(message), _) if !message.is_empty() => format!(": {message}"),
-            (Some(error), _, _) if !error.is_empty() => format!(": {error}"),
-            (_, _, Some(excerpt)) if !excerpt.is_empty() => format!(": {excerpt:?}"),
-            _ => String::new(),
-        }
+    /// What the server said, in one line: its message, else its error name, else the
+    /// excerpt of a body that was not the vendor's JSON.
+    pub fn text(&self) -> Option<&str> {
+        [&self.message, &self.error, &self.excerpt].into_iter().flatten().map(String::as_str).find(|t| !t.is_empty())
     }
 }
 
@@ -348,33 +456,164 @@ impl fmt::Display for VerificationFailure {
     }
 }
 
-fn fmt_duration(d: Duration) -> String {
-    if d.as_millis() < 1000 { format!("{}ms", d.as_millis()) } else { format!("{:.1}s", d.as_secs_f64()) }
+/// The sentences of the error messages, shared with the bindings (whose error type has
+/// its own variants but must read the same). Every argument is already secret-free and
+/// sanitised.
+#[doc(hidden)]
+pub mod message {
+    use std::time::Duration;
+
+    /// The message of [`super::Error::Cancelled`].
+    pub const CANCELLED: &str = "cancelled by the caller (no request was sent after the cancel)";
+
+    /// `12ms`, `1.5s`, `5m 0s`.
+    pub fn duration(d: Duration) -> String {
+        match d.as_millis() {
+            ms if ms < 1000 => format!("{ms}ms"),
+            ms if ms < 60_000 => format!("{:.1}s", d.as_secs_f64()),
+            _ => format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60),
+        }
+    }
+
+    /// An unusable configuration.
+    pub fn configuration(reason: &str) -> String {
+        format!("invalid client configuration: {reason}")
+    }
+
+    /// An operation that needs the access key.
+    pub fn access_key_required(operation: &str, has: &str) -> String {
+        format!(
+            "`{operation}` needs the access key, but this client has {has} — call it from your backend \
+             with a client holding the access key (devices get intent tokens, for enroll and approval only)"
+        )
+    }
+
+    /// A rejected argument.
+    pub fn invalid_input(field: &str, reason: &str) -> String {
+        format!("invalid {field}: {reason} (nothing was sent)")
+    }
+
+    /// A failed connection.
+    pub fn network(endpoint: &str, reason: &str) -> String {
+        format!("network error on {endpoint}: {reason} — check the network, the base URL and any proxy, then retry")
+    }
+
+    /// A failed TLS handshake.
+    pub fn tls(endpoint: &str, reason: &str) -> String {
+        format!(
+            "TLS handshake for {endpoint} failed: {reason} — is the server's certificate trusted here? (system CA \
+             store, SSL_CERT_FILE, or add the CA to the client configuration)"
+        )
+    }
+
+    /// A request or call that ran out of time.
+    pub fn timeout(endpoint: &str, after: Duration) -> String {
+        format!(
+            "{endpoint} timed out after {} — the service is slow or unreachable; an operation with effects \
+             (enroll, approval) may still have reached it",
+            duration(after)
+        )
+    }
+
+    /// A non-success HTTP answer.
+    pub fn http(status: u16, endpoint: &str, server_says: Option<&str>, retry_after: Option<Duration>) -> String {
+        let phrase = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
+        let said = server_says.map(|text| format!(": {text}")).unwrap_or_default();
+        let hint = match status {
+            300..=399 => "check the base URL (authcloud never follows redirects)".to_owned(),
+            400 => "the request was refused as invalid; check its arguments".to_owned(),
+            401 => "the access key or intent token was refused: check AUTHCLOUD_ACCESS_KEY (an intent token \
+                    must be fresh and unused)"
+                .to_owned(),
+            403 => {
+                "the credential may not do this (an intent token for another operation, user or channel?)".to_owned()
+            }
+            404 => "no such user or resource on this instance".to_owned(),
+            409 => "the request conflicts with the current state".to_owned(),
+            429 => match retry_after {
+                Some(after) => format!("slow down: retry after {}", duration(after)),
+                None => "slow down and retry later".to_owned(),
+            },
+            500..=599 => match retry_after {
+                Some(after) => format!("the service has a problem; retry after {}", duration(after)),
+                None => "the service has a problem; retry later".to_owned(),
+            },
+            _ => "the request was refused".to_owned(),
+        };
+        format!("{status} {phrase} from {endpoint}{said} — {hint}").replace("  ", " ")
+    }
+
+    /// An answer that is not what the API documents.
+    pub fn malformed(endpoint: Option<&str>, reason: &str) -> String {
+        match endpoint {
+            Some(endpoint) => format!("unexpected answer from {endpoint}: {reason} (not the documented format)"),
+            None => format!("malformed answer: {reason}"),
+        }
+    }
+
+    /// An answer over the size limit.
+    pub fn too_large(endpoint: &str, limit: u64) -> String {
+        format!("the answer of {endpoint} is larger than the {limit}-byte limit (max_response_bytes); nothing was read")
+    }
+
+    /// A wait that reached its deadline.
+    pub fn wait_timed_out(elapsed: Duration, polls: u32, last_status: Option<&str>) -> String {
+        format!(
+            "gave up waiting after {} and {polls} polls (last status: {}) — the user did not act in time; start over \
+             or wait longer",
+            duration(elapsed),
+            last_status.unwrap_or("none")
+        )
+    }
+
+    /// A refused verification.
+    pub fn not_verified(check: &str, reason: &str) -> String {
+        format!("not verified ({check}): {reason} — do not trust this operation")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
+
     #[test]
-    fn messages_are_short_and_say_what_happened() {
-        let e = Error::RateLimited { retry_after: Some(Duration::from_secs(2)), detail: ApiErrorDetail::default() };
-        assert_eq!(e.to_string(), "rate limited (HTTP 429), retry after 2.0s");
+    fn messages_are_sentences_that_say_what_happened_where_and_what_to_do() {
+        let e = Error::Unauthorized { endpoint: ENROLL, status: 401, detail: ApiErrorDetail::default() };
+        assert_eq!(
+            e.to_string(),
+            "401 Unauthorized from POST /api/v1/users/enroll — the access key or intent token was refused: check \
+             AUTHCLOUD_ACCESS_KEY (an intent token must be fresh and unused)"
+        );
+        let e = Error::RateLimited {
+            endpoint: Endpoint::new("POST", "/api/v1/status"),
+            retry_after: Some(Duration::from_secs(2)),
+            detail: ApiErrorDetail { message: Some("too many".into()), ..Default::default() },
+        };
+        assert_eq!(
+            e.to_string(),
+            "429 Too Many Requests from POST /api/v1/status: too many — slow down: retry after 2.0s"
+        );
         let e = Error::WaitTimedOut {
             elapsed: Duration::from_millis(300),
             polls: 3,
             last_status: Some(TransactionStatus::Pending),
         };
-        assert_eq!(e.to_string(), "gave up waiting after 300ms and 3 polls (last status: pending)");
+        assert!(e.to_string().starts_with("gave up waiting after 300ms and 3 polls (last status: pending)"));
         let e = Error::NotFound {
+            endpoint: ENROLL,
             detail: ApiErrorDetail {
                 error: Some("Not Found".into()),
                 message: Some("no such user".into()),
                 excerpt: None,
             },
         };
-        assert_eq!(e.to_string(), "not found (HTTP 404): no such user");
+        assert!(e.to_string().starts_with("404 Not Found from POST /api/v1/users/enroll: no such user — "));
         assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.kind().as_str(), "not_found");
         assert_eq!(e.http_status(), Some(404));
+        assert_eq!(e.endpoint(), Some(ENROLL));
+        assert!(!e.is_transient());
     }
 }

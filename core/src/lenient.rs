@@ -128,8 +128,9 @@ fn type_name(value: &Value) -> &'static str {
     }
 }
 
+/// A malformed answer; the client adds the endpoint whose answer it was.
 pub(crate) fn malformed(reason: String) -> Error {
-    Error::MalformedResponse { reason }
+    Error::MalformedResponse { endpoint: None, reason }
 }
 
 #[cfg(test)]
@@ -163,10 +164,10 @@ mod tests {
         assert_eq!(obj.required_text("a", "a").unwrap(), "x");
         assert_eq!(obj.required_text("n", "n").unwrap(), "7");
         let err = |key| obj.required_text(key, key).unwrap_err().to_string();
-        assert_eq!(err("e"), "malformed response: test answer has an empty `e`");
-        assert_eq!(err("o"), "malformed response: test answer has an object as `o`");
-        assert_eq!(err("z"), "malformed response: test answer lacks `z`");
-        assert_eq!(err("missing"), "malformed response: test answer lacks `missing`");
+        assert_eq!(err("e"), "malformed answer: test answer has an empty `e`");
+        assert_eq!(err("o"), "malformed answer: test answer has an object as `o`");
+        assert_eq!(err("z"), "malformed answer: test answer lacks `z`");
+        assert_eq!(err("missing"), "malformed answer: test answer lacks `missing`");
         assert!(Object::root("test answer", &json!([1])).is_err());
     }
 

@@ -54,7 +54,9 @@ pub use defaults::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_POLL_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WAIT_TIMEOUT, MAX_RETRY_AFTER_LIMIT, MIN_POLL_INTERVAL,
 };
-pub use error::{ApiErrorDetail, Error, ErrorKind, Result, VerificationFailure};
+#[doc(hidden)]
+pub use error::message as error_message;
+pub use error::{ApiErrorDetail, Endpoint, Error, ErrorKind, Result, VerificationFailure};
 pub use model::{
     Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, TransactionStatus, UserRef, UserStatus,
     validate_user_id, validate_username,

@@ -545,9 +545,6 @@ mod tests {
         assert_eq!(e.enrollment.qr_code, QrCode::default());
         assert_eq!(e.enrollment.app_link_uri.problem(), Some(&DeepLinkProblem::Missing));
         let missing = EnrollResponse::from_json(br#"{"userId": "u", "enrollment": {"transactionId": "t"}}"#);
-        assert_eq!(
-            missing.unwrap_err().to_string(),
-            "malformed response: enroll answer lacks `enrollment.statusToken`"
-        );
+        assert_eq!(missing.unwrap_err().to_string(), "malformed answer: enroll answer lacks `enrollment.statusToken`");
     }
 }

@@ -10,7 +10,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::config::{ClientConfig, ProxySetting};
-use crate::error::{ApiErrorDetail, Error, Result};
+use crate::error::{ApiErrorDetail, Endpoint, Error, Result};
 use crate::redact;
 use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
@@ -38,10 +38,10 @@ pub(crate) enum Payload {
 
 /// One API call, described once and sent one or more times.
 pub(crate) struct Call<'a> {
-    /// Operation name for logs and errors (`enroll`, `status`...).
+    /// Operation name for logs (`enroll`, `status`...).
     pub operation: &'static str,
-    /// Path relative to the base URL, without a leading slash.
-    pub path: &'static str,
+    /// Method and path (with a leading slash, relative to the base URL's path).
+    pub endpoint: Endpoint,
     pub payload: Payload,
     /// Bearer credential, if the endpoint needs one.
     pub bearer: Option<&'a SecretString>,
@@ -134,7 +134,7 @@ impl Transport {
         loop {
             let left = remaining();
             if left.is_zero() {
-                return Err(Error::Timeout { after: call_timeout });
+                return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout });
             }
             let attempt_timeout = self.config.request_timeout.min(left);
             let failure = match self.attempt(call, attempt, attempt_timeout).await {
@@ -143,7 +143,7 @@ impl Transport {
             };
             // An attempt cut short by the call's deadline is the call timing out.
             if attempt_timeout < self.config.request_timeout && matches!(failure.error, Error::Timeout { .. }) {
-                return Err(Error::Timeout { after: call_timeout });
+                return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout });
             }
             if attempt >= policy.max_attempts || !may_resend(call.resend, &failure) {
                 return Err(failure.error);
@@ -178,8 +178,8 @@ impl Transport {
         match &result {
             Ok((status, _)) => tracing::debug!(
                 target: "authcloud::http",
-                method = "POST",
-                path = call.path,
+                method = call.endpoint.method,
+                path = call.endpoint.path,
                 operation = call.operation,
                 attempt,
                 status = status.as_u16(),
@@ -188,8 +188,8 @@ impl Transport {
             ),
             Err(failure) => tracing::debug!(
                 target: "authcloud::http",
-                method = "POST",
-                path = call.path,
+                method = call.endpoint.method,
+                path = call.endpoint.path,
                 operation = call.operation,
                 attempt,
                 duration_ms = elapsed_ms,
@@ -204,11 +204,13 @@ impl Transport {
         let url = self
             .config
             .base_url
-            .join(call.path)
+            .join(call.endpoint.path.trim_start_matches('/'))
             .map_err(|_| Error::config("cannot join the API path to the base URL"))?;
+        let method = Method::from_bytes(call.endpoint.method.as_bytes())
+            .map_err(|_| Error::config("the endpoint's method is not an HTTP method"))?;
         let mut request = self
             .http
-            .request(Method::POST, url.clone())
+            .request(method, url.clone())
             .timeout(timeout)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(bearer) = call.bearer {
@@ -242,7 +244,11 @@ impl Transport {
         if status.is_redirection() {
             // Never followed: a redirect could carry the Bearer credential to another origin.
             let target = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(|l| origin_of(&url, l));
-            return Err(Failure::from(Error::Api { status: status.as_u16(), detail: redirect_detail(target) }));
+            return Err(Failure::from(Error::Api {
+                endpoint: call.endpoint,
+                status: status.as_u16(),
+                detail: redirect_detail(target),
+            }));
         }
         // An error body matters only for its message: read a bounded prefix, tolerate the rest.
         let body = self.read_body(&mut response, ERROR_BODY_LIMIT, call, timeout).await.unwrap_or_default();
@@ -257,12 +263,12 @@ impl Transport {
         timeout: Duration,
     ) -> Result<Vec<u8>, Failure> {
         if response.content_length().is_some_and(|len| len > limit) {
-            return Err(Error::ResponseTooLarge { limit }.into());
+            return Err(Error::ResponseTooLarge { endpoint: call.endpoint, limit }.into());
         }
         let mut body = Vec::new();
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, call, timeout))? {
             if body.len() as u64 + chunk.len() as u64 > limit {
-                return Err(Error::ResponseTooLarge { limit }.into());
+                return Err(Error::ResponseTooLarge { endpoint: call.endpoint, limit }.into());
             }
             body.extend_from_slice(&chunk);
         }
@@ -271,37 +277,39 @@ impl Transport {
 
     fn http_error(&self, status: StatusCode, retry_after: Option<Duration>, body: &[u8], call: &Call<'_>) -> Error {
         let detail = error_detail(body, &self.secrets(call));
+        let endpoint = call.endpoint;
         match status.as_u16() {
-            code @ (401 | 403) => Error::Unauthorized { status: code, detail },
-            404 => Error::NotFound { detail },
-            429 => Error::RateLimited { retry_after, detail },
-            code @ 500..=599 => Error::Server { status: code, retry_after, detail },
-            code => Error::Api { status: code, detail },
+            code @ (401 | 403) => Error::Unauthorized { endpoint, status: code, detail },
+            404 => Error::NotFound { endpoint, detail },
+            429 => Error::RateLimited { endpoint, retry_after, detail },
+            code @ 500..=599 => Error::Server { endpoint, status: code, retry_after, detail },
+            code => Error::Api { endpoint, status: code, detail },
         }
     }
 
     fn classify(&self, error: &reqwest::Error, call: &Call<'_>, timeout: Duration) -> Failure {
         let secrets = self.secrets(call);
         if let Some(tls) = find_tls_error(error) {
-            return Failure { error: Error::Tls { reason: outside_text(&tls, &secrets) }, not_received: true };
+            let error = Error::Tls { endpoint: call.endpoint, reason: outside_text(&tls, &secrets) };
+            return Failure { error, not_received: true };
         }
         if error.is_connect() {
             let error = if error.is_timeout() || root_is_timeout(error) {
-                Error::Timeout { after: self.config.connect_timeout.min(timeout) }
+                Error::Timeout { endpoint: call.endpoint, after: self.config.connect_timeout.min(timeout) }
             } else {
-                Error::Network { reason: outside_text(&root_cause(error), &secrets) }
+                Error::Network { endpoint: call.endpoint, reason: outside_text(&root_cause(error), &secrets) }
             };
             return Failure { error, not_received: true };
         }
         if error.is_timeout() {
-            return Failure::from(Error::Timeout { after: timeout });
+            return Failure::from(Error::Timeout { endpoint: call.endpoint, after: timeout });
         }
         let reason = if error.is_body() || error.is_decode() {
             format!("response body incomplete ({})", root_cause(error))
         } else {
             root_cause(error)
         };
-        Failure::from(Error::Network { reason: outside_text(&reason, &secrets) })
+        Failure::from(Error::Network { endpoint: call.endpoint, reason: outside_text(&reason, &secrets) })
     }
 
     fn secrets<'a>(&'a self, call: &'a Call<'a>) -> Vec<&'a SecretString> {
@@ -323,7 +331,12 @@ fn outside_text(text: &str, secrets: &[&SecretString]) -> String {
 
 /// The span around one call (all its attempts): operation and path, never a token.
 fn span(call: &Call<'_>) -> tracing::Span {
-    tracing::debug_span!(target: "authcloud::http", "authcloud.request", operation = call.operation, path = call.path)
+    tracing::debug_span!(
+        target: "authcloud::http",
+        "authcloud.request",
+        operation = call.operation,
+        path = call.endpoint.path
+    )
 }
 
 fn may_resend(resend: Resend, failure: &Failure) -> bool {
@@ -463,18 +476,21 @@ mod tests {
 
     #[test]
     fn resend_rules() {
-        let net = || Failure { error: Error::Network { reason: "reset".into() }, not_received: false };
-        let refused = || Failure { error: Error::Network { reason: "refused".into() }, not_received: true };
-        let s503 = || Failure::from(Error::Server { status: 503, retry_after: None, detail: Default::default() });
-        let s500 = || Failure::from(Error::Server { status: 500, retry_after: None, detail: Default::default() });
-        let r429 = || Failure::from(Error::RateLimited { retry_after: None, detail: Default::default() });
-        let timeout = || Failure::from(Error::Timeout { after: Duration::from_secs(1) });
+        let endpoint = Endpoint::new("POST", "/api/v1/status");
+        let server =
+            |status| Failure::from(Error::Server { endpoint, status, retry_after: None, detail: Default::default() });
+        let net = || Failure { error: Error::Network { endpoint, reason: "reset".into() }, not_received: false };
+        let refused = || Failure { error: Error::Network { endpoint, reason: "refused".into() }, not_received: true };
+        let s503 = || server(503);
+        let s500 = || server(500);
+        let r429 = || Failure::from(Error::RateLimited { endpoint, retry_after: None, detail: Default::default() });
+        let timeout = || Failure::from(Error::Timeout { endpoint, after: Duration::from_secs(1) });
         assert!(may_resend(Resend::Idempotent, &net()));
         assert!(!may_resend(Resend::OnlyIfNotReceived, &net()));
         assert!(may_resend(Resend::OnlyIfNotReceived, &refused()));
         assert!(may_resend(Resend::Idempotent, &s503()));
         assert!(may_resend(Resend::OnlyIfNotReceived, &s503()), "503 means not processed");
-        let s502 = || Failure::from(Error::Server { status: 502, retry_after: None, detail: Default::default() });
+        let s502 = || server(502);
         assert!(may_resend(Resend::Idempotent, &s502()));
         assert!(!may_resend(Resend::OnlyIfNotReceived, &s502()), "a 502 may come after the server acted");
         assert!(!may_resend(Resend::Idempotent, &s500()));

@@ -7,20 +7,20 @@ import authcloud
 
 
 class Progress(authcloud.EnrollmentObserver):
-    def on_status(self, update):
+    def on_status(self, update: authcloud.StatusUpdate) -> None:
         print(f"  poll {update.poll}: {update.status.status_text}")
 
-    def on_transient_error(self, error, retry_in_ms):
+    def on_transient_error(self, error: authcloud.AuthCloudError, retry_in_ms: int) -> None:
         print(f"  transient error ({error}); retrying in {retry_in_ms} ms")
 
-    def on_finished(self, outcome):
+    def on_finished(self, outcome: authcloud.WaitOutcome) -> None:
         print("  finished:", outcome.status.status_text)
 
-    def on_failed(self, error):
+    def on_failed(self, error: authcloud.AuthCloudError) -> None:
         print("  failed:", error)
 
 
-async def main():
+async def main() -> None:
     emu = authcloud.Emulator.start(authcloud.EmulatorOptions(auto_approve_after_ms=1000))
     client = authcloud.AsyncClient(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
     enrolled = await client.enroll(username="u12345")

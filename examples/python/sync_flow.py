@@ -22,3 +22,8 @@ user = client.verify(                                              # 4. backend:
     expected_transaction_id=enrolled.enrollment.transaction_id,
 )
 print("verified", user.user_id, user.username, "active:", user.introspection.active)
+
+try:                                                               # errors: typed, and sentences
+    client.enroll(username="not an id")
+except authcloud.AuthCloudError as error:
+    print(f"{error.kind()}: {error}")

@@ -213,7 +213,7 @@ async fn oversized_bodies_are_refused() {
     for op in ALL {
         let (result, sent) = bench.with_fault(op, 1, FaultKind::Oversized { size_bytes: 8 * 1024 * 1024 }).await;
         match &result {
-            Err(Error::ResponseTooLarge { limit }) => assert_eq!(*limit, 1024 * 1024),
+            Err(Error::ResponseTooLarge { limit, .. }) => assert_eq!(*limit, 1024 * 1024),
             other => panic!("{op:?}: {other:?}"),
         }
         assert_eq!(sent, 1, "{op:?}");
@@ -234,7 +234,7 @@ async fn slow_answers_time_out_and_effects_are_not_repeated() {
             assert_eq!(sent, 2, "{op:?}");
         } else {
             match &result {
-                Err(Error::Timeout { after }) => assert_eq!(*after, Duration::from_millis(300)),
+                Err(Error::Timeout { after, .. }) => assert_eq!(*after, Duration::from_millis(300)),
                 other => panic!("{op:?}: {other:?}"),
             }
             assert_eq!(sent, 1, "{op:?}: a timed-out enroll may have reached the server");
@@ -277,7 +277,7 @@ async fn vendor_variations_parse_leniently() {
     let body = serde_json::json!("<html>gateway</html>");
     fault(&bench.emu, paths::ENROLL, 1, FaultKind::Json { status: 418, body });
     match bench.run(Op::Enroll).await {
-        Err(Error::Api { status: 418, detail }) => assert!(detail.excerpt.unwrap().contains("gateway")),
+        Err(Error::Api { status: 418, detail, .. }) => assert!(detail.excerpt.unwrap().contains("gateway")),
         other => panic!("{other:?}"),
     }
 

@@ -225,8 +225,12 @@ final class AuthCloudTests: XCTestCase {
         defer { emulator.stop() }
         let wrongKey = try Client(config: config(emulator, accessKey: Secret(value: "wrong-key-0123456789")))
         XCTAssertThrowsError(try wrongKey.enroll(username: "u")) { error in
-            guard case AuthCloudError.Unauthorized(let status, _) = error else { return XCTFail("\(error)") }
+            guard case AuthCloudError.Unauthorized(let endpoint, let status, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(status, 401)
+            XCTAssertEqual(endpoint, "POST /api/v1/users/enroll")
+            // The description is the SDK's sentence; kind() a stable name.
+            XCTAssertTrue(String(describing: error).hasPrefix("401 Unauthorized from POST /api/v1/users/enroll"), "\(error)")
+            XCTAssertEqual((error as? AuthCloudError)?.kind(), "unauthorized")
         }
         let client = try Client(config: config(emulator))
         XCTAssertThrowsError(try client.enroll(userId: "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa")) { error in
@@ -234,13 +238,13 @@ final class AuthCloudTests: XCTestCase {
         }
         try emulator.injectFault(path: enrollPath, fault: .status(status: 429, retryAfterSecs: 120), count: 1)
         XCTAssertThrowsError(try client.enroll(username: "u")) { error in
-            guard case AuthCloudError.RateLimited(let retryAfterMs, _) = error else { return XCTFail("\(error)") }
+            guard case AuthCloudError.RateLimited(_, let retryAfterMs, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(retryAfterMs, 120_000)
         }
         let impatient = try Client(config: config(emulator, requestTimeoutMs: 300))
         try emulator.injectFault(path: enrollPath, fault: .delay(delayMs: 1500), count: 1)
         XCTAssertThrowsError(try impatient.enroll(username: "u")) { error in
-            guard case AuthCloudError.Timeout(let afterMs) = error else { return XCTFail("\(error)") }
+            guard case AuthCloudError.Timeout(_, let afterMs) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(afterMs, 300)
         }
         // 401, 404, 429 (Retry-After beyond the cap) and the timeout: one request each.

@@ -102,7 +102,10 @@ class ErrorsTest : EmulatorTest() {
             client.enroll(userId = "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa")
         }
         assertTrue(error.message!!.isNotBlank())
-        assertTrue(error.toString().startsWith("dev.authcloud.AuthCloudException\$NotFound"), error.toString())
+        // toString() is the Rust Display sentence (uniffi's exported Display).
+        assertTrue(error.toString().startsWith("404 Not Found from POST /api/v1/users/enroll"), error.toString())
+        assertEquals("not_found", error.kind())
+        assertFalse(error.isTransient())
     }
 
     @Test
