@@ -17,7 +17,7 @@ FFI_SIZE_BUDGET=3500000
 
 started=$SECONDS
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin swift size)
+[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size)
 
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 

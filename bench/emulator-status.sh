@@ -29,7 +29,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 WORK="$(mktemp -d)"
 KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-AUTHCLOUD_EMULATOR_ACCESS_KEY="$KEY" target/release/authcloud-emulator --port 0 \
+AUTHCLOUD_ACCESS_KEY="$KEY" target/release/authcloud-emulator --port 0 \
     >"$WORK/stdout" 2>"$WORK/stderr" &
 EMULATOR_PID=$!
 cleanup() {

@@ -1,13 +1,11 @@
 //! The real-instance subcommands: one function each, sharing target and output handling.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use authcloud::{
     Channel, Client, EnrollRequest, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
     VerifyOptions, WaitOptions,
 };
-use authcloud_emulator::{Emulator, EmulatorConfig, IatUnit};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -119,26 +117,6 @@ pub struct IntentArgs {
     output: OutputArgs,
 }
 
-#[derive(Args)]
-pub struct EmulatorArgs {
-    /// Port on 127.0.0.1 (0 = any free port).
-    #[arg(long, default_value_t = 0)]
-    port: u16,
-    /// The access key clients must send.
-    #[arg(long, env = "AUTHCLOUD_ACCESS_KEY", hide_env_values = true)]
-    access_key: Option<String>,
-    /// How long a registration waits for the user before it fails.
-    #[arg(long, default_value_t = HumanDuration(EmulatorConfig::default().transaction_ttl))]
-    transaction_ttl: HumanDuration,
-    /// Approve every registration automatically after this long.
-    #[arg(long, value_parser = humantime::parse_duration)]
-    auto_approve_after: Option<Duration>,
-    /// Introspect's `iat`/`exp` in seconds (the vendor's reference) instead of
-    /// milliseconds (the guide's example).
-    #[arg(long)]
-    iat_seconds: bool,
-}
-
 /// Builds the client or reports a usage error.
 fn client_or_usage(target: &TargetArgs, matches: &clap::ArgMatches, out: &Output) -> Result<Client, u8> {
     target.client(matches).map_err(|message| out.usage(&message))
@@ -192,36 +170,40 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
         "qrPng": args.qr_png.as_ref().filter(|_| qr_problem.is_none()).map(|p| p.display().to_string()),
         "qrPngProblem": qr_problem,
     });
-    out.result(doc, || {
-        let mut text = String::new();
-        match link.href() {
-            Ok(href) => {
-                if !args.no_qr {
-                    if let Some(qr) = term_qr::for_stdout(href, args.invert_qr) {
-                        text.push_str(&qr);
-                        text.push('\n');
+    out.result(
+        doc,
+        || enrollment.status_token.expose().to_owned(),
+        || {
+            let mut text = String::new();
+            match link.href() {
+                Ok(href) => {
+                    if !args.no_qr {
+                        if let Some(qr) = term_qr::for_stdout(href, args.invert_qr) {
+                            text.push_str(&qr);
+                            text.push('\n');
+                        }
                     }
+                    text.push_str(&format!("{} {}\n", out.em("Deep link:    "), href));
                 }
-                text.push_str(&format!("{} {}\n", out.em("Deep link:    "), href));
+                Err(_) => {
+                    let problem = link.problem().map(ToString::to_string).unwrap_or_default();
+                    text.push_str(&format!("{} not shown: {problem}\n", out.em("Deep link:    ")));
+                }
             }
-            Err(_) => {
-                let problem = link.problem().map(ToString::to_string).unwrap_or_default();
-                text.push_str(&format!("{} not shown: {problem}\n", out.em("Deep link:    ")));
+            text.push_str(&format!(
+                "{} {} ({})\n",
+                out.em("User:         "),
+                out.shown(&enrolled.user.user_id),
+                out.shown(user_status.as_deref().unwrap_or("status not given"))
+            ));
+            text.push_str(&format!("{} {}\n", out.em("Transaction:  "), out.shown(&enrollment.transaction_id)));
+            text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
+            if let (Some(path), None) = (&args.qr_png, &qr_problem) {
+                text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
             }
-        }
-        text.push_str(&format!(
-            "{} {} ({})\n",
-            out.em("User:         "),
-            out.shown(&enrolled.user.user_id),
-            out.shown(user_status.as_deref().unwrap_or("status not given"))
-        ));
-        text.push_str(&format!("{} {}\n", out.em("Transaction:  "), out.shown(&enrollment.transaction_id)));
-        text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
-        if let (Some(path), None) = (&args.qr_png, &qr_problem) {
-            text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
-        }
-        text
-    });
+            text
+        },
+    );
     exit::OK
 }
 
@@ -242,7 +224,7 @@ pub async fn status(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
     let token = try_or_exit!(token_or_usage(&args.token, &out));
     match client.status(&token).await {
         Ok(status) => {
-            out.result(status_doc(&status), || status.status.to_string());
+            out.result(status_doc(&status), || status.status.to_string(), || status.status.to_string());
             exit::OK
         }
         Err(e) => out.fail(&e),
@@ -254,7 +236,7 @@ pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     let token = try_or_exit!(token_or_usage(&args.status_token, &out));
     let options = WaitOptions { poll_interval: args.interval.0, timeout: args.timeout.0, ..Default::default() };
-    let progress = Progress::new(false);
+    let progress = Progress::new(out.quiet());
     let result = wait_cancellable(&client, &token, &options, &progress).await;
     progress.finish();
     match result {
@@ -263,13 +245,17 @@ pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
             doc["polls"] = json!(outcome.polls);
             doc["elapsedMs"] = json!(outcome.elapsed.as_millis() as u64);
             let succeeded = outcome.succeeded();
-            out.result(doc, || {
-                if succeeded {
-                    out.good(outcome.status.status.as_str())
-                } else {
-                    out.bad(outcome.status.status.as_str())
-                }
-            });
+            out.result(
+                doc,
+                || outcome.status.status.to_string(),
+                || {
+                    if succeeded {
+                        out.good(outcome.status.status.as_str())
+                    } else {
+                        out.bad(outcome.status.status.as_str())
+                    }
+                },
+            );
             if succeeded { exit::OK } else { exit::DECLINED }
         }
         Err(e) => out.fail(&e),
@@ -312,7 +298,7 @@ pub async fn verify(args: VerifyArgs, matches: &clap::ArgMatches) -> u8 {
     };
     match client.verify(&token, &options).await {
         Ok(user) => {
-            out.result(verified_doc(&user), || verified_text(&out, &user));
+            out.result(verified_doc(&user), || out.shown(&user.user_id), || verified_text(&out, &user));
             exit::OK
         }
         Err(e) => out.fail(&e),
@@ -347,13 +333,18 @@ pub async fn introspect(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
     let token = try_or_exit!(token_or_usage(&args.token, &out));
     match client.introspect(&token).await {
         Ok(i) => {
-            out.result(introspection_doc(&i), || {
-                if i.active {
-                    format!("{} (sub {})", out.good("active"), out.shown(i.sub.as_deref().unwrap_or("-")))
-                } else {
-                    out.bad("inactive")
-                }
-            });
+            let state = if i.active { "active" } else { "inactive" };
+            out.result(
+                introspection_doc(&i),
+                || state.to_owned(),
+                || {
+                    if i.active {
+                        format!("{} (sub {})", out.good("active"), out.shown(i.sub.as_deref().unwrap_or("-")))
+                    } else {
+                        out.bad("inactive")
+                    }
+                },
+            );
             // Scripts can write `authcloud introspect - && trust`.
             if i.active { exit::OK } else { exit::NOT_VERIFIED }
         }
@@ -380,52 +371,9 @@ pub async fn intent(args: IntentArgs, matches: &clap::ArgMatches) -> u8 {
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     match client.create_intent(&IntentRequest { user, operation, channels }).await {
         Ok(token) => {
-            out.result(json!({ "token": token.expose() }), || token.expose().to_owned());
+            out.result(json!({ "token": token.expose() }), || token.expose().to_owned(), || token.expose().to_owned());
             exit::OK
         }
         Err(e) => out.fail(&e),
-    }
-}
-
-pub async fn emulator(args: EmulatorArgs) -> u8 {
-    let Some(access_key) = args.access_key else {
-        eprintln!("error: the emulator needs --access-key or AUTHCLOUD_ACCESS_KEY (the key your clients will send)");
-        return exit::USAGE;
-    };
-    let config = EmulatorConfig {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
-        access_key: Some(access_key),
-        transaction_ttl: args.transaction_ttl.0,
-        auto_approve_after: args.auto_approve_after,
-        iat_unit: if args.iat_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
-        ..Default::default()
-    };
-    let emu = match Emulator::start(config).await {
-        Ok(emu) => emu,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return exit::USAGE;
-        }
-    };
-    println!("listening on {}", emu.base_url());
-    eprintln!("press Ctrl-C to stop");
-    shutdown_signal().await;
-    emu.stop().await;
-    exit::OK
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }

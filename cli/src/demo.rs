@@ -50,9 +50,9 @@ pub struct DemoArgs {
 
 pub async fn run(args: DemoArgs) -> u8 {
     let out = output(&args.output);
-    if out.json() && matches!(args.approve_after, ApproveAfter::Never) {
-        // The deep link is for a person to open; JSON mode prints nothing until the end.
-        return out.usage("--approve-after never needs a person to open the deep link: drop --json");
+    if (out.json() || out.quiet()) && matches!(args.approve_after, ApproveAfter::Never) {
+        // The deep link is for a person to open; these modes print nothing until the end.
+        return out.usage("--approve-after never needs a person to open the deep link: drop --json/--quiet");
     }
     out.note("1. Starting the embedded Authentication Cloud emulator");
     let emu = match Emulator::start(EmulatorConfig { transaction_ttl: args.timeout, ..Default::default() }).await {
@@ -79,7 +79,7 @@ pub async fn run(args: DemoArgs) -> u8 {
     };
     let enrollment = &enrolled.enrollment;
 
-    if !out.json() {
+    if !out.json() && !out.quiet() {
         match enrollment.app_link_uri.href() {
             Ok(link) => {
                 if let Some(qr) = term_qr::for_stdout(link, args.invert_qr) {
@@ -110,7 +110,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         "4. Polling the status every {} (POST /api/v1/status)",
         humantime::format_duration(authcloud::DEFAULT_POLL_INTERVAL)
     ));
-    let progress = Progress::new(false);
+    let progress = Progress::new(out.quiet());
     let options = WaitOptions { timeout: args.timeout, ..Default::default() };
     let waited = wait_cancellable(&client, &enrollment.status_token, &options, &progress).await;
     progress.finish();
@@ -122,6 +122,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         let status = outcome.status.status.as_str().to_owned();
         out.result(
             json!({ "status": status, "userId": enrolled.user.user_id, "username": args.username, "polls": outcome.polls }),
+            || status.clone(),
             || format!("{} the registration ended with status `{status}`", out.bad("Not registered:")),
         );
         return exit::DECLINED;
@@ -144,6 +145,7 @@ pub async fn run(args: DemoArgs) -> u8 {
             "elapsedMs": outcome.elapsed.as_millis() as u64,
             "introspection": introspection_doc(&verified.introspection),
         }),
+        || out.shown(&verified.user_id),
         || verified_text(&out, &verified),
     );
     emu.stop().await;

@@ -8,6 +8,7 @@
 mod commands;
 mod demo;
 mod duration;
+mod examples;
 mod exit;
 mod output;
 mod progress;
@@ -32,29 +33,47 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the whole flow on an embedded emulator: enroll, QR code, poll, verify.
+    #[command(after_help = examples::DEMO)]
     Demo(demo::DemoArgs),
     /// Start a registration (POST /api/v1/users/enroll).
+    #[command(after_help = examples::ENROLL)]
     Enroll(commands::EnrollArgs),
     /// Show an operation's status once (POST /api/v1/status).
+    #[command(after_help = examples::STATUS)]
     Status(commands::TokenArgs),
     /// Poll the status (every 1.5 s by default) until the user acts.
+    #[command(after_help = examples::WAIT)]
     Wait(commands::WaitArgs),
     /// Verify an operation from the backend: status + introspect.
+    #[command(after_help = examples::VERIFY)]
     Verify(commands::VerifyArgs),
     /// Check whether a token is genuine and active (POST /api/v1/introspect).
+    #[command(after_help = examples::INTROSPECT)]
     Introspect(commands::TokenArgs),
     /// Mint a single-use intent token for a device (POST /api/v1/intent).
+    #[command(after_help = examples::INTENT)]
     Intent(commands::IntentArgs),
-    /// Run the emulator standalone until Ctrl-C.
-    Emulator(commands::EmulatorArgs),
+    /// Run the emulator standalone until Ctrl-C (the same as the authcloud-emulator binary).
+    #[command(after_help = examples::EMULATOR)]
+    Emulator(authcloud_emulator::launcher::LaunchArgs),
+    /// Print a shell completion script: bash, zsh, fish, elvish or powershell.
+    #[command(after_help = examples::COMPLETIONS)]
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Output options shared by every subcommand.
 #[derive(Clone, Args)]
 pub struct OutputArgs {
     /// Print one JSON document on stdout instead of text.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "quiet")]
     json: bool,
+    /// Print only the essential value on stdout (a token, a status, a user id), and nothing
+    /// on stderr but errors: for scripts.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
 }
 
 fn main() -> ExitCode {
@@ -89,7 +108,17 @@ async fn run(command: Command, matches: Option<clap::ArgMatches>) -> u8 {
         Command::Verify(args) => commands::verify(args, &matches).await,
         Command::Introspect(args) => commands::introspect(args, &matches).await,
         Command::Intent(args) => commands::intent(args, &matches).await,
-        Command::Emulator(args) => commands::emulator(args).await,
+        Command::Completions { shell } => {
+            // Into a buffer first: a closed pipe (`| head`) must not panic the generator.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "authcloud", &mut script);
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), &script);
+            exit::OK
+        }
+        Command::Emulator(args) => {
+            let code = authcloud_emulator::launcher::serve(args, "authcloud emulator").await;
+            if code == std::process::ExitCode::SUCCESS { exit::OK } else { exit::USAGE }
+        }
     }
 }
 
@@ -106,5 +135,5 @@ fn init_logging() {
 
 /// Shorthand used by the subcommands.
 pub(crate) fn output(args: &OutputArgs) -> Output {
-    Output::new(args.json)
+    Output::new(args.json, args.quiet)
 }

@@ -10,16 +10,22 @@ use crate::exit;
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
     json: bool,
+    quiet: bool,
     colour: bool,
 }
 
 impl Output {
-    pub fn new(json: bool) -> Self {
-        Self { json, colour: Term::stderr().is_term() && Term::stdout().is_term() }
+    pub fn new(json: bool, quiet: bool) -> Self {
+        Self { json, quiet, colour: Term::stderr().is_term() && Term::stdout().is_term() }
     }
 
     pub fn json(&self) -> bool {
         self.json
+    }
+
+    /// Only the essential value on stdout, no progress or notes on stderr.
+    pub fn quiet(&self) -> bool {
+        self.quiet
     }
 
     /// A heading or label, bold on a terminal.
@@ -43,15 +49,20 @@ impl Output {
         authcloud::sanitize_server_text(text)
     }
 
-    /// A progress note for people (stderr; nothing in JSON mode's stdout).
+    /// A progress note for people (stderr; nothing in JSON mode's stdout; nothing when quiet).
     pub fn note(&self, text: &str) {
-        eprintln!("{text}");
+        if !self.quiet {
+            eprintln!("{text}");
+        }
     }
 
-    /// The command's result: the JSON document, or the text lines.
-    pub fn result(&self, document: Value, text: impl FnOnce() -> String) {
+    /// The command's result: the JSON document, the essential value alone (`--quiet`), or
+    /// the text lines for a person.
+    pub fn result(&self, document: Value, essential: impl FnOnce() -> String, text: impl FnOnce() -> String) {
         if self.json {
             println!("{}", serde_json::to_string_pretty(&document).expect("JSON values serialise"));
+        } else if self.quiet {
+            println!("{}", essential());
         } else {
             println!("{}", text());
         }

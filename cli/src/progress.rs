@@ -11,10 +11,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 pub struct Progress {
     bar: Option<ProgressBar>,
     last_status: Mutex<String>,
+    silent: bool,
 }
 
 impl Progress {
-    /// A spinner when stderr is a terminal (and `quiet` is false); plain lines otherwise.
+    /// A spinner when stderr is a terminal, plain lines otherwise; nothing at all when
+    /// `quiet` (scripts asked for only the result).
     pub fn new(quiet: bool) -> Self {
         let bar = (!quiet && console::Term::stderr().is_term()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
@@ -27,7 +29,7 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Self { bar, last_status: Mutex::new(String::new()) }
+        Self { bar, last_status: Mutex::new(String::new()), silent: quiet }
     }
 
     /// Removes the spinner.
@@ -40,6 +42,9 @@ impl Progress {
 
 impl WaitObserver for Progress {
     fn on_status(&self, update: &StatusUpdate) {
+        if self.silent {
+            return;
+        }
         let status = update.status.status.as_str();
         match &self.bar {
             Some(bar) => bar.set_message(format!("waiting for the user (status: {status}, poll {})", update.poll)),
@@ -55,6 +60,9 @@ impl WaitObserver for Progress {
     }
 
     fn on_transient_error(&self, error: &authcloud::Error, retry_in: Duration) {
+        if self.silent {
+            return;
+        }
         let line = format!("transient error: {error}; next poll in {:.1} s", retry_in.as_secs_f64());
         match &self.bar {
             Some(bar) => bar.println(line),

@@ -491,4 +491,76 @@ fn emulator_subcommand_serves_until_sigterm() {
 
     let r = run(bare().args(["emulator"]));
     assert_eq!(r.code, 2, "the emulator needs a key");
+
+    // The same flags as the authcloud-emulator binary (one implementation, LaunchArgs).
+    let help = run(bare().args(["emulator", "--help"]));
+    let mut flags: Vec<&str> = help
+        .stdout
+        .split_whitespace()
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.trim_end_matches([',', '.']).split('=').next().unwrap())
+        .collect();
+    flags.sort();
+    flags.dedup();
+    let expected = [
+        "--access-key",
+        "--auto-approve-after",
+        "--help",
+        "--host",
+        "--iat-seconds",
+        "--intent-ttl",
+        "--port",
+        "--transaction-ttl",
+    ];
+    assert_eq!(flags, expected);
+}
+
+#[test]
+fn quiet_prints_only_the_essential_value() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let r = run(cli(&emu).args(["enroll", "--quiet", "--username", "quiet-user"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let token = r.stdout.trim().to_owned();
+        assert_eq!(r.stdout.lines().count(), 1, "one line: {}", r.stdout);
+        assert!(token.starts_with("eyJ"), "the status token: {token}");
+        assert!(r.stderr.lines().all(|l| !l.contains("Deep link")), "{}", r.stderr);
+
+        let r = run(cli(&emu).args(["status", "-q", &token]));
+        assert_eq!((r.code, r.stdout.as_str()), (0, "pending\n"));
+        let status = run(cli(&emu).args(["status", "--json", &token])).json();
+        let tx = status["transactionId"].as_str().unwrap().to_owned();
+        emu.approve(&tx).unwrap();
+        let r = run(cli(&emu).args(["wait", "--quiet", "--interval", "100ms", &token]));
+        assert_eq!((r.code, r.stdout.as_str()), (0, "succeeded\n"));
+        assert!(!r.stderr.contains("status:"), "no progress lines when quiet: {}", r.stderr);
+        let r = run(cli(&emu).args(["verify", "--quiet", &token]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(r.stdout.trim(), status["userId"].as_str().unwrap());
+        // Errors still reach stderr, as a sentence, with the exit code.
+        let r = run(cli(&emu).args(["verify", "--quiet", "--expect-user-id", "someone-else", &token]));
+        assert_eq!(r.code, 6);
+        assert!(r.stdout.is_empty() && r.stderr.contains("not verified (expected_user)"), "{}", r.stderr);
+        // --json and --quiet exclude each other.
+        assert_eq!(run(cli(&emu).args(["status", "--json", "--quiet", &token])).code, 2);
+    });
+}
+
+#[test]
+fn completions_and_examples_in_help() {
+    for (shell, marker) in
+        [("bash", "complete -F _authcloud"), ("zsh", "#compdef authcloud"), ("fish", "complete -c authcloud")]
+    {
+        let r = run(bare().args(["completions", shell]));
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains(marker), "{shell}: {}", &r.stdout[..r.stdout.len().min(300)]);
+        // Long flags are spelled with or without their dashes (fish: `-l expect-user-id`).
+        assert!(r.stdout.contains("enroll") && r.stdout.contains("expect-user-id"), "{shell} knows the subcommands");
+    }
+    assert_eq!(run(bare().args(["completions", "tcsh"])).code, 2);
+    for sub in ["demo", "enroll", "status", "wait", "verify", "introspect", "intent", "emulator", "completions"] {
+        let r = run(bare().args([sub, "--help"]));
+        assert_eq!(r.code, 0, "{sub}");
+        let examples = r.stdout.split("Examples:\n").nth(1).unwrap_or_default();
+        assert!(examples.contains(&format!("authcloud {sub}")), "{sub} --help has examples:\n{}", r.stdout);
+    }
 }

@@ -1,6 +1,6 @@
 //! What every handler shares: configuration, keys, state, faults and the request log.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Instant, SystemTime};
 
@@ -41,7 +41,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Shared {
     /// Sets up the shared core for an emulator listening on `local_addr`.
     pub(crate) fn new(config: EmulatorConfig, local_addr: SocketAddr) -> Self {
-        let base_url = format!("http://{local_addr}");
+        // Bound to every address (a container's published port): links and issuers name
+        // loopback, the address an SDK may use plain HTTP with.
+        let advertised = match local_addr.ip() {
+            IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::from((Ipv4Addr::LOCALHOST, local_addr.port())),
+            IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::from((Ipv6Addr::LOCALHOST, local_addr.port())),
+            _ => local_addr,
+        };
+        let base_url = format!("http://{advertised}");
         let access_key = config.access_key.clone().unwrap_or_else(random_access_key);
         Shared {
             tokens: TokenIssuer::new(format!("{base_url}/")),

@@ -30,6 +30,8 @@ mod config;
 mod control;
 mod errors;
 mod faults;
+#[cfg(feature = "cli")]
+pub mod launcher;
 mod open;
 mod qr;
 mod redact;

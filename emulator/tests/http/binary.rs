@@ -50,7 +50,7 @@ fn binary_serves_until_sigterm() {
     let mut child = Command::new(BINARY)
         .args(["--port", "0", "--access-key", "bin-key-123", "--transaction-ttl", "2m"])
         .args(["--auto-approve-after", "3s"])
-        .env_remove("AUTHCLOUD_EMULATOR_ACCESS_KEY")
+        .env_remove("AUTHCLOUD_ACCESS_KEY")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -82,7 +82,7 @@ fn binary_serves_until_sigterm() {
 #[test]
 fn binary_reads_the_key_from_the_environment_and_never_prints_it() {
     let secret = "env-key-should-never-be-printed";
-    let help = Command::new(BINARY).arg("--help").env("AUTHCLOUD_EMULATOR_ACCESS_KEY", secret).output().unwrap();
+    let help = Command::new(BINARY).arg("--help").env("AUTHCLOUD_ACCESS_KEY", secret).output().unwrap();
     assert!(help.status.success());
     let text = String::from_utf8_lossy(&help.stdout);
     assert!(text.contains("--access-key") && text.contains("--auto-approve-after"));
@@ -90,7 +90,7 @@ fn binary_reads_the_key_from_the_environment_and_never_prints_it() {
 
     let mut child = Command::new(BINARY)
         .args(["--port", "0"])
-        .env("AUTHCLOUD_EMULATOR_ACCESS_KEY", secret)
+        .env("AUTHCLOUD_ACCESS_KEY", secret)
         .env("RUST_LOG", "trace")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -118,8 +118,66 @@ fn binary_reads_the_key_from_the_environment_and_never_prints_it() {
 
 #[test]
 fn binary_requires_an_access_key() {
-    let output =
-        Command::new(BINARY).args(["--port", "0"]).env_remove("AUTHCLOUD_EMULATOR_ACCESS_KEY").output().unwrap();
+    let output = Command::new(BINARY).args(["--port", "0"]).env_remove("AUTHCLOUD_ACCESS_KEY").output().unwrap();
     assert!(!output.status.success());
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn host_flag_serves_every_address_and_advertises_loopback() {
+    // As in a container: bound to 0.0.0.0, the key from the SDK's own variable.
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--host", "0.0.0.0"])
+        .env("AUTHCLOUD_ACCESS_KEY", "container-key-123")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the emulator");
+    let line = first_line(&mut child);
+    let port: u16 = line
+        .trim()
+        .strip_prefix("listening on http://127.0.0.1:")
+        .unwrap_or_else(|| panic!("advertises loopback: {line:?}"))
+        .parse()
+        .unwrap();
+    let answer = http(port, "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("PONG"), "{answer}");
+    // Signals were installed before the line: SIGTERM right away ends it cleanly.
+    unsafe_sigterm(child.id());
+    assert!(wait_exit(&mut child).success());
+}
+
+fn unsafe_sigterm(pid: u32) {
+    let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("kill runs");
+    assert!(status.success());
+}
+
+#[test]
+fn both_launchers_have_the_same_flags() {
+    let flags = |help: &[u8]| {
+        let text = String::from_utf8_lossy(help).into_owned();
+        let mut found: Vec<String> = text
+            .split_whitespace()
+            .filter(|w| w.starts_with("--") && w.len() > 2)
+            .map(|w| w.trim_end_matches([',', '.']).split('=').next().unwrap().to_owned())
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let binary = Command::new(BINARY).arg("--help").output().unwrap();
+    let mut expected = vec![
+        "--access-key",
+        "--auto-approve-after",
+        "--help",
+        "--host",
+        "--iat-seconds",
+        "--intent-ttl",
+        "--port",
+        "--transaction-ttl",
+        "--version",
+    ];
+    expected.sort();
+    assert_eq!(flags(&binary.stdout), expected);
+    // `authcloud emulator` flattens the very same `LaunchArgs`: cli/tests checks its list.
 }

@@ -1,0 +1,152 @@
+//! The emulator as a standalone server: its flags, its signals and its `listening on` line,
+//! shared by the `authcloud-emulator` binary and `authcloud emulator` (one implementation,
+//! the same flags and the same environment variable for the key everywhere).
+
+use std::fmt;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::{Emulator, EmulatorConfig, IatUnit};
+
+/// The environment variable the access key may come from: the same one the SDK's clients
+/// and the `authcloud` CLI read, so one `export` serves both sides of a test.
+pub const ACCESS_KEY_ENV: &str = "AUTHCLOUD_ACCESS_KEY";
+
+/// Flags of a standalone emulator.
+#[derive(clap::Args, Clone)]
+pub struct LaunchArgs {
+    /// TCP port; 0 picks a free one (the line on stdout tells which).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Address to listen on. The default is loopback; `0.0.0.0` serves other hosts (a
+    /// container's published port) — the SDK then still talks plain HTTP only to a loopback
+    /// address, so publish the port on the host's 127.0.0.1.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    pub host: IpAddr,
+    /// The access key clients must send as `Authorization: Bearer …`.
+    #[arg(long, env = ACCESS_KEY_ENV, hide_env_values = true)]
+    pub access_key: String,
+    /// How long an enrollment waits for the user before it reports `failed` (e.g. 5m, 30s).
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "5m")]
+    pub transaction_ttl: Duration,
+    /// How long an intent token stays usable.
+    #[arg(long, value_parser = humantime::parse_duration, default_value = "10m")]
+    pub intent_ttl: Duration,
+    /// Approve every pending transaction automatically after this long (e.g. 3s).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    pub auto_approve_after: Option<Duration>,
+    /// Introspect's `iat`/`exp` in seconds (the vendor's reference) instead of
+    /// milliseconds (the guide's example, the default).
+    #[arg(long)]
+    pub iat_seconds: bool,
+}
+
+impl fmt::Debug for LaunchArgs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LaunchArgs")
+            .field("port", &self.port)
+            .field("host", &self.host)
+            .field("access_key", &"<redacted>")
+            .field("transaction_ttl", &self.transaction_ttl)
+            .field("intent_ttl", &self.intent_ttl)
+            .field("auto_approve_after", &self.auto_approve_after)
+            .field("iat_seconds", &self.iat_seconds)
+            .finish()
+    }
+}
+
+impl LaunchArgs {
+    /// The emulator's configuration from the flags.
+    pub fn config(&self) -> EmulatorConfig {
+        EmulatorConfig {
+            bind: SocketAddr::new(self.host, self.port),
+            access_key: Some(self.access_key.clone()),
+            transaction_ttl: self.transaction_ttl,
+            intent_ttl: self.intent_ttl,
+            auto_approve_after: self.auto_approve_after,
+            iat_unit: if self.iat_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
+        }
+    }
+}
+
+/// Runs a standalone emulator on the current tokio runtime until SIGINT or SIGTERM:
+/// installs the signal handlers first (a signal sent right after the line must not kill
+/// the process raw), starts the emulator, prints exactly `listening on URL` on stdout, and
+/// on a signal stops it gracefully. `program` prefixes error messages.
+pub async fn serve(args: LaunchArgs, program: &str) -> ExitCode {
+    let shutdown = match Shutdown::install() {
+        Ok(shutdown) => shutdown,
+        Err(err) => {
+            eprintln!("{program}: cannot install signal handlers: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let emulator = match Emulator::start(args.config()).await {
+        Ok(emulator) => emulator,
+        Err(err) => {
+            eprintln!("{program}: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "listening on {}", emulator.base_url()).and_then(|()| stdout.flush()).is_err() {
+        // Nobody can learn the port: keep serving anyway, the harness may use a fixed one.
+        tracing::warn!("could not write the listening line to stdout");
+    }
+    drop(stdout);
+    if emulator.local_addr().ip() != emulator_ip(emulator.base_url()) {
+        eprintln!("{program}: serving on {}, advertising {}", emulator.local_addr(), emulator.base_url());
+    }
+    eprintln!("{program}: press Ctrl-C to stop");
+    shutdown.wait().await;
+    emulator.stop().await;
+    ExitCode::SUCCESS
+}
+
+fn emulator_ip(base_url: &str) -> IpAddr {
+    base_url
+        .trim_start_matches("http://")
+        .parse::<SocketAddr>()
+        .map(|addr| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+/// SIGINT / SIGTERM handlers, installed before the emulator announces itself.
+struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Starts catching the signals (from now on they no longer kill the process).
+    fn install() -> std::io::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown { interrupt: signal(SignalKind::interrupt())?, terminate: signal(SignalKind::terminate())? })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
+        }
+    }
+
+    /// Resolves on the first SIGINT or SIGTERM (Ctrl-C where there are no Unix signals).
+    async fn wait(mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
