@@ -171,9 +171,9 @@ impl From<CoreError> for AuthCloudError {
         let said = |detail: &ApiErrorDetail| detail.text().map(str::to_owned);
         match error {
             CoreError::Configuration { reason } => AuthCloudError::Configuration { reason },
-            CoreError::AccessKeyRequired { operation, has } => AuthCloudError::Configuration {
-                reason: format!("`{operation}` needs the access key, but this client has {has}"),
-            },
+            CoreError::AccessKeyRequired { operation, has } => {
+                AuthCloudError::Configuration { reason: message::access_key_required(operation, has) }
+            }
             CoreError::InvalidInput { field, reason } => AuthCloudError::InvalidInput { field: field.into(), reason },
             CoreError::Network { endpoint, reason } => AuthCloudError::Network { endpoint: at(endpoint), reason },
             CoreError::Tls { endpoint, reason } => AuthCloudError::Tls { endpoint: at(endpoint), reason },

@@ -17,6 +17,7 @@ mod observer;
 mod ops;
 mod runtime;
 mod secret;
+mod signals;
 mod types;
 mod watch;
 

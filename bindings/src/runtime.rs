@@ -16,6 +16,8 @@ use tokio::task::JoinHandle;
 fn runtime() -> &'static Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
+        // Every connection of the SDK runs on (or is driven through) this runtime.
+        crate::signals::ignore_sigpipe_if_default();
         tokio::runtime::Builder::new_multi_thread()
             .thread_name("authcloud")
             .enable_all()

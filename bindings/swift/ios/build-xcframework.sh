@@ -38,7 +38,10 @@ xcodebuild -create-xcframework \
   -library "$sim/libauthcloud_ffi.a" -headers "$gen/headers" \
   -output "$here/AuthCloudFFI.xcframework"
 
-mkdir -p "$here/Sources/AuthCloud"
+rm -rf "$here/Sources/AuthCloud" && mkdir -p "$here/Sources/AuthCloud"
 cp "$gen/AuthCloud.swift" "$here/Sources/AuthCloud/AuthCloud.swift"
-cp "$repo/bindings/swift/Sources/AuthCloud/StatusUpdates.swift" "$here/Sources/AuthCloud/"
+# Every hand-written source of the AuthCloud module (not AuthCloudTesting: no emulator here).
+for source in "$repo"/bindings/swift/Sources/AuthCloud/*.swift; do
+  [ "$(basename "$source")" = AuthCloud.swift ] || cp "$source" "$here/Sources/AuthCloud/"
+done
 echo "built $here/AuthCloudFFI.xcframework; add bindings/swift/ios as a Swift package to your app"
