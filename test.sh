@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of authcloud. Installs what it needs (idempotently) on a fresh machine.
 #   ./test.sh                  everything
-#   ./test.sh rust python      only the named stages: rust, examples, python, kotlin, web, swift, size
+#   ./test.sh rust python      only the named stages: rust, examples, python, aarch64, kotlin, web,
+#                              swift, size
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -111,6 +112,13 @@ assert client.enroll(username='from-source').user.username == 'from-source'
 print('sdist install works')"
 }
 
+run_aarch64() {
+  step "Linux aarch64: the library cross-built with Debian 13's rustc 1.85, its Rust tests under qemu, a wheel"
+  scripts/linux-aarch64.sh build
+  scripts/linux-aarch64.sh test
+  scripts/linux-aarch64.sh wheel
+}
+
 run_kotlin() {
   step "Kotlin/JVM: mvn verify (JUnit 5), install, and the consumer project examples/kotlin"
   bindings/kotlin/test.sh
@@ -150,6 +158,7 @@ for stage in "${stages[@]}"; do
     rust) run_rust ;;
     examples) run_examples ;;
     python) run_python ;;
+    aarch64) run_aarch64 ;;
     kotlin) run_kotlin ;;
     web) run_web ;;
     swift) run_swift ;;

@@ -9,12 +9,13 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-sdk="$HOME/.m2/repository/dev/authcloud/authcloud/0.1.0/authcloud-0.1.0.jar"
+version=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$repo/Cargo.toml")
+sdk="$HOME/.m2/repository/dev/authcloud/authcloud/$version/authcloud-$version.jar"
 jar="$here/target/authcloud-web-kotlin-example.jar"
 plain='s/\x1b\[[0-9;]*m//g' # Maven's colour codes, which -B leaves in
 
 if [ ! -f "$sdk" ]; then
-  echo "installing dev.authcloud:authcloud:0.1.0 from ./bindings/kotlin (builds the Rust library; a few minutes the first time)" >&2
+  echo "installing dev.authcloud:authcloud:$version from ./bindings/kotlin (builds the Rust library; a few minutes the first time)" >&2
   mvn -B -ntp -q -f "$repo/bindings/kotlin/pom.xml" install -DskipTests 2>&1 | sed "$plain" >&2
 fi
 if [ ! -f "$jar" ] || [ -n "$(find "$here/pom.xml" "$here/src" "$sdk" -newer "$jar" -print -quit)" ]; then

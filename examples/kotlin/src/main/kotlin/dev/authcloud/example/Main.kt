@@ -74,4 +74,9 @@ fun checkSelfContained() {
     val libraryPath = (System.getenv("LD_LIBRARY_PATH") ?: "").split(':').filter { it.isNotEmpty() }
     check(libraryPath.none { File(it, "libauthcloud_ffi.so").exists() }) { "a libauthcloud_ffi.so on LD_LIBRARY_PATH" }
     check(Client::class.java.classLoader.getResource("linux-x86-64/libauthcloud_ffi.so") != null)
+    // JUnit and SLF4J are optional dependencies of authcloud (for its test extension and
+    // log sink): they must not come along with it.
+    for (optional in listOf("org.junit.jupiter.api.extension.Extension", "org.slf4j.Logger")) {
+        check(runCatching { Class.forName(optional) }.isFailure) { "$optional came with dev.authcloud:authcloud" }
+    }
 }

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Rewrites the Kotlin that uniffi-bindgen generated, right after generating it, so that
+# `AuthCloudException.message` is the Rust sentence (what `toString()` and `describe()`
+# return) instead of uniffi's field dump ("endpoint=…, httpStatus=401, detail=null").
+#
+# uniffi 0.32's ErrorTemplate.kt writes, for every variant of an error with fields,
+#
+#         override val message
+#             get() = "field=${ `field` }, …"
+#
+# and offers no option to change it. This script replaces each such getter inside
+# `sealed class AuthCloudException` by `get() = describe()`. It FAILS (exit 1) unless it
+# rewrites exactly one getter per variant, so a uniffi upgrade that changes the template
+# cannot silently bring the field dump back: adapt this script to the new template then.
+#
+# Used by bindings/kotlin/pom.xml (generate-sources) and android/build-android.sh.
+# Usage: patch-bindings.sh <directory uniffi-bindgen wrote into | path of authcloud.kt>
+set -eu
+
+target=${1:?usage: patch-bindings.sh <generated directory or authcloud.kt>}
+if [ -d "$target" ]; then
+  file="$target/dev/authcloud/authcloud.kt"
+else
+  file=$target
+fi
+[ -f "$file" ] || { echo "patch-bindings.sh: no generated Kotlin at $file" >&2; exit 1; }
+
+tmp="$file.patching"
+# awk: inside the AuthCloudException class (from its `sealed class` line to the first
+# line that is a lone `}` at column 0), a line `override val message` followed by a line
+# `get() = "…"` gets its getter replaced. Counts variants and rewrites; exit 3 on any
+# surprise, leaving the file untouched.
+if awk -v file="$file" '
+  function fail(why) { printf "patch-bindings.sh: %s in %s\n", why, file > "/dev/stderr"; failed = 1; exit 3 }
+  /^sealed class AuthCloudException[: ]/ { inside = 1; seen = 1 }
+  inside && /^}[[:space:]]*$/ { inside = 0 }
+  inside && /\) : AuthCloudException\(\) \{[[:space:]]*$/ { variants++ }
+  {
+    if (pending) {
+      pending = 0
+      if ($0 ~ /^[[:space:]]*get\(\) = ".*"[[:space:]]*$/) {
+        match($0, /^[[:space:]]*/)
+        print substr($0, 1, RLENGTH) "get() = describe()  // patched by bindings/kotlin/patch-bindings.sh: the Rust sentence"
+        rewritten++
+        next
+      }
+      if ($0 ~ /^[[:space:]]*get\(\) = describe\(\)/) { rewritten++; print; next }   # already patched
+      fail("unexpected getter after `override val message`: " $0)
+    }
+    if (inside && $0 ~ /^[[:space:]]*override val message[[:space:]]*$/) { pending = 1 }
+    print
+  }
+  END {
+    if (failed) exit 3
+    if (!seen) fail("no `sealed class AuthCloudException`")
+    if (variants == 0) fail("no variant of AuthCloudException found")
+    if (rewritten != variants) fail(sprintf("rewrote %d message getters for %d variants (the uniffi template changed?)", rewritten, variants))
+    printf "patch-bindings.sh: AuthCloudException.message = describe() in %d variants\n", rewritten > "/dev/stderr"
+  }
+' "$file" >"$tmp"; then
+  mv "$tmp" "$file"
+else
+  rm -f "$tmp"
+  echo "patch-bindings.sh: FAILED — AuthCloudException.message would be uniffi's field dump, not the sentence" >&2
+  exit 1
+fi
