@@ -16,4 +16,5 @@ for pom in bindings/kotlin/pom.xml examples/kotlin/pom.xml examples/web-kotlin/p
 done
 sed -i "s/^version = \"$old\"/version = \"$new\"/" bindings/kotlin/android/build.gradle.kts
 sed -i "s/\"version\": \"$old\"/\"version\": \"$new\"/" web/package.json
+sed -i "s/^Version $old /Version $new /" bindings/swift/README.md
 echo "version $old -> $new; now: cargo update --workspace, and a CHANGELOG.md entry"

@@ -43,6 +43,7 @@ fn every_manifest_has_the_workspace_version() {
     assert!(read("bindings/kotlin/android/build.gradle.kts").contains(&format!("version = \"{version}\"")), "the AAR");
     assert!(read("web/package.json").contains(&format!("\"version\": \"{version}\"")), "the npm package");
     assert!(read("CHANGELOG.md").contains(&format!("## [{version}]")), "a changelog entry");
+    assert!(read("bindings/swift/README.md").contains(&format!("Version {version} ")), "the Swift package docs");
     // The Python wheel's version is dynamic: maturin reads it from the Cargo manifest.
     assert!(read("bindings/python/pyproject.toml").contains("dynamic = [\"version\"]"));
 }
