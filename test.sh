@@ -128,8 +128,10 @@ run_web() {
   step "web: the browser status poller (npm package web/: build check and unit tests)"
   web/test.sh
   local wheel
-  if [ -z "$(ls target/wheels/authcloud-*.whl 2>/dev/null)" ]; then build_wheel; fi
-  wheel=$(ls target/wheels/authcloud-*.whl)
+  # The portable wheel only: installing the sdist (python stage) leaves pip's own
+  # linux_x86_64 build in target/wheels too.
+  if [ -z "$(ls target/wheels/authcloud-*manylinux*.whl 2>/dev/null)" ]; then build_wheel; fi
+  wheel=$(ls target/wheels/authcloud-*manylinux*.whl)
   step "web: the Python and Kotlin web examples in headless Chromium (Playwright)"
   AUTHCLOUD_WHEEL="$ROOT/$wheel" tests/web/run.sh
 }

@@ -85,7 +85,7 @@ run_tests() {
 # The x86-64 wheel's Python files with the aarch64 library, tagged by what auditwheel finds.
 wheel() {
   local x86 lib tag
-  x86=$(ls "$repo"/target/wheels/authcloud-*.whl 2>/dev/null | head -1)
+  x86=$(ls "$repo"/target/wheels/authcloud-*manylinux*.whl 2>/dev/null | head -1)
   [ -n "$x86" ] || { echo "no x86-64 wheel in target/wheels: ./test.sh python first" >&2; exit 1; }
   lib="$work/jna/linux-aarch64/libauthcloud_ffi.so"
   [ -f "$lib" ] || build

@@ -3,7 +3,7 @@
 # Playwright for Python, against examples/web-python and examples/web-kotlin.
 # Installs what it needs, idempotently: chromium (apt, as root), a venv in
 # target/venv-web with tests/web/requirements.txt. Uses the wheel in $AUTHCLOUD_WHEEL
-# (default: target/wheels/authcloud-*.whl) for the Python backend.
+# (default: the portable target/wheels/authcloud-*manylinux*.whl) for the Python backend.
 #   tests/web/run.sh [pytest args]     e.g. -k python
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +28,7 @@ if ! cmp -s "$here/requirements.txt" "$venv/.requirements-installed" 2>/dev/null
   cp "$here/requirements.txt" "$venv/.requirements-installed"
 fi
 if [ -z "${AUTHCLOUD_WHEEL:-}" ]; then
-  AUTHCLOUD_WHEEL=$(ls "$repo"/target/wheels/authcloud-*.whl 2>/dev/null | head -1 || true)
+  AUTHCLOUD_WHEEL=$(ls "$repo"/target/wheels/authcloud-*manylinux*.whl 2>/dev/null | head -1 || true)
   [ -n "$AUTHCLOUD_WHEEL" ] || { echo "no wheel in target/wheels: run ./test.sh python first (or set AUTHCLOUD_WHEEL)" >&2; exit 1; }
 fi
 export AUTHCLOUD_WHEEL
