@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::cancel::{CancelToken, token_of};
 use crate::client::{describe, verify_options};
 use crate::config::ClientConfig;
@@ -14,7 +15,8 @@ use crate::ops::Ops;
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
-    Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, VerifiedUser, WaitOptions, WaitOutcome,
+    Authenticator, Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, User, VerifiedUser,
+    WaitOptions, WaitOutcome,
 };
 use crate::watch::WatchHandle;
 
@@ -90,6 +92,45 @@ impl AsyncClient {
     ) -> Result<VerifiedUser, AuthCloudError> {
         let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
         runtime::spawn(self.ops.clone().verify(status_token, options)).await
+    }
+
+    /// See `Client.approve`.
+    pub async fn approve(&self, request: ApprovalRequest) -> Result<ApprovalResult, AuthCloudError> {
+        runtime::spawn(self.ops.clone().approve(request)).await
+    }
+
+    /// See `Client.get_user`.
+    pub async fn get_user(&self, user_id: String) -> Result<User, AuthCloudError> {
+        runtime::spawn(self.ops.clone().get_user(user_id)).await
+    }
+
+    /// See `Client.find_user`.
+    pub async fn find_user(&self, username: String) -> Result<Option<User>, AuthCloudError> {
+        runtime::spawn(self.ops.clone().find_user(username)).await
+    }
+
+    /// See `Client.delete_user`.
+    pub async fn delete_user(&self, user_id: String) -> Result<DeleteOutcome, AuthCloudError> {
+        runtime::spawn(self.ops.clone().delete_user(user_id)).await
+    }
+
+    /// See `Client.rename_authenticator`.
+    pub async fn rename_authenticator(
+        &self,
+        authenticator_id: String,
+        name: String,
+    ) -> Result<Option<Authenticator>, AuthCloudError> {
+        runtime::spawn(self.ops.clone().rename_authenticator(authenticator_id, name)).await
+    }
+
+    /// See `Client.delete_authenticator`.
+    pub async fn delete_authenticator(&self, authenticator_id: String) -> Result<DeleteOutcome, AuthCloudError> {
+        runtime::spawn(self.ops.clone().delete_authenticator(authenticator_id)).await
+    }
+
+    /// See `Client.ping`.
+    pub async fn ping(&self) -> Result<(), AuthCloudError> {
+        runtime::spawn(self.ops.clone().ping()).await
     }
 
     /// See `Client.watch`.

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::cancel::{CancelToken, token_of};
 use crate::config::ClientConfig;
 use crate::error::AuthCloudError;
@@ -11,7 +12,8 @@ use crate::ops::Ops;
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
-    Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, VerifiedUser, WaitOptions, WaitOutcome,
+    Authenticator, Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, User, VerifiedUser,
+    WaitOptions, WaitOutcome,
 };
 use crate::watch::WatchHandle;
 
@@ -90,6 +92,48 @@ impl Client {
     ) -> Result<VerifiedUser, AuthCloudError> {
         let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
         runtime::block_on(self.ops.clone().verify(status_token, options))
+    }
+
+    /// Asks the user to confirm with a registered authenticator (a login, a payment): a
+    /// push to the app, or a QR code / deep link (`channel`). Poll `wait_for_completion`
+    /// (or `watch`) and `verify` its `status_token` as for an enrollment. Checked before
+    /// sending (the message rules); never re-sent once it may have reached the server.
+    pub fn approve(&self, request: ApprovalRequest) -> Result<ApprovalResult, AuthCloudError> {
+        runtime::block_on(self.ops.clone().approve(request))
+    }
+
+    /// The user with this id and its authenticators (`NotFound` if there is none).
+    pub fn get_user(&self, user_id: String) -> Result<User, AuthCloudError> {
+        runtime::block_on(self.ops.clone().get_user(user_id))
+    }
+
+    /// The user with this username, or none.
+    pub fn find_user(&self, username: String) -> Result<Option<User>, AuthCloudError> {
+        runtime::block_on(self.ops.clone().find_user(username))
+    }
+
+    /// Deletes a user and its authenticators; `NotFound` (not an error) if it was gone.
+    pub fn delete_user(&self, user_id: String) -> Result<DeleteOutcome, AuthCloudError> {
+        runtime::block_on(self.ops.clone().delete_user(user_id))
+    }
+
+    /// Renames an authenticator; returns it when the server answers with it.
+    pub fn rename_authenticator(
+        &self,
+        authenticator_id: String,
+        name: String,
+    ) -> Result<Option<Authenticator>, AuthCloudError> {
+        runtime::block_on(self.ops.clone().rename_authenticator(authenticator_id, name))
+    }
+
+    /// Deletes an authenticator (a lost phone); `NotFound` (not an error) if it was gone.
+    pub fn delete_authenticator(&self, authenticator_id: String) -> Result<DeleteOutcome, AuthCloudError> {
+        runtime::block_on(self.ops.clone().delete_authenticator(authenticator_id))
+    }
+
+    /// Checks that the instance answers (`GET /ping`); needs no credential.
+    pub fn ping(&self) -> Result<(), AuthCloudError> {
+        runtime::block_on(self.ops.clone().ping())
     }
 
     /// Polls in the background, reporting to `observer`; returns at once with a handle

@@ -75,6 +75,22 @@ pub struct RecordedRequest {
     pub response_status: Option<u16>,
 }
 
+/// An approval (login) waiting on the simulated phone for the user's decision.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct PendingApproval {
+    /// Pass it to `approve` / `deny` to play the user.
+    pub transaction_id: String,
+    /// `push` or `app`.
+    pub channel: String,
+    /// The authenticator asked, or `*` for any of the user's authenticators.
+    pub authenticator_id: String,
+    /// Whether the app is asked to show `message` before the user decides.
+    pub prompt: bool,
+    pub message: Option<String>,
+    pub notification_message: Option<String>,
+    pub created_at: std::time::SystemTime,
+}
+
 /// An in-process Authentication Cloud emulator on a loopback port.
 #[derive(uniffi::Object)]
 #[uniffi::export(Display, Debug)]
@@ -133,6 +149,24 @@ impl Emulator {
     /// Plays the user declining.
     pub fn deny(&self, transaction_id: String) -> Result<(), AuthCloudError> {
         self.inner.deny(&transaction_id).map_err(emulator_error)
+    }
+
+    /// The approvals the user's phone would show now, oldest first (empty for an unknown
+    /// user): what a test checks after `approve` sent a push.
+    pub fn pending_approvals(&self, user_id: String) -> Vec<PendingApproval> {
+        self.inner
+            .pending_approvals(&user_id)
+            .into_iter()
+            .map(|p| PendingApproval {
+                transaction_id: p.transaction_id,
+                channel: p.channel,
+                authenticator_id: p.authenticator_id,
+                prompt: p.prompt,
+                message: p.message,
+                notification_message: p.notification_message,
+                created_at: p.created_at,
+            })
+            .collect()
     }
 
     /// Applies `fault` to the next `count` requests to `path` (e.g. `/api/v1/status`).

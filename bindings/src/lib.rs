@@ -5,6 +5,7 @@
 //! nowhere else. Namespace `authcloud`; binding names are set in the top-level
 //! `uniffi.toml`.
 
+mod approval;
 mod async_client;
 mod cancel;
 mod client;
@@ -21,12 +22,13 @@ mod signals;
 mod types;
 mod watch;
 
+pub use approval::{ApprovalChannel, ApprovalRequest, ApprovalResult, DeleteOutcome};
 pub use async_client::AsyncClient;
 pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::ClientConfig;
 #[cfg(feature = "emulator")]
-pub use emulator::{Emulator, EmulatorOptions, Fault, RecordedRequest};
+pub use emulator::{Emulator, EmulatorOptions, Fault, PendingApproval, RecordedRequest};
 pub use error::{AuthCloudError, CallbackError, VerificationCheck};
 pub use log::{LogLevel, LogRecord, LogSink, clear_log_sink, dropped_log_records, set_log_sink};
 pub use observer::EnrollmentObserver;

@@ -6,11 +6,13 @@ use std::sync::Arc;
 
 use authcloud::{CancellationToken, EnrollRequest, IntentRequest, UserRef};
 
+use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::error::AuthCloudError;
 use crate::observer::{Bridge, EnrollmentObserver};
 use crate::secret::Secret;
 use crate::types::{
-    Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, VerifiedUser, WaitOptions, WaitOutcome,
+    Authenticator, Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, User, VerifiedUser,
+    WaitOptions, WaitOutcome,
 };
 
 type Result<T> = std::result::Result<T, AuthCloudError>;
@@ -82,6 +84,39 @@ impl Ops {
             .map_err(AuthCloudError::from);
         bridge.finish(&result).await;
         result
+    }
+
+    pub(crate) async fn approve(self, request: ApprovalRequest) -> Result<ApprovalResult> {
+        let request = request.to_core()?;
+        Ok(self.client.approve(&request).await?.into())
+    }
+
+    pub(crate) async fn get_user(self, user_id: String) -> Result<User> {
+        Ok(self.client.get_user(&user_id).await?.into())
+    }
+
+    pub(crate) async fn find_user(self, username: String) -> Result<Option<User>> {
+        Ok(self.client.find_user(&username).await?.map(User::from))
+    }
+
+    pub(crate) async fn delete_user(self, user_id: String) -> Result<DeleteOutcome> {
+        Ok(self.client.delete_user(&user_id).await?.into())
+    }
+
+    pub(crate) async fn rename_authenticator(
+        self,
+        authenticator_id: String,
+        name: String,
+    ) -> Result<Option<Authenticator>> {
+        Ok(self.client.rename_authenticator(&authenticator_id, &name).await?.map(Authenticator::from))
+    }
+
+    pub(crate) async fn delete_authenticator(self, authenticator_id: String) -> Result<DeleteOutcome> {
+        Ok(self.client.delete_authenticator(&authenticator_id).await?.into())
+    }
+
+    pub(crate) async fn ping(self) -> Result<()> {
+        Ok(self.client.ping().await?)
     }
 
     pub(crate) async fn verify(

@@ -103,7 +103,25 @@ pub struct User {
     pub status: Option<String>,
     pub created_at: Option<String>,
     pub updated_at: Option<String>,
+    /// The last successful approval (login), ISO-8601.
+    pub last_login_success: Option<String>,
+    /// The last declined or failed approval, ISO-8601.
+    pub last_login_failure: Option<String>,
     pub authenticators: Vec<Authenticator>,
+}
+
+impl From<authcloud::Authenticator> for Authenticator {
+    fn from(a: authcloud::Authenticator) -> Self {
+        Authenticator {
+            authenticator_id: a.authenticator_id,
+            name: a.name,
+            device_type: a.device_type,
+            authenticator_type: a.authenticator_type,
+            state: a.state,
+            enrolled_at: a.enrolled_at,
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 impl From<authcloud::User> for User {
@@ -114,19 +132,9 @@ impl From<authcloud::User> for User {
             status: user.status.as_ref().map(|s| s.as_str().to_owned()),
             created_at: user.created_at,
             updated_at: user.updated_at,
-            authenticators: user
-                .authenticators
-                .into_iter()
-                .map(|a| Authenticator {
-                    authenticator_id: a.authenticator_id,
-                    name: a.name,
-                    device_type: a.device_type,
-                    authenticator_type: a.authenticator_type,
-                    state: a.state,
-                    enrolled_at: a.enrolled_at,
-                    updated_at: a.updated_at,
-                })
-                .collect(),
+            last_login_success: user.last_login_success,
+            last_login_failure: user.last_login_failure,
+            authenticators: user.authenticators.into_iter().map(Authenticator::from).collect(),
         }
     }
 }
@@ -239,6 +247,18 @@ pub struct Enrollment {
 pub struct EnrollResult {
     pub user: User,
     pub enrollment: Enrollment,
+}
+
+impl From<authcloud::QrCode> for QrCode {
+    fn from(qr: authcloud::QrCode) -> Self {
+        QrCode(qr)
+    }
+}
+
+impl From<authcloud::DeepLink> for DeepLink {
+    fn from(link: authcloud::DeepLink) -> Self {
+        DeepLink(link)
+    }
 }
 
 impl From<authcloud::EnrollResponse> for EnrollResult {

@@ -17,6 +17,7 @@ fn expected() -> BTreeMap<&'static str, String> {
     let retry = authcloud::RetryPolicy::default();
     let emulator = authcloud_emulator::EmulatorConfig::default();
     let verify = authcloud::VerifyOptions::default();
+    let approval = authcloud::ApprovalRequest::push(authcloud::UserRef::Username("u".into()));
     // A fault without a count applies once (the emulator's control-API default).
     let fault: authcloud_emulator::Fault = serde_json::from_str(r#"{"path": "/x", "kind": "drop"}"#).unwrap();
     let none = || "None".to_owned();
@@ -63,6 +64,12 @@ fn expected() -> BTreeMap<&'static str, String> {
         ("expected_user_id", none()),
         ("expected_transaction_id", none()),
         ("check_subject", verify.check_subject.to_string()),
+        // ApprovalRequest (the core's push approval)
+        ("channel", none()),
+        ("authenticator_id", none()),
+        ("prompt", approval.prompt.to_string()),
+        ("message", approval.message.as_ref().map_or_else(none, |m| format!("{m:?}"))),
+        ("notification_message", approval.notification_message.as_ref().map_or_else(none, |m| format!("{m:?}"))),
     ])
 }
 

@@ -27,7 +27,7 @@ pub struct UserArgs {
 }
 
 impl UserArgs {
-    fn user_ref(&self) -> Option<UserRef> {
+    pub(crate) fn user_ref(&self) -> Option<UserRef> {
         match (&self.username, &self.user_id) {
             (Some(name), _) => Some(UserRef::Username(name.clone())),
             (None, Some(id)) => Some(UserRef::UserId(id.clone())),
@@ -118,7 +118,7 @@ pub struct IntentArgs {
 }
 
 /// Builds the client or reports a usage error.
-fn client_or_usage(target: &TargetArgs, matches: &clap::ArgMatches, out: &Output) -> Result<Client, u8> {
+pub(crate) fn client_or_usage(target: &TargetArgs, matches: &clap::ArgMatches, out: &Output) -> Result<Client, u8> {
     target.client(matches).map_err(|message| out.usage(&message))
 }
 
@@ -126,6 +126,7 @@ fn token_or_usage(arg: &str, out: &Output) -> Result<SecretString, u8> {
     read_token(arg).map_err(|message| out.usage(&message))
 }
 
+#[macro_export]
 macro_rules! try_or_exit {
     ($e:expr) => {
         match $e {

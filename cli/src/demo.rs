@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use authcloud::{Client, EnrollRequest, VerifyOptions, WaitOptions};
+use authcloud::{ApprovalRequest, Client, EnrollRequest, UserRef, VerifyOptions, WaitOptions};
 use authcloud_emulator::{Emulator, EmulatorConfig};
 use clap::Args;
 use serde_json::json;
@@ -135,6 +135,58 @@ pub async fn run(args: DemoArgs) -> u8 {
         Ok(verified) => verified,
         Err(e) => return out.fail(&e),
     };
+    if !out.json() && !out.quiet() {
+        eprintln!("{}", verified_text(&out, &verified));
+    }
+
+    // The phone is registered: the next thing an app does is log the user in with it.
+    out.note("6. Logging in with the phone: a push approval with a prompt (POST /api/v1/approval)");
+    let login = ApprovalRequest::push(UserRef::UserId(verified.user_id.clone()))
+        .with_prompt("<html>Log in to the <b>authcloud demo</b>?</html>")
+        .with_notification("authcloud demo: confirm your login");
+    let approval = match client.approve(&login).await {
+        Ok(approval) => approval,
+        Err(e) => return out.fail(&e),
+    };
+    match args.approve_after {
+        ApproveAfter::After(delay) => {
+            out.note(&format!("   the simulated phone will accept in {}", humantime::format_duration(delay)));
+            let emu = Arc::clone(&emu);
+            let transaction_id = approval.transaction_id.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = emu.approve(&transaction_id);
+            });
+        }
+        ApproveAfter::Never => {
+            // The simulated phone's page lists the push with its message (stdout, like the
+            // deep link: it is for the person at the terminal).
+            println!("{} {}/phone/{}", out.em("Phone:"), emu.base_url(), verified.user_id);
+            out.note("   open the phone page above in a browser and press Approve (or Decline)");
+        }
+    }
+    let progress = Progress::new(out.quiet());
+    let waited = wait_cancellable(&client, &approval.status_token, &options_for(args.timeout), &progress).await;
+    progress.finish();
+    let login_outcome = match waited {
+        Ok(outcome) => outcome,
+        Err(e) => return out.fail(&e),
+    };
+    if !login_outcome.succeeded() {
+        let status = login_outcome.status.status.as_str().to_owned();
+        out.result(
+            json!({ "status": "succeeded", "userId": verified.user_id, "login": { "status": status } }),
+            || status.clone(),
+            || format!("{} the login ended with status `{status}`", out.bad("Not logged in:")),
+        );
+        return exit::DECLINED;
+    }
+    out.note("7. Verifying the login on the backend, bound to this approval and user");
+    let bound = VerifyOptions::default().expect_user(&verified.user_id).expect_transaction(&approval.transaction_id);
+    let logged_in = match client.verify(&approval.status_token, &bound).await {
+        Ok(user) => user,
+        Err(e) => return out.fail(&e),
+    };
     out.result(
         json!({
             "status": "succeeded",
@@ -144,10 +196,20 @@ pub async fn run(args: DemoArgs) -> u8 {
             "polls": outcome.polls,
             "elapsedMs": outcome.elapsed.as_millis() as u64,
             "introspection": introspection_doc(&verified.introspection),
+            "login": {
+                "status": "succeeded",
+                "transactionId": logged_in.transaction_id,
+                "polls": login_outcome.polls,
+                "introspection": introspection_doc(&logged_in.introspection),
+            },
         }),
         || out.shown(&verified.user_id),
-        || verified_text(&out, &verified),
+        || format!("{} as user {} with the registered phone", out.good("Logged in"), out.shown(&logged_in.user_id)),
     );
     emu.stop().await;
     exit::OK
+}
+
+fn options_for(timeout: Duration) -> WaitOptions {
+    WaitOptions { timeout, ..Default::default() }
 }

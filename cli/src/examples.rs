@@ -46,3 +46,25 @@ Examples:
   authcloud completions bash > ~/.local/share/bash-completion/completions/authcloud
   authcloud completions zsh > \"${fpath[1]}/_authcloud\"
   authcloud completions fish > ~/.config/fish/completions/authcloud.fish";
+
+pub const APPROVE: &str = "\
+Examples:
+  authcloud approve --username u12345 --message '<html>Log in to <b>Acme</b>?</html>'
+  authcloud approve --user-id \"$USER_ID\" --notification 'Acme login' --quiet   # prints the user id
+  authcloud approve --username u12345 --channel app        # shows a QR code / deep link
+  TOKEN=$(authcloud approve --username u12345 --no-wait --quiet); authcloud wait \"$TOKEN\"";
+
+pub const USERS: &str = "\
+Examples:
+  authcloud users find u12345 --json
+  authcloud users get 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa
+  authcloud users delete 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa";
+
+pub const AUTHENTICATORS: &str = "\
+Examples:
+  authcloud authenticators rename \"$AUTHENTICATOR_ID\" \"Anna's phone\"
+  authcloud authenticators delete \"$AUTHENTICATOR_ID\"      # a lost phone";
+
+pub const PING: &str = "\
+Examples:
+  authcloud ping --instance acme && echo reachable";

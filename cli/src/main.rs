@@ -5,11 +5,13 @@
 //! People get colour (on a TTY) and progress on stderr; scripts get `--json`: exactly one
 //! JSON document on stdout, errors included.
 
+mod approve;
 mod commands;
 mod demo;
 mod duration;
 mod examples;
 mod exit;
+mod manage;
 mod output;
 mod progress;
 mod target;
@@ -50,6 +52,18 @@ enum Command {
     /// Check whether a token is genuine and active (POST /api/v1/introspect).
     #[command(after_help = examples::INTROSPECT)]
     Introspect(commands::TokenArgs),
+    /// Ask a registered phone to confirm (POST /api/v1/approval), wait and verify.
+    #[command(after_help = examples::APPROVE)]
+    Approve(approve::ApproveArgs),
+    /// Users of the instance: get, find, delete.
+    #[command(subcommand, after_help = examples::USERS)]
+    Users(manage::UsersCommand),
+    /// Authenticators (phones) of users: rename, delete.
+    #[command(subcommand, after_help = examples::AUTHENTICATORS)]
+    Authenticators(manage::AuthenticatorsCommand),
+    /// Check that the instance answers (GET /ping).
+    #[command(after_help = examples::PING)]
+    Ping(manage::PingArgs),
     /// Mint a single-use intent token for a device (POST /api/v1/intent).
     #[command(after_help = examples::INTENT)]
     Intent(commands::IntentArgs),
@@ -84,7 +98,11 @@ fn main() -> ExitCode {
     };
     init_logging();
     // Which subcommand's matches hold the credential flags (for the command-line warning).
-    let sub_matches = matches.subcommand().map(|(_, m)| m.clone());
+    // The innermost subcommand's matches hold its flags (`users get …` is two deep).
+    let mut sub_matches = matches.subcommand().map(|(_, m)| m.clone());
+    while let Some(inner) = sub_matches.as_ref().and_then(|m| m.subcommand().map(|(_, inner)| inner.clone())) {
+        sub_matches = Some(inner);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -108,6 +126,10 @@ async fn run(command: Command, matches: Option<clap::ArgMatches>) -> u8 {
         Command::Verify(args) => commands::verify(args, &matches).await,
         Command::Introspect(args) => commands::introspect(args, &matches).await,
         Command::Intent(args) => commands::intent(args, &matches).await,
+        Command::Approve(args) => approve::approve(args, &matches).await,
+        Command::Users(command) => manage::users(command, &matches).await,
+        Command::Authenticators(command) => manage::authenticators(command, &matches).await,
+        Command::Ping(args) => manage::ping(args, &matches).await,
         Command::Completions { shell } => {
             // Into a buffer first: a closed pipe (`| head`) must not panic the generator.
             let mut script = Vec::new();

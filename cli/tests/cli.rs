@@ -112,11 +112,36 @@ fn demo_json_runs_the_whole_flow() {
     let user_id = doc["userId"].as_str().unwrap();
     assert_eq!(user_id.len(), 36);
     assert_eq!(doc["introspection"]["sub"], user_id);
+    // Then the login with the registered phone: pushed, approved, verified.
+    assert_eq!(doc["login"]["status"], "succeeded");
+    assert_eq!(doc["login"]["introspection"]["active"], true);
+    assert_eq!(doc["login"]["introspection"]["sub"], user_id);
+    assert_ne!(doc["login"]["transactionId"], doc["transactionId"]);
     assert!(!r.stdout.contains("eyJ") && !r.stderr.contains("eyJ"), "no token printed");
 }
 
-/// Starts `demo --approve-after never`, reads the deep link from its stdout.
-fn start_manual_demo(extra: &[&str]) -> (Child, String) {
+/// A `demo --approve-after never` run: its stdout lines arrive on a channel (read by a
+/// thread, so the child never blocks on a full pipe).
+struct ManualDemo {
+    child: Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+impl ManualDemo {
+    /// The value of the next stdout line that starts with `label`.
+    fn next_value(&self, label: &str) -> String {
+        loop {
+            let line =
+                self.lines.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("demo printed {label}"));
+            if let Some(value) = line.strip_prefix(label) {
+                return value.trim().to_owned();
+            }
+        }
+    }
+}
+
+/// Starts `demo --approve-after never` and reads the deep link from its stdout.
+fn start_manual_demo(extra: &[&str]) -> (ManualDemo, String) {
     let mut child = bare()
         .args(["demo", "--approve-after", "never"])
         .args(extra)
@@ -125,16 +150,44 @@ fn start_manual_demo(extra: &[&str]) -> (Child, String) {
         .stdin(Stdio::null())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let link = loop {
-        let line = lines.next().expect("demo printed the deep link").unwrap();
-        if let Some(link) = line.strip_prefix("Deep link: ") {
-            break link.trim().to_owned();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let (tx, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in stdout.lines().map_while(Result::ok) {
+            let _ = tx.send(line);
         }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, link)
+    });
+    let demo = ManualDemo { child, lines };
+    let link = demo.next_value("Deep link: ");
+    (demo, link)
+}
+
+/// Plays the user on the simulated phone's page: the one pending login, then `button`.
+fn press_on_phone(phone_url: &str, button: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let http = reqwest::Client::new();
+        // The push arrives as soon as the registration is verified; the page may be early.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let page = loop {
+            let page = http.get(phone_url).send().await.unwrap().text().await.unwrap();
+            if page.contains("<section class=\"approval\"") || Instant::now() > deadline {
+                break page;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        assert!(page.contains("Log in to the <b>authcloud demo</b>?"), "the prompt's message is shown:\n{page}");
+        let transaction_id = page.split("name=\"transactionId\" value=\"").nth(1).unwrap().split('"').next().unwrap();
+        let origin = phone_url.split("/phone/").next().unwrap();
+        let resp = http
+            .post(format!("{origin}/phone/{button}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("transactionId={transaction_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{}", resp.status());
+    });
 }
 
 /// Opens the deep link's page like a browser and submits one of its forms.
@@ -162,12 +215,17 @@ fn press(link: &str, button: &str) {
 
 #[test]
 fn demo_never_completes_when_the_page_is_approved() {
-    let (child, link) = start_manual_demo(&[]);
+    let (demo, link) = start_manual_demo(&[]);
     std::thread::sleep(Duration::from_millis(300));
     press(&link, "approve");
-    let out = wait_bounded(child, Duration::from_secs(10));
+    // Registered: the demo goes on with a login, pushed to the simulated phone's page.
+    let phone_url = demo.next_value("Phone: ");
+    assert!(phone_url.contains("/phone/"), "{phone_url}");
+    press_on_phone(&phone_url, "approve");
+    let out = wait_bounded(demo.child, Duration::from_secs(10));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("7. Verifying the login"), "{stderr}");
     // The deep link's dispatch token is for stdout (the person) only, never the log.
     let dispatch = link.split_once("dispatchTokenResponse=").unwrap().1;
     assert!(!stderr.contains(dispatch), "{stderr}");
@@ -175,10 +233,16 @@ fn demo_never_completes_when_the_page_is_approved() {
 
 #[test]
 fn demo_declined_exits_3_and_deadline_exits_4() {
-    let (child, link) = start_manual_demo(&[]);
+    let (demo, link) = start_manual_demo(&[]);
     press(&link, "decline");
-    let out = wait_bounded(child, Duration::from_secs(10));
+    let out = wait_bounded(demo.child, Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(3));
+    // Registered, then the login declined on the phone: also 3.
+    let (demo, link) = start_manual_demo(&[]);
+    press(&link, "approve");
+    press_on_phone(&demo.next_value("Phone: "), "decline");
+    let out = wait_bounded(demo.child, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
 
     let r = run(bare().args(["demo", "--approve-after", "never", "--timeout", "1s"]));
     assert_eq!(r.code, 4, "{}", r.stderr);
@@ -557,10 +621,176 @@ fn completions_and_examples_in_help() {
         assert!(r.stdout.contains("enroll") && r.stdout.contains("expect-user-id"), "{shell} knows the subcommands");
     }
     assert_eq!(run(bare().args(["completions", "tcsh"])).code, 2);
-    for sub in ["demo", "enroll", "status", "wait", "verify", "introspect", "intent", "emulator", "completions"] {
+    for sub in [
+        "demo",
+        "enroll",
+        "status",
+        "wait",
+        "verify",
+        "introspect",
+        "intent",
+        "emulator",
+        "completions",
+        "approve",
+        "ping",
+    ] {
         let r = run(bare().args([sub, "--help"]));
         assert_eq!(r.code, 0, "{sub}");
         let examples = r.stdout.split("Examples:\n").nth(1).unwrap_or_default();
         assert!(examples.contains(&format!("authcloud {sub}")), "{sub} --help has examples:\n{}", r.stdout);
     }
+}
+
+// --- beyond registration: approve, users, authenticators, ping ----------------------------
+
+/// A user registered through the CLI and approved on the simulated phone: (user id,
+/// authenticator id).
+fn registered_user(emu: &Emulator, username: &str) -> (String, String) {
+    let doc = enroll_json(emu, username);
+    emu.approve(doc["transactionId"].as_str().unwrap()).unwrap();
+    let r = run(cli(emu).args(["users", "find", "--json", username]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let user = r.json();
+    assert_eq!(user["status"], "active");
+    let user_id = user["userId"].as_str().unwrap().to_owned();
+    (user_id, user["authenticators"][0]["authenticatorId"].as_str().unwrap().to_owned())
+}
+
+/// Plays the phone from another thread: approves (or denies) the user's first pending
+/// approval as soon as it appears. Returns the message it carried.
+fn phone_decides(emu: Arc<Emulator>, user_id: String, approve: bool) -> std::thread::JoinHandle<Option<String>> {
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(pending) = emu.pending_approvals(&user_id).into_iter().next() {
+                let decided =
+                    if approve { emu.approve(&pending.transaction_id) } else { emu.deny(&pending.transaction_id) };
+                decided.unwrap();
+                return pending.message;
+            }
+            assert!(Instant::now() < deadline, "no approval reached the phone");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    })
+}
+
+fn approval_requests(emu: &Emulator) -> usize {
+    emu.requests().iter().filter(|r| r.path == "/api/v1/approval").count()
+}
+
+#[test]
+fn approve_pushes_waits_and_verifies_with_the_usual_exit_codes() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let (user_id, _) = registered_user(&emu, "cli-login");
+        let phone = phone_decides(emu.clone(), user_id.clone(), true);
+        let r = run(cli(&emu).args([
+            "approve",
+            "--json",
+            "--username",
+            "cli-login",
+            "--message",
+            "<html>Pay <b>42 CHF</b>?</html>",
+            "--notification",
+            "Confirm the payment",
+            "--interval",
+            "100ms",
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(phone.join().unwrap().as_deref(), Some("<html>Pay <b>42 CHF</b>?</html>"));
+        let doc = r.json();
+        assert_eq!(doc["userId"], user_id.as_str());
+        assert_eq!(doc["introspection"]["active"], true);
+        assert_eq!(approval_requests(&emu), 1, "sent once");
+        assert_no_secret(&r, &[emu.access_key()], &[]);
+
+        // Declined on the phone: exit 3, like `wait`.
+        let phone = phone_decides(emu.clone(), user_id.clone(), false);
+        let r = run(cli(&emu).args(["approve", "--user-id", &user_id, "--interval", "100ms"]));
+        phone.join().unwrap();
+        assert_eq!(r.code, 3, "{}", r.stderr);
+        assert!(r.stdout.contains("Not approved:"), "{}", r.stdout);
+
+        // --no-wait prints the status token (for a script to poll) and sends exactly one request.
+        let r = run(cli(&emu).args(["approve", "--json", "--no-wait", "--username", "cli-login"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let token = r.json()["statusToken"].as_str().unwrap().to_owned();
+        let r = run(cli(&emu).args(["status", "--json", &token]));
+        assert_eq!(r.json()["status"], "pending");
+        assert_eq!(approval_requests(&emu), 3);
+    });
+}
+
+#[test]
+fn approve_by_app_shows_the_deep_link_and_bad_messages_are_usage_errors() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        registered_user(&emu, "cli-app");
+        let r = run(cli(&emu).args(["approve", "--no-wait", "--channel", "app", "--username", "cli-app"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let link = r.stdout.lines().find_map(|l| l.strip_prefix("Deep link:")).expect("a deep link").trim();
+        assert!(link.starts_with(&format!("{}/open?dispatchTokenResponse=", emu.base_url())), "{link}");
+        let dispatch = link.split_once('=').unwrap().1;
+        assert!(!r.stderr.contains(dispatch), "the deep link is for stdout only");
+
+        let before = approval_requests(&emu);
+        for (message, named) in
+            [("<html><script>x</script></html>", "<script>"), ("<html><b onclick=x>y</b></html>", "onclick")]
+        {
+            let r = run(cli(&emu).args(["approve", "--json", "--username", "cli-app", "--message", message]));
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            let error = &r.json()["error"];
+            assert_eq!(error["kind"], "invalid_input");
+            assert!(error["message"].as_str().unwrap().contains(named), "{error}");
+        }
+        assert_eq!(run(cli(&emu).args(["approve", "--username", "u", "--channel", "sms"])).code, 2);
+        assert_eq!(run(cli(&emu).args(["approve", "--channel", "push"])).code, 2, "a user is required");
+        assert_eq!(approval_requests(&emu), before, "nothing sent");
+    });
+}
+
+#[test]
+fn users_and_authenticators_are_managed_and_deletes_are_idempotent() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let (user_id, authenticator_id) = registered_user(&emu, "cli-managed");
+        let r = run(cli(&emu).args(["users", "get", &user_id]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("cli-managed") && r.stdout.contains(&authenticator_id), "{}", r.stdout);
+        assert_eq!(run(cli(&emu).args(["users", "find", "nobody-at-all"])).code, 3);
+
+        let r = run(cli(&emu).args(["authenticators", "rename", "--json", &authenticator_id, "Anna's phone"]));
+        assert_eq!((r.code, r.json()["name"].clone()), (0, Value::from("Anna's phone")), "{}", r.stderr);
+
+        // A lost phone: delete it, then a login fails clearly (400 from the approval endpoint).
+        let r = run(cli(&emu).args(["authenticators", "delete", "--json", &authenticator_id]));
+        assert_eq!((r.code, r.json()["deleted"].clone()), (0, Value::Bool(true)));
+        let r = run(cli(&emu).args(["authenticators", "delete", "--json", &authenticator_id]));
+        assert_eq!((r.code, r.json()["deleted"].clone()), (0, Value::Bool(false)), "idempotent");
+        let r = run(cli(&emu).args(["approve", "--json", "--user-id", &user_id]));
+        assert_eq!(r.code, 5, "{}", r.stderr);
+        assert_eq!(r.json()["error"]["httpStatus"], 400);
+        let r = run(cli(&emu).args(["approve", "--user-id", &user_id]));
+        assert!(r.stderr.contains("400 Bad Request from POST /api/v1/approval"), "{}", r.stderr);
+        assert_eq!(run(cli(&emu).args(["users", "find", "--json", "cli-managed"])).json()["status"], "new");
+
+        let r = run(cli(&emu).args(["users", "delete", "--quiet", &user_id]));
+        assert_eq!((r.code, r.stdout.trim()), (0, "true"));
+        let r = run(cli(&emu).args(["users", "delete", "--quiet", &user_id]));
+        assert_eq!((r.code, r.stdout.trim()), (0, "false"), "idempotent");
+        let r = run(cli(&emu).args(["users", "get", "--json", &user_id]));
+        assert_eq!((r.code, r.json()["error"]["kind"].clone()), (5, Value::from("not_found")));
+
+        let r = run(cli(&emu).args(["ping"]));
+        assert_eq!((r.code, r.stdout.trim()), (0, "PONG"), "{}", r.stderr);
+    });
+}
+
+#[test]
+fn ping_reports_an_unreachable_server_with_exit_5() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let r = run(bare()
+        .args(["ping"])
+        .env("AUTHCLOUD_BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env("AUTHCLOUD_ACCESS_KEY", "k"));
+    assert_eq!(r.code, 5, "{}", r.stderr);
 }

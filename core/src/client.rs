@@ -67,6 +67,7 @@ impl Client {
         let call = Call {
             operation: "enroll",
             endpoint: ENROLL,
+            path: None,
             payload: Payload::Json(body),
             bearer: Some(bearer),
             resend: Resend::OnlyIfNotReceived,
@@ -95,6 +96,7 @@ impl Client {
         let call = Call {
             operation: "introspect",
             endpoint: INTROSPECT,
+            path: None,
             payload: Payload::Form(vec![("token", token.clone())]),
             bearer: Some(key),
             resend: Resend::OnlyIfNotReceived,
@@ -111,6 +113,7 @@ impl Client {
         let call = Call {
             operation: "intent",
             endpoint: INTENT,
+            path: None,
             payload: Payload::Json(body),
             bearer: Some(key),
             resend: Resend::OnlyIfNotReceived,
@@ -136,6 +139,7 @@ pub(crate) fn status_call(status_token: &SecretString) -> Result<Call<'_>> {
     Ok(Call {
         operation: "status",
         endpoint: STATUS,
+        path: None,
         payload: Payload::Json(serde_json::json!({ "statusToken": status_token.expose() })),
         bearer: None,
         resend: Resend::Idempotent,

@@ -30,11 +30,13 @@
 
 #![warn(missing_docs)]
 
+mod approval;
 mod client;
 mod config;
 pub mod defaults;
 mod error;
 mod lenient;
+mod message_rules;
 mod model;
 mod redact;
 mod responses;
@@ -42,9 +44,11 @@ mod sanitize;
 mod schedule;
 mod secret;
 mod transport;
+mod users;
 mod verify;
 mod wait;
 
+pub use approval::{ApprovalRequest, ApprovalResponse, MAX_NOTIFICATION_CHARS};
 pub use client::Client;
 pub use config::{
     ClientBuilder, ClientConfig, Credential, MAX_INSTANCE_LEN, ProxySetting, RetryPolicy, Target, validate_base_url,
@@ -57,6 +61,7 @@ pub use defaults::{
 #[doc(hidden)]
 pub use error::message as error_message;
 pub use error::{ApiErrorDetail, Endpoint, Error, ErrorKind, Result, VerificationFailure};
+pub use message_rules::{ALLOWED_MESSAGE_TAGS, MAX_MESSAGE_CHARS, validate_message};
 pub use model::{
     Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, TransactionStatus, UserRef, UserStatus,
     validate_user_id, validate_username,
@@ -67,6 +72,7 @@ pub use responses::{
 };
 pub use sanitize::{MAX_SERVER_TEXT_CHARS, sanitize_server_text};
 pub use secret::{REDACTED, SecretString};
+pub use users::{DeleteOutcome, MAX_AUTHENTICATOR_NAME_CHARS};
 pub use verify::{VerifiedUser, VerifyOptions};
 pub use wait::{CancellationToken, NoObserver, StatusUpdate, WaitObserver, WaitOptions, WaitOutcome};
 

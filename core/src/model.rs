@@ -293,6 +293,11 @@ impl IntentRequest {
         Self { user, operation: IntentOperation::Enroll, channels: Vec::new() }
     }
 
+    /// An intent to start an approval (a login) for the given user from the device.
+    pub fn approve(user: UserRef) -> Self {
+        Self { user, operation: IntentOperation::Approve, channels: Vec::new() }
+    }
+
     pub(crate) fn to_wire(&self) -> Result<serde_json::Value> {
         self.user.validate()?;
         if let Some(bad) = self.channels.iter().find(|c| !matches!(c, Channel::App | Channel::Push | Channel::Sms)) {

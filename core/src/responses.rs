@@ -54,7 +54,7 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// An entry without an id cannot be acted on: it is skipped, not an error.
-    fn read(obj: &Object<'_>) -> Option<Self> {
+    pub(crate) fn read(obj: &Object<'_>) -> Option<Self> {
         Some(Authenticator {
             authenticator_id: obj.text("authenticatorId").filter(|id| !id.is_empty())?,
             name: obj.text("name"),
@@ -81,6 +81,10 @@ pub struct User {
     pub created_at: Option<String>,
     /// ISO-8601 UTC.
     pub updated_at: Option<String>,
+    /// The last successful approval (login), ISO-8601 UTC.
+    pub last_login_success: Option<String>,
+    /// The last declined or failed approval, ISO-8601 UTC.
+    pub last_login_failure: Option<String>,
     /// Registered authenticators (`null` or a malformed list reads as empty).
     pub authenticators: Vec<Authenticator>,
 }
@@ -93,6 +97,8 @@ impl User {
             status: obj.text("status").map(UserStatus::from_wire),
             created_at: obj.text("createdAt"),
             updated_at: obj.text("updatedAt"),
+            last_login_success: obj.text("lastLoginDateSuccess"),
+            last_login_failure: obj.text("lastLoginDateFailure"),
             authenticators: obj.objects("authenticators").iter().filter_map(Authenticator::read).collect(),
         })
     }
@@ -114,7 +120,7 @@ pub struct QrCode {
 }
 
 impl QrCode {
-    fn read(obj: Option<Object<'_>>) -> Self {
+    pub(crate) fn read(obj: Option<Object<'_>>) -> Self {
         let Some(obj) = obj else { return QrCode::default() };
         QrCode {
             image_type: obj.text("type"),

@@ -31,6 +31,8 @@ pub(crate) enum Resend {
 
 /// A request body with its content type.
 pub(crate) enum Payload {
+    /// No body (GET, DELETE).
+    None,
     Json(serde_json::Value),
     /// `application/x-www-form-urlencoded`; the pairs may hold secrets.
     Form(Vec<(&'static str, SecretString)>),
@@ -40,8 +42,12 @@ pub(crate) enum Payload {
 pub(crate) struct Call<'a> {
     /// Operation name for logs (`enroll`, `status`...).
     pub operation: &'static str,
-    /// Method and path (with a leading slash, relative to the base URL's path).
+    /// Method and path (with a leading slash, relative to the base URL's path). A template
+    /// (`/api/v1/users/{userId}`) when `path` fills it in: errors and logs name the template.
     pub endpoint: Endpoint,
+    /// The concrete path and query (ids filled in, percent-encoded) when the endpoint's
+    /// path is a template; `None` uses the endpoint's path as it is.
+    pub path: Option<String>,
     pub payload: Payload,
     /// Bearer credential, if the endpoint needs one.
     pub bearer: Option<&'a SecretString>,
@@ -204,7 +210,7 @@ impl Transport {
         let url = self
             .config
             .base_url
-            .join(call.endpoint.path.trim_start_matches('/'))
+            .join(call.path.as_deref().unwrap_or(call.endpoint.path).trim_start_matches('/'))
             .map_err(|_| Error::config("cannot join the API path to the base URL"))?;
         let method = Method::from_bytes(call.endpoint.method.as_bytes())
             .map_err(|_| Error::config("the endpoint's method is not an HTTP method"))?;
@@ -220,6 +226,7 @@ impl Transport {
             request = request.header(AUTHORIZATION, value);
         }
         request = match &call.payload {
+            Payload::None => request,
             Payload::Json(value) => request
                 .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(serde_json::to_vec(value).expect("JSON values serialise")),

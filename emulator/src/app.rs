@@ -12,7 +12,7 @@ use crate::config::EmulatorConfig;
 use crate::errors::EmulatorError;
 use crate::faults::{Fault, FaultQueue};
 use crate::requests::RequestLog;
-use crate::state::{DecideError, State, Timing, TransactionStatus};
+use crate::state::{DecideError, PendingApproval, State, Timing, TransactionStatus};
 use crate::tokens::TokenIssuer;
 
 /// The emulator's shared core, behind an `Arc` in every handler.
@@ -116,6 +116,16 @@ impl Shared {
         let mut state = self.state();
         state.settle(id, SystemTime::now());
         state.transaction(id).map(|transaction| transaction.status)
+    }
+
+    /// A user's pending approvals (after settling), oldest first; `None` for an unknown or
+    /// malformed user id.
+    pub(crate) fn pending_approvals(&self, user_id: &str) -> Option<Vec<PendingApproval>> {
+        let id = Uuid::parse_str(user_id).ok()?;
+        let mut state = self.state();
+        state.settle_user(id, SystemTime::now());
+        let pending = state.pending_approvals(id)?;
+        Some(pending.into_iter().map(|(transaction, approval)| PendingApproval::of(transaction, approval)).collect())
     }
 
     /// Validates and queues a fault.

@@ -74,6 +74,15 @@ pub(crate) fn optional_str<'a>(
     }
 }
 
+/// An optional boolean field; `null` counts as absent, any other non-boolean is 400.
+pub(crate) fn optional_bool(object: &Map<String, Value>, field: &'static str) -> Result<Option<bool>, ApiError> {
+    match object.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(value)) => Ok(Some(*value)),
+        Some(_) => Err(ApiError::bad_request(format!("`{field}` must be a boolean"))),
+    }
+}
+
 /// An optional `username`: 1..=300 characters from `a-z A-Z 0-9 _ - . @`, else 400.
 pub(crate) fn username(object: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     let Some(value) = optional_str(object, "username")? else {

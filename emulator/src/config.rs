@@ -21,7 +21,8 @@ pub struct EmulatorConfig {
     /// The access key clients must send as `Authorization: Bearer …`. `None` generates a
     /// random one (read it back with [`crate::Emulator::access_key`]).
     pub access_key: Option<String>,
-    /// How long an enrollment waits for the user before it reports `failed`. Default 5 min.
+    /// How long an enrollment or approval waits for the user before it reports `failed`.
+    /// Default 5 min.
     pub transaction_ttl: Duration,
     /// How long an intent token stays usable. Default 10 min.
     pub intent_ttl: Duration,

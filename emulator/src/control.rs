@@ -1,5 +1,6 @@
 //! The control API under `/_emulator/`: not part of the vendor API, but loopback test tooling
-//! (no auth). It plays the user's phone, injects faults, shows the request log and resets.
+//! (no auth). It plays the user's phone (lists pending approvals, approves / denies), injects
+//! faults, shows the request log and resets.
 
 use std::sync::Arc;
 
@@ -15,12 +16,14 @@ use crate::app::Shared;
 use crate::body;
 use crate::errors::{ApiError, EmulatorError};
 use crate::faults::Fault;
+use crate::wire::PendingApprovalJson;
 
 /// The control routes.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/_emulator/transactions/{transactionId}/approve", post(approve))
         .route("/_emulator/transactions/{transactionId}/deny", post(deny))
+        .route("/_emulator/users/{userId}/approvals", get(pending_approvals))
         .route("/_emulator/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/reset", post(reset))
@@ -43,6 +46,15 @@ fn decide(shared: &Shared, transaction_id: &str, approve: bool) -> Response {
             ApiError::conflict(format!("the transaction is already {status}")).into_response()
         }
         Err(_) => ApiError::not_found("unknown transaction").into_response(),
+    }
+}
+
+/// `GET /_emulator/users/{userId}/approvals` → the user's pending approvals, oldest first;
+/// 404 for an unknown or malformed user id.
+async fn pending_approvals(State(shared): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
+    match shared.pending_approvals(&user_id) {
+        Some(pending) => Json(pending.into_iter().map(PendingApprovalJson::from).collect::<Vec<_>>()).into_response(),
+        None => ApiError::not_found("no user with this userId").into_response(),
     }
 }
 

@@ -1,9 +1,11 @@
 //! An in-memory emulator of the Nevis Authentication Cloud API.
 //!
 //! The real API cannot be reached from a test suite (it needs an instance, an access key and a
-//! phone), so this crate serves the same wire format on a loopback port: `enroll`, `status`,
-//! `introspect`, `intent`, `users/{userId}` and `ping`, plus a control API under `/_emulator/`
-//! that plays the user's phone (approve / deny), injects faults and shows the request log.
+//! phone), so this crate serves the same wire format on a loopback port: `enroll`, `approval`,
+//! `status`, `introspect`, `intent`, `users` (get, find by username, delete),
+//! `authenticators/{id}` (rename, delete) and `ping`, plus a control API under `/_emulator/`
+//! that plays the user's phone (pending approvals, approve / deny), injects faults and shows
+//! the request log.
 //!
 //! It is an independent reading of the spec and deliberately shares no code with the SDK, so a
 //! wrong field name on one side makes tests fail instead of agreeing with itself.
@@ -30,9 +32,12 @@ mod config;
 mod control;
 mod errors;
 mod faults;
+mod html;
 #[cfg(feature = "cli")]
 pub mod launcher;
+mod message;
 mod open;
+mod phone;
 mod qr;
 mod redact;
 mod requests;
@@ -54,7 +59,7 @@ pub use config::{EmulatorConfig, IatUnit};
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 pub use requests::RequestRecord;
-pub use state::TransactionStatus;
+pub use state::{PendingApproval, TransactionStatus};
 
 use app::Shared;
 
@@ -96,7 +101,7 @@ impl Emulator {
         self.shared.local_addr
     }
 
-    /// The access key that `enroll`, `intent`, `introspect` and `users` accept as Bearer.
+    /// The access key that every vendor endpoint but `status` and `ping` accepts as Bearer.
     pub fn access_key(&self) -> &str {
         self.shared.access_key()
     }
@@ -105,14 +110,25 @@ impl Emulator {
     /// `POST /_emulator/transactions/{transactionId}/approve` does).
     ///
     /// For an enrollment this adds an authenticator to the user and turns a `new` user
-    /// `active`. Errors if the transaction is unknown or no longer pending (e.g. expired).
+    /// `active`; for an approval it sets the user's `lastLoginDateSuccess` (an approval whose
+    /// authenticator was deleted ends `failed` instead). Errors if the transaction is unknown
+    /// or no longer pending (e.g. expired).
     pub fn approve(&self, transaction_id: &str) -> Result<(), EmulatorError> {
         self.shared.decide(transaction_id, true).map(|_| ())
     }
 
-    /// Plays the user declining a pending transaction: it ends `failed`.
+    /// Plays the user declining a pending transaction: it ends `failed` (for an approval this
+    /// sets the user's `lastLoginDateFailure`).
     pub fn deny(&self, transaction_id: &str) -> Result<(), EmulatorError> {
         self.shared.decide(transaction_id, false).map(|_| ())
+    }
+
+    /// The simulated phone: the user's pending approvals (`POST /api/v1/approval` that nobody
+    /// has approved, denied or let expire yet), oldest first, after applying expiry and
+    /// auto-approval. Decide them with [`Emulator::approve`] / [`Emulator::deny`] and their
+    /// `transaction_id`. An unknown or malformed user id gives an empty list.
+    pub fn pending_approvals(&self, user_id: &str) -> Vec<PendingApproval> {
+        self.shared.pending_approvals(user_id).unwrap_or_default()
     }
 
     /// The current status of a transaction (after applying expiry and auto-approval), or

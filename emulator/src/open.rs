@@ -1,13 +1,15 @@
 //! The deep link target: `GET /open?dispatchTokenResponse=…` shows a small self-contained
 //! HTML page (what the authenticator app would show) with Approve / Decline buttons, so a
-//! person can click through a flow by opening `appLinkUri` in a browser.
+//! person can click through a flow by opening `appLinkUri` in a browser. An enrollment asks
+//! "Register this phone?"; an `app`-channel approval asks "Log in?" and shows its
+//! notification text and message. Both link to the user's phone page (`/phone/{userId}`).
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
@@ -15,7 +17,8 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::body;
-use crate::state::{DecideError, TransactionStatus};
+use crate::html::{escape, message_block, page};
+use crate::state::{DecideError, Operation, TransactionStatus};
 
 /// The query / form field carrying the dispatch token, as in the vendor's deep link.
 const DISPATCH_FIELD: &str = "dispatchTokenResponse";
@@ -26,40 +29,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/open", get(open_page))
         .route("/open/approve", post(approve))
         .route("/open/decline", post(decline))
-}
-
-/// An HTML answer with a status.
-fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · authcloud emulator</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\
-         dt{{font-weight:600}}dd{{margin:0 0 .5rem 0;font-family:monospace;word-break:break-all}}\
-         form{{display:inline-block;margin-right:1rem}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}</style>\
-         </head><body><h1>{title}</h1>\n{body_html}\n\
-         <p><small>Simulated authenticator of the authcloud emulator (not the vendor's app).</small></p>\
-         </body></html>\n",
-        title = escape(title),
-    );
-    // The page's URL holds the dispatch token: keep it out of Referer headers.
-    (status, [(http::header::REFERRER_POLICY, "no-referrer")], Html(html)).into_response()
-}
-
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Why a link's dispatch token does not lead to a transaction.
@@ -114,19 +83,34 @@ async fn open_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery)
                 .user(transaction.user_id)
                 .and_then(|user| user.username.clone())
                 .unwrap_or_else(|| "(no username)".to_owned());
-            (transaction.user_id, username, transaction.status)
+            (transaction.user_id, username, transaction.status, transaction.operation, transaction.approval.clone())
         })
     };
-    let Some((user_id, username, status)) = details else {
+    let Some((user_id, username, status, operation, approval)) = details else {
         return unknown_transaction();
     };
     let token = escape(token.unwrap_or_default());
-    let mut html = format!(
-        "<p>An app asks to register this phone as the user's authenticator.</p><dl>\
-         <dt>Username</dt><dd>{}</dd><dt>User ID</dt><dd>{user_id}</dd>\
+    let (title, mut html) = match (operation, approval) {
+        (Operation::Approve, Some(approval)) => {
+            let mut html = "<p>An app asks you to confirm that it is you logging in.</p>".to_owned();
+            if let Some(notification) = &approval.notification_message {
+                html.push_str(&format!("<p class=\"notification\">{}</p>", escape(notification)));
+            }
+            if let Some(message) = &approval.message {
+                html.push_str(&message_block(message));
+            }
+            ("Log in?", html)
+        }
+        _ => (
+            "Register this phone?",
+            "<p>An app asks to register this phone as the user's authenticator.</p>".to_owned(),
+        ),
+    };
+    html.push_str(&format!(
+        "<dl><dt>Username</dt><dd>{}</dd><dt>User ID</dt><dd>{user_id}</dd>\
          <dt>Transaction ID</dt><dd>{transaction_id}</dd><dt>Status</dt><dd id=\"status\">{status}</dd></dl>",
         escape(&username),
-    );
+    ));
     if status == TransactionStatus::Pending {
         for (action, label) in [("approve", "Approve"), ("decline", "Decline")] {
             html.push_str(&format!(
@@ -138,7 +122,10 @@ async fn open_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery)
     } else {
         html.push_str("<p>This transaction is finished; nothing left to do.</p>");
     }
-    page(StatusCode::OK, "Register this phone?", &html)
+    html.push_str(&format!(
+        "<p><a href=\"/phone/{user_id}\">All pending approvals of this user (the simulated phone)</a></p>"
+    ));
+    page(StatusCode::OK, title, &html)
 }
 
 /// `POST /open/approve` (form `dispatchTokenResponse=…`).

@@ -3,8 +3,8 @@
 //! Everything the API does is a short method on [`State`], called under one mutex. Time is
 //! passed in (`now`) rather than read here, and expiry / auto-approval are applied lazily by
 //! [`State::settle`] whenever a transaction is looked at, so there are no timers to cancel.
-//! Transactions carry an [`Operation`] so that `approval` transactions (and SMS / recovery
-//! verification) can be added later next to `enroll` without reshaping anything.
+//! Transactions carry an [`Operation`]: `enroll` registers an authenticator, `approve` asks an
+//! existing one to confirm (a login); approvals also carry what the phone shows ([`Approval`]).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -70,6 +70,17 @@ impl Channel {
             _ => return None,
         })
     }
+
+    /// The wire word.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Channel::App => "app",
+            Channel::Push => "push",
+            Channel::Sms => "sms",
+            Channel::Fido2 => "fido2",
+            Channel::Recovery => "recovery",
+        }
+    }
 }
 
 /// What a transaction or an intent is for.
@@ -77,7 +88,7 @@ impl Channel {
 pub(crate) enum Operation {
     /// Register a new authenticator (`POST /api/v1/users/enroll`).
     Enroll,
-    /// Authenticate / confirm with an existing authenticator (`POST /api/v1/approval`, later).
+    /// Authenticate / confirm with an existing authenticator (`POST /api/v1/approval`).
     Approve,
 }
 
@@ -154,11 +165,105 @@ pub(crate) struct TransactionTokens {
     pub(crate) dispatch_token: String,
 }
 
+/// Which of the user's authenticators an approval asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthenticatorChoice {
+    /// Any of them (`"authenticatorId": "*"`, `app` channel only): whoever scans the QR code.
+    Any,
+    /// This one.
+    One(Uuid),
+}
+
+impl AuthenticatorChoice {
+    /// Whether the user still has an authenticator this choice can reach.
+    fn reachable(self, user: &User) -> bool {
+        match self {
+            AuthenticatorChoice::Any => !user.authenticators.is_empty(),
+            AuthenticatorChoice::One(id) => user.authenticators.iter().any(|a| a.authenticator_id == id),
+        }
+    }
+}
+
+/// What an approval asks and shows on the phone (already validated by the route).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Approval {
+    /// `push` or `app`.
+    pub(crate) channel: Channel,
+    pub(crate) authenticator: AuthenticatorChoice,
+    pub(crate) prompt: bool,
+    pub(crate) message: Option<String>,
+    pub(crate) notification_message: Option<String>,
+}
+
+/// An approval request before its authenticator is resolved: `authenticator: None` means the
+/// user's newest authenticator (by `enrolledAt`).
+#[derive(Debug, Clone)]
+pub(crate) struct ApprovalRequest {
+    pub(crate) channel: Channel,
+    pub(crate) authenticator: Option<AuthenticatorChoice>,
+    pub(crate) prompt: bool,
+    pub(crate) message: Option<String>,
+    pub(crate) notification_message: Option<String>,
+}
+
+/// Why an approval cannot start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ApprovalError {
+    /// No user with that id.
+    UnknownUser,
+    /// The user has no authenticator to ask.
+    NoAuthenticator,
+    /// `authenticatorId` is not one of the user's authenticators.
+    UnknownAuthenticator,
+}
+
+/// A pending approval as the simulated phone sees it ([`crate::Emulator::pending_approvals`],
+/// `GET /_emulator/users/{userId}/approvals`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PendingApproval {
+    /// The transaction to approve or deny (a UUID).
+    pub transaction_id: String,
+    /// `push` or `app`.
+    pub channel: String,
+    /// The authenticator asked (a UUID), or `*` for any of the user's authenticators.
+    pub authenticator_id: String,
+    /// Whether the request asked the app to prompt the user with `message`.
+    pub prompt: bool,
+    /// The message to show: plain text, or one `<html>…</html>` element using only `b`, `br`,
+    /// `em`, `i`, `strong` and `u`.
+    pub message: Option<String>,
+    /// The push notification's text.
+    pub notification_message: Option<String>,
+    /// When the approval was requested.
+    pub created_at: SystemTime,
+}
+
+impl PendingApproval {
+    /// The simulated phone's view of a pending approval transaction.
+    pub(crate) fn of(transaction: &Transaction, approval: &Approval) -> Self {
+        PendingApproval {
+            transaction_id: transaction.transaction_id.to_string(),
+            channel: approval.channel.as_str().to_owned(),
+            authenticator_id: match approval.authenticator {
+                AuthenticatorChoice::Any => "*".to_owned(),
+                AuthenticatorChoice::One(id) => id.to_string(),
+            },
+            prompt: approval.prompt,
+            message: approval.message.clone(),
+            notification_message: approval.notification_message.clone(),
+            created_at: transaction.created_at,
+        }
+    }
+}
+
 /// One operation waiting for (or finished with) the user's decision.
 #[derive(Debug, Clone)]
 pub(crate) struct Transaction {
     pub(crate) transaction_id: Uuid,
     pub(crate) operation: Operation,
+    /// Set exactly for [`Operation::Approve`] transactions.
+    pub(crate) approval: Option<Approval>,
     pub(crate) user_id: Uuid,
     pub(crate) status: TransactionStatus,
     pub(crate) created_at: SystemTime,
@@ -311,6 +416,7 @@ impl State {
         let transaction = Transaction {
             transaction_id,
             operation: Operation::Enroll,
+            approval: None,
             user_id,
             status: TransactionStatus::Pending,
             created_at: now,
@@ -324,6 +430,140 @@ impl State {
             user.transaction_ids.push(transaction_id);
         }
         (user_id, transaction_id)
+    }
+
+    /// Starts an approval transaction for an existing user with at least one authenticator;
+    /// without `authenticatorId` it asks the newest authenticator (by `enrolledAt`).
+    pub(crate) fn begin_approval(
+        &mut self,
+        user_id: Uuid,
+        request: ApprovalRequest,
+        timing: Timing,
+    ) -> Result<Uuid, ApprovalError> {
+        let user = self.users.get_mut(&user_id).ok_or(ApprovalError::UnknownUser)?;
+        let newest = user.authenticators.iter().max_by_key(|a| a.enrolled_at).map(|a| a.authenticator_id);
+        let Some(newest) = newest else {
+            return Err(ApprovalError::NoAuthenticator);
+        };
+        let authenticator = match request.authenticator {
+            None => AuthenticatorChoice::One(newest),
+            Some(AuthenticatorChoice::Any) => AuthenticatorChoice::Any,
+            Some(AuthenticatorChoice::One(id)) if user.authenticators.iter().any(|a| a.authenticator_id == id) => {
+                AuthenticatorChoice::One(id)
+            }
+            Some(AuthenticatorChoice::One(_)) => return Err(ApprovalError::UnknownAuthenticator),
+        };
+        let now = timing.now;
+        let transaction_id = Uuid::new_v4();
+        user.transaction_ids.push(transaction_id);
+        let approval = Approval {
+            channel: request.channel,
+            authenticator,
+            prompt: request.prompt,
+            message: request.message,
+            notification_message: request.notification_message,
+        };
+        self.transactions.insert(
+            transaction_id,
+            Transaction {
+                transaction_id,
+                operation: Operation::Approve,
+                approval: Some(approval),
+                user_id,
+                status: TransactionStatus::Pending,
+                created_at: now,
+                last_updated_at: now,
+                expires_at: now + timing.ttl,
+                auto_approve_at: timing.auto_approve_after.map(|after| now + after),
+                tokens: TransactionTokens::default(),
+            },
+        );
+        Ok(transaction_id)
+    }
+
+    /// The user's pending approvals, oldest first, as last settled (call
+    /// [`State::settle_user`] first); `None` for an unknown user.
+    pub(crate) fn pending_approvals(&self, user_id: Uuid) -> Option<Vec<(&Transaction, &Approval)>> {
+        let user = self.users.get(&user_id)?;
+        Some(
+            user.transaction_ids
+                .iter()
+                .filter_map(|id| self.transactions.get(id))
+                .filter(|t| t.status == TransactionStatus::Pending)
+                .filter_map(|t| t.approval.as_ref().map(|approval| (t, approval)))
+                .collect(),
+        )
+    }
+
+    /// Deletes a user: its username becomes free, its transactions are forgotten (their
+    /// status tokens report `unknown`) and so are intent tokens bound to its id. `false` if
+    /// there was no such user.
+    pub(crate) fn delete_user(&mut self, user_id: Uuid) -> bool {
+        let Some(user) = self.users.remove(&user_id) else {
+            return false;
+        };
+        if let Some(username) = &user.username {
+            self.user_ids_by_username.remove(username);
+        }
+        for transaction_id in &user.transaction_ids {
+            self.transactions.remove(transaction_id);
+        }
+        self.intents.retain(|_, intent| intent.user_id != Some(user_id));
+        true
+    }
+
+    /// The user owning an authenticator.
+    fn owner_of(&self, authenticator_id: Uuid) -> Option<Uuid> {
+        self.users
+            .values()
+            .find(|user| user.authenticators.iter().any(|a| a.authenticator_id == authenticator_id))
+            .map(|user| user.user_id)
+    }
+
+    /// Renames an authenticator; returns it as renamed, or `None` if it does not exist.
+    pub(crate) fn rename_authenticator(
+        &mut self,
+        authenticator_id: Uuid,
+        name: String,
+        now: SystemTime,
+    ) -> Option<&Authenticator> {
+        let owner = self.owner_of(authenticator_id)?;
+        let user = self.users.get_mut(&owner)?;
+        let authenticator = user.authenticators.iter_mut().find(|a| a.authenticator_id == authenticator_id)?;
+        authenticator.name = name;
+        authenticator.updated_at = now;
+        Some(authenticator)
+    }
+
+    /// Deletes an authenticator. Its user turns `new` again when it was the last one, and the
+    /// user's pending approvals that can no longer reach an authenticator end `failed` at once
+    /// (after settling, so an auto-approval that was already due still counts). `false` if
+    /// there was no such authenticator.
+    pub(crate) fn delete_authenticator(&mut self, authenticator_id: Uuid, now: SystemTime) -> bool {
+        let Some(owner) = self.owner_of(authenticator_id) else {
+            return false;
+        };
+        self.settle_user(owner, now);
+        let Some(user) = self.users.get_mut(&owner) else {
+            return false;
+        };
+        user.authenticators.retain(|a| a.authenticator_id != authenticator_id);
+        if user.authenticators.is_empty() {
+            user.status = UserStatus::New;
+        }
+        user.updated_at = now;
+        for transaction_id in &user.transaction_ids {
+            let Some(transaction) = self.transactions.get_mut(transaction_id) else {
+                continue;
+            };
+            let orphaned =
+                transaction.approval.as_ref().is_some_and(|approval| !approval.authenticator.reachable(user));
+            if transaction.status == TransactionStatus::Pending && orphaned {
+                transaction.status = TransactionStatus::Failed;
+                transaction.last_updated_at = now;
+            }
+        }
+        true
     }
 
     /// Stores the tokens minted for a transaction.
@@ -417,7 +657,7 @@ impl State {
         };
         let user = self.users.get_mut(&transaction.user_id);
         let status = match (approve, transaction.operation, user) {
-            (false, _, _) | (true, _, None) => TransactionStatus::Failed,
+            (_, _, None) | (false, Operation::Enroll, _) => TransactionStatus::Failed,
             (true, Operation::Enroll, Some(user)) => {
                 if user.authenticators.len() >= MAX_AUTHENTICATORS {
                     TransactionStatus::Failed
@@ -436,9 +676,19 @@ impl State {
                     TransactionStatus::Succeeded
                 }
             }
-            (true, Operation::Approve, Some(user)) => {
-                user.last_login_success = Some(at);
-                TransactionStatus::Succeeded
+            (approve, Operation::Approve, Some(user)) => {
+                let reachable =
+                    transaction.approval.as_ref().is_some_and(|approval| approval.authenticator.reachable(user));
+                if !reachable {
+                    // The phone that was asked is gone: nobody can answer.
+                    TransactionStatus::Failed
+                } else if approve {
+                    user.last_login_success = Some(at);
+                    TransactionStatus::Succeeded
+                } else {
+                    user.last_login_failure = Some(at);
+                    TransactionStatus::Failed
+                }
             }
         };
         transaction.status = status;
@@ -516,5 +766,139 @@ mod tests {
         assert_eq!(state.resolve(&assign), Ok(Target::Existing { user_id: b, assign_username: Some("b".into()) }));
         let unknown = UserRef { user_id: Some(Uuid::new_v4()), username: None };
         assert_eq!(state.resolve(&unknown), Err(ResolveError::UnknownUser));
+    }
+
+    /// A user with `count` authenticators enrolled one second apart, starting at `now`.
+    fn user_with_authenticators(state: &mut State, now: SystemTime, count: u64) -> Uuid {
+        let (user_id, _) = state.begin_enrollment(Target::New { username: Some("p".into()) }, timing(now));
+        for i in 0..count {
+            let target = Target::Existing { user_id, assign_username: None };
+            let (_, tid) = state.begin_enrollment(target, timing(now));
+            assert_eq!(state.decide(tid, true, now + Duration::from_secs(i)), Ok(TransactionStatus::Succeeded));
+        }
+        user_id
+    }
+
+    fn request(authenticator: Option<AuthenticatorChoice>) -> ApprovalRequest {
+        ApprovalRequest {
+            channel: Channel::Push,
+            authenticator,
+            prompt: false,
+            message: None,
+            notification_message: None,
+        }
+    }
+
+    #[test]
+    fn approvals_target_the_newest_authenticator_and_record_logins() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let bare = user_with_authenticators(&mut state, now, 0);
+        assert_eq!(state.begin_approval(bare, request(None), timing(now)), Err(ApprovalError::NoAuthenticator));
+        assert_eq!(state.begin_approval(Uuid::new_v4(), request(None), timing(now)), Err(ApprovalError::UnknownUser));
+
+        let mut state = State::default();
+        let user_id = user_with_authenticators(&mut state, now, 2);
+        let ids: Vec<Uuid> = state.user(user_id).unwrap().authenticators.iter().map(|a| a.authenticator_id).collect();
+        let unknown = Some(AuthenticatorChoice::One(Uuid::new_v4()));
+        assert_eq!(
+            state.begin_approval(user_id, request(unknown), timing(now)),
+            Err(ApprovalError::UnknownAuthenticator)
+        );
+
+        let tid = state.begin_approval(user_id, request(None), timing(now)).expect("starts");
+        let approval = state.transaction(tid).and_then(|t| t.approval.clone()).expect("approval");
+        assert_eq!(approval.authenticator, AuthenticatorChoice::One(ids[1]), "the newest");
+        assert_eq!(state.pending_approvals(user_id).map(|p| p.len()), Some(1));
+        let later = now + Duration::from_secs(5);
+        assert_eq!(state.decide(tid, true, later), Ok(TransactionStatus::Succeeded));
+        assert_eq!(state.user(user_id).unwrap().last_login_success, Some(later));
+        assert_eq!(state.pending_approvals(user_id).map(|p| p.len()), Some(0));
+
+        let tid = state.begin_approval(user_id, request(Some(AuthenticatorChoice::One(ids[0]))), timing(now)).unwrap();
+        assert_eq!(state.decide(tid, false, later), Ok(TransactionStatus::Failed));
+        let user = state.user(user_id).unwrap();
+        assert_eq!(user.last_login_failure, Some(later));
+        assert_eq!(user.authenticators.len(), 2, "approvals add no authenticator");
+    }
+
+    #[test]
+    fn deleting_authenticators_fails_their_pending_approvals() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let user_id = user_with_authenticators(&mut state, now, 2);
+        let ids: Vec<Uuid> = state.user(user_id).unwrap().authenticators.iter().map(|a| a.authenticator_id).collect();
+        let on_first =
+            state.begin_approval(user_id, request(Some(AuthenticatorChoice::One(ids[0]))), timing(now)).unwrap();
+        let on_newest = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+        let any = ApprovalRequest { channel: Channel::App, ..request(Some(AuthenticatorChoice::Any)) };
+        let on_any = state.begin_approval(user_id, any, timing(now)).unwrap();
+
+        assert!(state.delete_authenticator(ids[0], now));
+        assert!(!state.delete_authenticator(ids[0], now));
+        let status = |state: &State, tid| state.transaction(tid).map(|t| t.status);
+        assert_eq!(status(&state, on_first), Some(TransactionStatus::Failed));
+        assert_eq!(status(&state, on_newest), Some(TransactionStatus::Pending));
+        assert_eq!(status(&state, on_any), Some(TransactionStatus::Pending));
+        assert_eq!(state.user(user_id).unwrap().status, UserStatus::Active);
+        assert_eq!(state.user(user_id).unwrap().last_login_failure, None, "not a decline");
+
+        assert!(state.delete_authenticator(ids[1], now));
+        assert_eq!(status(&state, on_newest), Some(TransactionStatus::Failed));
+        assert_eq!(status(&state, on_any), Some(TransactionStatus::Failed));
+        assert_eq!(state.user(user_id).unwrap().status, UserStatus::New);
+    }
+
+    #[test]
+    fn a_due_auto_approval_survives_a_later_deletion() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let user_id = user_with_authenticators(&mut state, now, 1);
+        let id = state.user(user_id).unwrap().authenticators[0].authenticator_id;
+        let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+        let tid = state.begin_approval(user_id, request(None), auto).unwrap();
+        assert!(state.delete_authenticator(id, now + Duration::from_secs(2)));
+        assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Succeeded));
+    }
+
+    #[test]
+    fn renaming_and_deleting_users() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let user_id = user_with_authenticators(&mut state, now, 1);
+        let id = state.user(user_id).unwrap().authenticators[0].authenticator_id;
+        let later = now + Duration::from_secs(9);
+        let renamed = state.rename_authenticator(id, "Work phone".into(), later).expect("renamed");
+        assert_eq!((renamed.name.as_str(), renamed.updated_at), ("Work phone", later));
+        assert!(state.rename_authenticator(Uuid::new_v4(), "x".into(), later).is_none());
+
+        let tid = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+        state.insert_intent(
+            Uuid::nil(),
+            Intent {
+                operation: Operation::Approve,
+                user_id: Some(user_id),
+                username: Some("p".into()),
+                channels: None,
+                expires_at: later,
+                used: false,
+            },
+        );
+        assert!(state.delete_user(user_id));
+        assert!(!state.delete_user(user_id));
+        assert!(state.transaction(tid).is_none());
+        assert!(state.intent(Uuid::nil()).is_none());
+        assert_eq!(state.user_id_by_username("p"), None);
+        assert!(state.pending_approvals(user_id).is_none());
+    }
+
+    #[test]
+    fn enrollment_stops_at_the_authenticator_limit() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let user_id = user_with_authenticators(&mut state, now, MAX_AUTHENTICATORS as u64);
+        let (_, tid) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
+        assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Failed));
+        assert_eq!(state.user(user_id).unwrap().authenticators.len(), MAX_AUTHENTICATORS);
     }
 }

@@ -3,10 +3,10 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::state::{Authenticator, User};
+use crate::state::{Authenticator, PendingApproval, User};
 use crate::time::iso8601;
 
-/// An authenticator as `users/{userId}` and `enroll` show it.
+/// An authenticator as `users/{userId}`, `enroll` and `PATCH authenticators/{id}` show it.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AuthenticatorJson {
@@ -98,6 +98,45 @@ pub(crate) struct QrCodeJson {
     /// Width and height in pixels (300).
     pub(crate) size: u32,
     pub(crate) data_uri: String,
+}
+
+/// `POST /api/v1/approval` → 200: `qrCode` and `appLinkUri` only for the `app` channel.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ApprovalResponse {
+    pub(crate) transaction_id: Uuid,
+    pub(crate) status_token: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_code: Option<QrCodeJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) app_link_uri: Option<String>,
+}
+
+/// One entry of `GET /_emulator/users/{userId}/approvals`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PendingApprovalJson {
+    pub(crate) transaction_id: String,
+    pub(crate) channel: String,
+    pub(crate) authenticator_id: String,
+    pub(crate) prompt: bool,
+    pub(crate) message: Option<String>,
+    pub(crate) notification_message: Option<String>,
+    pub(crate) created_at: String,
+}
+
+impl From<PendingApproval> for PendingApprovalJson {
+    fn from(pending: PendingApproval) -> Self {
+        PendingApprovalJson {
+            transaction_id: pending.transaction_id,
+            channel: pending.channel,
+            authenticator_id: pending.authenticator_id,
+            prompt: pending.prompt,
+            message: pending.message,
+            notification_message: pending.notification_message,
+            created_at: iso8601(pending.created_at),
+        }
+    }
 }
 
 /// `POST /api/v1/status` → 200 for a transaction the emulator knows.

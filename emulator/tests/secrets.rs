@@ -54,6 +54,12 @@ async fn secrets_never_come_back() {
         "/api/v1/users/00000000-0000-4000-8000-000000000000",
         "/ping",
         "/open",
+        "/api/v1/approval",
+        "/api/v1/users",
+        "/api/v1/authenticators/00000000-0000-4000-8000-000000000000",
+        &format!("/api/v1/authenticators/{key}"),
+        &format!("/phone/{key}"),
+        "/phone/approve",
         "/nowhere",
         &format!("/api/v1/users/{key}"),
         &format!("/api/v1/status?key={key}&token={unused_intent}"),
@@ -63,7 +69,9 @@ async fn secrets_never_come_back() {
     for path in paths {
         for credential in secrets {
             for (body, content_type) in bodies.iter().zip(content_types.iter().cycle()) {
-                for method in [reqwest::Method::POST, reqwest::Method::GET] {
+                for method in
+                    [reqwest::Method::POST, reqwest::Method::GET, reqwest::Method::PATCH, reqwest::Method::DELETE]
+                {
                     let response = ctx
                         .http
                         .request(method, ctx.url(path))
@@ -83,6 +91,35 @@ async fn secrets_never_come_back() {
             }
         }
     }
+    // Secrets pasted into an approval's message, notification, authenticator id or username,
+    // and into an authenticator's name and a username query: the 400s never repeat them.
+    for secret in secrets {
+        let short: String = secret.chars().filter(char::is_ascii_alphanumeric).collect();
+        let bodies = [
+            json!({ "username": "quinn", "prompt": true, "message": format!("<html><{secret}>x</html>") }),
+            json!({ "username": "quinn", "prompt": true, "message": format!("<html><{short}>x</{short}></html>") }),
+            json!({ "username": "quinn", "prompt": true, "message": format!("<html><b {short}=1>x</b></html>") }),
+            json!({ "username": "quinn", "prompt": true, "message": format!("<html><b>x</{short}></html>") }),
+            json!({ "username": "quinn", "message": format!("{secret}\u{7}") }),
+            json!({ "username": "quinn", "notificationMessage": format!("{secret}\u{7}") }),
+            json!({ "username": "quinn", "authenticatorId": secret }),
+            json!({ "username": secret }),
+            json!({ "username": "quinn", "channel": secret }),
+        ];
+        for body in bodies {
+            let response = ctx.post_json("/api/v1/approval", Some(key), &body).send().await.unwrap();
+            assert!(response.status().is_client_error(), "{body}");
+            seen.push(response.text().await.unwrap());
+        }
+        let path = "/api/v1/authenticators/00000000-0000-4000-8000-000000000000";
+        let name = json!({ "name": format!("{secret}\u{7}") });
+        let response = ctx.http.patch(ctx.url(path)).bearer_auth(key).json(&name).send().await.unwrap();
+        seen.push(response.text().await.unwrap());
+        let query = format!("/api/v1/users?username={secret}%20x");
+        let response = ctx.http.get(ctx.url(&query)).bearer_auth(key).send().await.unwrap();
+        seen.push(response.text().await.unwrap());
+    }
+
     // Basic auth carrying the key, and the key as a form token to introspect.
     let basic = ctx
         .http

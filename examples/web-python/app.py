@@ -1,8 +1,10 @@
 """The guide's web flow with authcloud's AsyncClient on FastAPI.
 
-GET  /          a username form
-POST /register  enroll, then a page with the QR code, the deep link and the status poller
-POST /verify    verify (status + introspect) bound to this session's user and transaction
+GET  /              the username forms (register, or log in when already registered)
+POST /register      enroll, then a page with the QR code, the deep link and the status poller
+POST /verify        verify (status + introspect) bound to this session's user and transaction
+POST /login         a push approval with a prompt to the user's phone, then a page with the poller
+POST /login/verify  verify the login the same way
 
 The backend holds the access key; the browser only ever sees the status token (it polls the
 status endpoint itself, as the guide says). Status tokens and the ids to expect live in a
@@ -54,10 +56,18 @@ def render(name: str, **values: object) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(str(values.get(m.group(1), "")), quote=True), text)
 
 
-@dataclass
-class Registration:
-    """What this browser session started: kept on the server, never in a log."""
+REGISTRATION = "registration"
+LOGIN = "login"
+LOGIN_MESSAGE = "<html>Log in to the <b>authcloud web example</b>?</html>"
+LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
 
+
+@dataclass
+class Operation:
+    """What this browser session started (a registration or a login): kept on the server,
+    never in a log."""
+
+    flow: str
     username: str
     user_id: str
     transaction_id: str
@@ -70,17 +80,17 @@ class Sessions:
     """In-memory sessions with a lifetime and a cap (a real app would use its own store)."""
 
     def __init__(self) -> None:
-        self._items: dict[str, Registration] = {}
+        self._items: dict[str, Operation] = {}
 
-    def create(self, registration: Registration) -> str:
+    def create(self, operation: Operation) -> str:
         self._expire()
         while len(self._items) >= MAX_SESSIONS:
             self._items.pop(next(iter(self._items)))
         session_id = secrets.token_urlsafe(32)
-        self._items[session_id] = registration
+        self._items[session_id] = operation
         return session_id
 
-    def get(self, session_id: Optional[str]) -> Optional[Registration]:
+    def get(self, session_id: Optional[str]) -> Optional[Operation]:
         self._expire()
         return self._items.get(session_id) if session_id else None
 
@@ -130,6 +140,74 @@ def reply(request: Request, status_code: int, title: str, message: str, state: s
     return message_page(status_code, title, message, state)
 
 
+def username_problem(username: str) -> Optional[str]:
+    if not username:
+        return "Please enter a username."
+    if len(username) > MAX_USERNAME:
+        return f"A username has at most {MAX_USERNAME} characters."
+    if not USERNAME_CHARS.fullmatch(username):
+        return "A username may use only letters, digits and _ . @ -"
+    return None
+
+
+def with_session(page: str, operation: Operation, backend: Backend) -> HTMLResponse:
+    """The waiting page, with a new session cookie for the operation it waits for."""
+    session_id = backend.sessions.create(operation)
+    response = HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    response.set_cookie(SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="lax", path="/")
+    return response
+
+
+# What a verify reply says, per flow: (title, message, state) on success.
+DONE = {
+    REGISTRATION: ("Registered", "Your phone is linked to user {user_id}.", "registered"),
+    LOGIN: ("Logged in", "You are logged in as {username} (user {user_id}).", "logged-in"),
+}
+NOUNS = {REGISTRATION: "registration", LOGIN: "login"}
+
+
+async def verify_operation(backend: Backend, request: Request, flow: str, status_token: str) -> Response:
+    """`POST /verify` and `POST /login/verify`: the session's own operation, bound to its ids."""
+    noun = NOUNS[flow]
+    operation = backend.sessions.get(request.cookies.get(SESSION_COOKIE))
+    if operation is None or operation.flow != flow:
+        return reply(request, 401, f"No {noun} in progress",
+                     f"This browser has no {noun} in progress (it may have expired). Start again.", "no-session")
+    if not status_token:
+        return reply(request, 400, "Nothing to verify", "The request carried no status token.", "bad-request")
+    if operation.verified_user is not None:
+        return reply(request, 409, "Already done",
+                     f"This {noun} was already verified for user {operation.verified_user}.", "replayed")
+    if not secrets.compare_digest(status_token.encode(), operation.status_token.reveal().encode()):
+        log.warning("%s verification refused: a status token from another operation", noun)
+        return reply(request, 403, f"Not your {noun}", f"That confirmation belongs to another {noun}, not to yours.", "foreign")
+    try:
+        # Bound to the ids this session got from enroll or approve: defence in depth over the
+        # token comparison above, and the only check when a backend keeps no token.
+        verified = await backend.client.verify(
+            authcloud.Secret(status_token),
+            expected_user_id=operation.user_id,
+            expected_transaction_id=operation.transaction_id,
+        )
+    except authcloud.AuthCloudError.NotVerified as error:
+        foreign = error.check in (authcloud.VerificationCheck.USER_MISMATCH, authcloud.VerificationCheck.TRANSACTION_MISMATCH)
+        log.warning("%s verification refused: %s", noun, error.check.name)
+        if foreign:
+            return reply(request, 403, f"Not your {noun}", f"That confirmation belongs to another {noun}, not to yours.", "foreign")
+        return reply(request, 409, "Not confirmed",
+                     f"The {noun} has not been confirmed on the phone (or was declined).", "not-confirmed")
+    except authcloud.AuthCloudError as error:
+        log.warning("%s verification failed: %s", noun, type(error).__name__)
+        return reply(request, 502, "Verification unavailable", f"The Authentication Cloud could not verify it: {error}", "error")
+    operation.verified_user = verified.user_id
+    # Here a real application links verified.user_id to its own account record (registration)
+    # or signs the browser in as that account (login).
+    log.info("%s verified: user %r", noun, verified.user_id)
+    title, message, state = DONE[flow]
+    text = message.format(user_id=verified.user_id, username=verified.username or operation.username)
+    return reply(request, 200, title, text, state, userId=verified.user_id, username=verified.username or operation.username)
+
+
 def create_app(backend: Backend) -> FastAPI:
     app = FastAPI(title="authcloud web example", docs_url=None, redoc_url=None, openapi_url=None)
 
@@ -140,13 +218,7 @@ def create_app(backend: Backend) -> FastAPI:
     @app.post("/register")
     async def register(username: str = Form("")) -> Response:
         username = username.strip()
-        problem = None
-        if not username:
-            problem = "Please enter a username."
-        elif len(username) > MAX_USERNAME:
-            problem = f"A username has at most {MAX_USERNAME} characters."
-        elif not USERNAME_CHARS.fullmatch(username):
-            problem = "A username may use only letters, digits and _ . @ -"
+        problem = username_problem(username)
         if problem:
             shown = username if len(username) <= MAX_USERNAME else ""
             return HTMLResponse(render("index", error=problem, username=shown, mode=backend.mode), status_code=400)
@@ -159,14 +231,14 @@ def create_app(backend: Backend) -> FastAPI:
             return message_page(502, "Registration unavailable", f"The Authentication Cloud could not start it: {error}", "error")
 
         enrollment = enrolled.enrollment
-        registration = Registration(
+        registration = Operation(
+            flow=REGISTRATION,
             username=username,
             user_id=enrolled.user.user_id,
             transaction_id=enrollment.transaction_id,
             status_token=enrollment.status_token,
             created=time.monotonic(),
         )
-        session_id = backend.sessions.create(registration)
         log.info("registration started: user %r, transaction %r", registration.user_id, registration.transaction_id)
 
         qr = enrollment.qr_code
@@ -193,51 +265,67 @@ def create_app(backend: Backend) -> FastAPI:
             link_missing_class="hidden" if href else "",
             link_problem=link.problem() or "",
         )
-        response = HTMLResponse(page, headers={"Cache-Control": "no-store"})
-        response.set_cookie(
-            SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="lax", path="/"
-        )
-        return response
+        return with_session(page, registration, backend)
 
     @app.post("/verify")
     async def verify(request: Request, statusToken: str = Form("")) -> Response:  # noqa: N803 (the guide's name)
-        registration = backend.sessions.get(request.cookies.get(SESSION_COOKIE))
-        if registration is None:
-            return reply(request, 401, "No registration in progress",
-                         "This browser has no registration in progress (it may have expired). Start again.", "no-session")
-        if not statusToken:
-            return reply(request, 400, "Nothing to verify", "The request carried no status token.", "bad-request")
-        if registration.verified_user is not None:
-            return reply(request, 409, "Already registered",
-                         f"This registration was already verified for user {registration.verified_user}.", "replayed")
-        if not secrets.compare_digest(statusToken.encode(), registration.status_token.reveal().encode()):
-            log.warning("verification refused: a status token from another registration")
-            return reply(request, 403, "Not your registration",
-                         "That confirmation belongs to another registration, not to yours.", "foreign")
+        return await verify_operation(backend, request, REGISTRATION, statusToken)
+
+    @app.post("/login")
+    async def login(username: str = Form("")) -> Response:
+        username = username.strip()
+
+        def refused(status_code: int, problem: str) -> HTMLResponse:
+            shown = username if len(username) <= MAX_USERNAME else ""
+            page = render("index", login_error=problem, login_username=shown, mode=backend.mode)
+            return HTMLResponse(page, status_code=status_code)
+
+        problem = username_problem(username)
+        if problem:
+            return refused(400, problem)
         try:
-            # Bound to the ids this session got from enroll: defence in depth over the
-            # token comparison above, and the only check when a backend keeps no token.
-            verified = await backend.client.verify(
-                authcloud.Secret(statusToken),
-                expected_user_id=registration.user_id,
-                expected_transaction_id=registration.transaction_id,
-            )
-        except authcloud.AuthCloudError.NotVerified as error:
-            foreign = error.check in (authcloud.VerificationCheck.USER_MISMATCH, authcloud.VerificationCheck.TRANSACTION_MISMATCH)
-            log.warning("verification refused: %s", error.check.name)
-            if foreign:
-                return reply(request, 403, "Not your registration",
-                             "That confirmation belongs to another registration, not to yours.", "foreign")
-            return reply(request, 409, "Not confirmed",
-                         "The registration has not been confirmed on the phone (or was declined).", "not-confirmed")
+            # Asking first gives the person a precise answer; approve() below would refuse
+            # both cases too (404 / 400), only less readably.
+            user = await backend.client.find_user(username)
+            if user is None:
+                return refused(404, f"Nobody is registered as {username}. Register first.")
+            if not user.authenticators:
+                return refused(409, f"{username} has no phone registered any more. Register again.")
+            approval = await backend.client.approve(authcloud.ApprovalRequest(
+                user_id=user.user_id,
+                channel=authcloud.ApprovalChannel.PUSH,
+                prompt=True,
+                message=LOGIN_MESSAGE,
+                notification_message=LOGIN_NOTIFICATION,
+            ))
         except authcloud.AuthCloudError as error:
-            log.warning("verification failed: %s", type(error).__name__)
-            return reply(request, 502, "Verification unavailable", f"The Authentication Cloud could not verify it: {error}", "error")
-        registration.verified_user = verified.user_id
-        # Here a real application links verified.user_id to its own account record.
-        log.info("registered: user %r", verified.user_id)
-        return reply(request, 200, "Registered", f"Your phone is linked to user {verified.user_id}.", "registered",
-                     registered=True, userId=verified.user_id, username=verified.username)
+            log.warning("login failed to start: %s", type(error).__name__)
+            return message_page(502, "Login unavailable", f"The Authentication Cloud could not start it: {error}", "error")
+        login_operation = Operation(
+            flow=LOGIN,
+            username=username,
+            user_id=user.user_id,
+            transaction_id=approval.transaction_id,
+            status_token=approval.status_token,
+            created=time.monotonic(),
+        )
+        log.info("login started: user %r, transaction %r", user.user_id, approval.transaction_id)
+        phone_url = f"{backend.public_base_url}/phone/{user.user_id}" if backend.emulator is not None else ""
+        page = render(
+            "login",
+            username=username,
+            base_url=backend.public_base_url,
+            status_token=approval.status_token.reveal(),
+            poll_interval_ms=POLL_INTERVAL_MS,
+            expires_in_ms=backend.expires_in_ms,
+            phone_url=phone_url,
+            phone_class="" if phone_url else "hidden",
+        )
+        return with_session(page, login_operation, backend)
+
+    @app.post("/login/verify")
+    async def login_verify(request: Request, statusToken: str = Form("")) -> Response:  # noqa: N803
+        return await verify_operation(backend, request, LOGIN, statusToken)
 
     @app.get("/static/authcloud-poller.js")
     async def poller() -> FileResponse:
@@ -246,7 +334,7 @@ def create_app(backend: Backend) -> FastAPI:
     @app.get("/static/{name}")
     async def static(name: str) -> Response:
         path = SHARED / "static" / name
-        if name not in {"registration.js", "style.css"} or not path.is_file():
+        if name not in {"phone-confirmation.js", "style.css"} or not path.is_file():
             return message_page(404, "Not found", "There is no such file.", "not-found")
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(path, media_type=media)

@@ -4,6 +4,8 @@ A person opens the page, types a username, sees the QR code and the deep link; t
 (a second tab on the emulator's deep-link page) approves or declines; the first tab says
 "registered" (verified by the backend) or "declined" — or "expired" when nobody acts.
 The emulator's request log shows the page polled every ~1.5 s and stopped at the end.
+Then "Log in with your phone": a push approval the simulated phone (`/phone/{userId}`)
+shows with its message and approves or declines, polled and verified the same way.
 """
 
 from __future__ import annotations
@@ -167,6 +169,103 @@ def test_an_expired_registration_says_so(browser, backend, artifacts):
     page.context.close()
 
 
+# --- log in with the registered phone (push approval) -------------------------------------
+
+
+def registered(browser, backend, prefix: str) -> tuple[Registration, str]:
+    """A registration approved on the phone and shown as registered: (its tab, user id)."""
+    registration = register(browser, backend, unique(prefix))
+    phone(registration, "Approve")
+    expect(registration.page.locator("#status")).to_have_attribute("data-state", "registered", timeout=5000)
+    answer = httpx.post(f"{registration.base_url}{STATUS_PATH}", json={"statusToken": registration.status_token}).json()
+    backend.secrets.append(answer["token"])
+    return registration, answer["userId"]
+
+
+def phone_decides_login(page, phone_url: str, button: str) -> None:
+    """The simulated phone: the pending login with the backend's message, then a button."""
+    tab = page.context.new_page()
+    tab.goto(phone_url)
+    approval = tab.locator("section.approval")
+    expect(approval).to_have_count(1)
+    expect(approval.locator("h2")).to_have_text("Log in?")
+    expect(approval).to_contain_text("Approve your login to the authcloud web example")
+    expect(approval.locator("b")).to_have_text("authcloud web example")  # the prompt's <html> message
+    approval.locator(f"button:has-text('{button}')").click()
+    expect(tab.locator("h1")).to_have_text("Approved" if button == "Approve" else "Declined")
+    tab.close()
+
+
+def test_log_in_with_the_phone_after_registering(browser, backend, artifacts):
+    registration, user_id = registered(browser, backend, "login")
+    page = registration.page
+    login_calls: list[str] = []
+    page.on("request", lambda r: login_calls.append(r.method) if r.url.endswith("/login/verify") else None)
+    expect(page.locator("#login-button")).to_be_visible()
+    before = max(r["seq"] for r in httpx.get(f"{registration.base_url}/_emulator/requests", timeout=10).json())
+    page.click("#login-button")
+    expect(page.locator("#heading")).to_contain_text("Approve the login on your phone")
+    expect(page.locator("#status")).to_have_attribute("data-state", "pending")
+    login_token = page.eval_on_selector("#login", "el => el.dataset.statusToken")
+    assert login_token and login_token != registration.status_token
+    backend.secrets.append(login_token)
+    phone_url = page.get_attribute("#phone-link", "href")
+    assert phone_url == f"{registration.base_url}/phone/{user_id}"
+    # Exactly one approval was sent (no retry, no second push to the phone).
+    log = httpx.get(f"{registration.base_url}/_emulator/requests", timeout=10).json()
+    sent = [r for r in log if r["seq"] > before and r["path"] == "/api/v1/approval"]
+    assert [r["responseStatus"] for r in sent] == [200], sent
+    pending = httpx.get(f"{registration.base_url}/_emulator/users/{user_id}/approvals", timeout=10).json()
+    assert len(pending) == 1 and pending[0]["prompt"] is True and pending[0]["channel"] == "push"
+    screenshot(page, backend, "login-pending", artifacts)
+
+    phone_decides_login(page, phone_url, "Approve")
+    expect(page.locator("#status")).to_have_attribute("data-state", "logged-in", timeout=4000)
+    expect(page.locator("#status")).to_contain_text(f"(user {user_id})")
+    expect(page.locator("#heading")).to_have_text("Logged in")
+    assert login_calls == ["POST"], "exactly one login verify call"
+    answer = httpx.post(f"{registration.base_url}{STATUS_PATH}", json={"statusToken": login_token}).json()
+    backend.secrets.append(answer["token"])
+    screenshot(page, backend, "logged-in", artifacts)
+    page.context.close()
+
+
+def test_a_declined_login_says_so_and_an_unknown_user_gets_the_first_page(browser, backend):
+    registration, user_id = registered(browser, backend, "login-decline")
+    page = registration.page
+    page.click("#login-button")
+    expect(page.locator("#status")).to_have_attribute("data-state", "pending")
+    backend.secrets.append(page.eval_on_selector("#login", "el => el.dataset.statusToken"))
+    phone_decides_login(page, page.get_attribute("#phone-link", "href"), "Decline")
+    expect(page.locator("#status")).to_have_attribute("data-state", "declined", timeout=4000)
+    expect(page.locator("#heading")).to_have_text("Not logged in")
+
+    # From the first page, for a username nobody registered: the reason, no approval sent.
+    page.goto(backend.url + "/")
+    before = len(httpx.get(f"{registration.base_url}/_emulator/requests", timeout=10).json())
+    page.fill("#login-username", unique("nobody"))
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#login-error")).to_contain_text("Nobody is registered as")
+    log = httpx.get(f"{registration.base_url}/_emulator/requests", timeout=10).json()
+    assert not [r for r in log[before:] if r["path"] == "/api/v1/approval"]
+    page.context.close()
+
+
+def test_login_verify_refuses_a_registration_session_and_a_missing_one(backend):
+    json_accept = {"Accept": "application/json"}
+    with httpx.Client(base_url=backend.url, timeout=15) as http:
+        response = http.post("/login/verify", data={"statusToken": "anything"}, headers=json_accept)
+        assert (response.status_code, response.json()["state"]) == (401, "no-session")
+        page = http.post("/register", data={"username": unique("not-a-login")})
+        token = page.text.split('data-status-token="')[1].split('"')[0]
+        backend.secrets.append(token)
+        # A registration's session is not a login's.
+        response = http.post("/login/verify", data={"statusToken": token}, headers=json_accept)
+        assert (response.status_code, response.json()["state"]) == (401, "no-session")
+        for username, status in [("", 400), ("bad name", 400), (unique("nobody"), 404)]:
+            assert http.post("/login", data={"username": username}).status_code == status, username
+
+
 # --- bad input: a clear page and status, never a 500 -------------------------------------
 
 
@@ -230,6 +329,7 @@ def test_verify_refuses_missing_sessions_foreign_and_replayed_tokens(backend):
 def test_no_secret_reaches_the_backend_log(backend):
     # Runs after the flows above (pytest keeps file order): every secret they saw.
     log = backend.log_text()
-    assert "registration started" in log and "registered: user" in log, log[-2000:]
+    assert "registration started" in log and "registration verified: user" in log, log[-2000:]
+    assert "login started" in log and "login verified: user" in log, log[-2000:]
     for secret in backend.secrets:
         assert secret and secret not in log, f"{backend.name} backend logged a secret ({secret[:6]}…)"

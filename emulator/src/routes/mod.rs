@@ -1,6 +1,8 @@
 //! The vendor API's endpoints, one file each, and the router that ties them together with the
-//! simulated authenticator pages and the control API.
+//! simulated authenticator pages (`/open`, `/phone`) and the control API.
 
+mod approval;
+mod authenticators;
 mod enroll;
 mod intent;
 mod introspect;
@@ -13,13 +15,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post};
 use http::{Method, StatusCode};
 use tower_http::cors::{Any, CorsLayer};
 
 use crate::app::Shared;
 use crate::errors::ApiError;
-use crate::{control, open};
+use crate::{control, open, phone};
 
 /// The path of the status endpoint, the one a browser polls (hence CORS).
 pub(crate) const STATUS_PATH: &str = "/api/v1/status";
@@ -40,9 +42,13 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route(STATUS_PATH, post(status::status).options(status::options).layer(cors))
         .route("/api/v1/introspect", post(introspect::introspect))
         .route("/api/v1/intent", post(intent::intent))
-        .route("/api/v1/users/{userId}", get(users::get_user))
+        .route("/api/v1/approval", post(approval::approval))
+        .route("/api/v1/users", get(users::find_user))
+        .route("/api/v1/users/{userId}", get(users::get_user).delete(users::delete_user))
+        .route("/api/v1/authenticators/{authenticatorId}", patch(authenticators::rename).delete(authenticators::delete))
         .route("/ping", get(ping::ping))
         .merge(open::routes())
+        .merge(phone::routes())
         .merge(control::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

@@ -90,6 +90,56 @@ impl Ctx {
         value["token"].as_str().expect("token").to_owned()
     }
 
+    /// A user with `phones` registered authenticators (each enrollment approved in turn, so
+    /// `enrolledAt` grows). Returns the userId and the authenticator ids, oldest first.
+    pub async fn user_with_phones(&self, username: &str, phones: usize) -> (String, Vec<String>) {
+        let mut user_id = String::new();
+        for _ in 0..phones.max(1) {
+            let answer = self.enroll(json!({ "username": username })).await;
+            user_id = answer["userId"].as_str().expect("userId").to_owned();
+            if phones > 0 {
+                self.emu.approve(&enrollment(&answer).0).expect("approve enrollment");
+            }
+        }
+        let user = self.user(&user_id).await;
+        let ids = user["authenticators"]
+            .as_array()
+            .expect("authenticators")
+            .iter()
+            .map(|a| a["authenticatorId"].as_str().expect("authenticatorId").to_owned())
+            .collect();
+        (user_id, ids)
+    }
+
+    /// `GET /api/v1/users/{userId}` with the access key; asserts 200.
+    pub async fn user(&self, user_id: &str) -> Value {
+        let response = self
+            .http
+            .get(self.url(&format!("/api/v1/users/{user_id}")))
+            .bearer_auth(self.key())
+            .send()
+            .await
+            .expect("users sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("user JSON")
+    }
+
+    /// Starts an approval with the access key; asserts 200 and returns the answer.
+    pub async fn approval(&self, body: Value) -> Value {
+        let response =
+            self.post_json("/api/v1/approval", Some(&self.key()), &body).send().await.expect("approval sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("approval JSON")
+    }
+
+    /// `GET /_emulator/users/{userId}/approvals`; asserts 200.
+    pub async fn pending(&self, user_id: &str) -> Vec<Value> {
+        let response =
+            self.http.get(self.url(&format!("/_emulator/users/{user_id}/approvals"))).send().await.expect("sent");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.expect("approvals JSON")
+    }
+
     /// POSTs to a control endpoint without a body.
     pub async fn control(&self, path: &str) -> Response {
         self.http.post(self.url(path)).send().await.expect("control sent")

@@ -1,6 +1,7 @@
 //! The emulator over real HTTP on loopback: every endpoint, every error path, expiry,
-//! intents, introspection, faults, the simulated authenticator, the request log, the binary
-//! and 1,000 concurrent connections.
+//! intents, approvals, user and authenticator management, introspection, faults, the
+//! simulated authenticator and phone, the request log, the binary and 1,000 concurrent
+//! connections.
 //!
 //! One test binary (several modules) keeps linking cheap on a small machine. The secrets
 //! test has its own binary (`tests/secrets.rs`): it captures trace output, which needs a
@@ -8,6 +9,7 @@
 
 mod common;
 
+mod approval;
 #[cfg(feature = "cli")]
 mod binary;
 mod control;
@@ -17,6 +19,8 @@ mod intent;
 mod introspect;
 mod lifecycle;
 mod load;
+mod phone;
 mod qr;
 mod status;
 mod strictness;
+mod users;

@@ -129,6 +129,60 @@ class WaitOptionsBuilder @JvmOverloads constructor(from: WaitOptions = WaitOptio
     }
 }
 
+/**
+ * Builds an [ApprovalRequest] from Java (a login or a confirmation on the registered phone),
+ * starting from the record's defaults (push, no prompt) or from [from]:
+ *
+ * ```java
+ * ApprovalResult approval = client.approve(ApprovalRequestBuilder.forUserId(userId)
+ *     .prompt(true)
+ *     .message("<html>Log in to <b>Acme</b>?</html>")
+ *     .notificationMessage("Acme login")
+ *     .build());
+ * ```
+ *
+ * Nothing is checked here: `approve` checks the request (one of username and user id; the
+ * message rules) before it sends anything.
+ */
+class ApprovalRequestBuilder @JvmOverloads constructor(from: ApprovalRequest = ApprovalRequest()) {
+    private val request = from.copy()
+
+    /** The user by username; give this or [userId]. */
+    fun username(username: String?): ApprovalRequestBuilder = apply { request.username = username }
+
+    /** The user by id; give this or [username]. */
+    fun userId(userId: String?): ApprovalRequestBuilder = apply { request.userId = userId }
+
+    /** [ApprovalChannel.PUSH] (the default) or [ApprovalChannel.APP] (a QR code / deep link). */
+    fun channel(channel: ApprovalChannel?): ApprovalRequestBuilder = apply { request.channel = channel }
+
+    /** Which authenticator to ask; `*` = any (app channel only); `null` lets the server choose. */
+    fun authenticatorId(authenticatorId: String?): ApprovalRequestBuilder = apply { request.authenticatorId = authenticatorId }
+
+    /** Show [message] on the phone and ask the user to confirm it (then a message is required). */
+    fun prompt(prompt: Boolean): ApprovalRequestBuilder = apply { request.prompt = prompt }
+
+    /** Plain text, or `<html>…</html>` with only `<b> <br> <em> <i> <strong> <u>`. */
+    fun message(message: String?): ApprovalRequestBuilder = apply { request.message = message }
+
+    /** The phone notification's text. */
+    fun notificationMessage(notificationMessage: String?): ApprovalRequestBuilder =
+        apply { request.notificationMessage = notificationMessage }
+
+    /** A new [ApprovalRequest]; the builder can be used on. */
+    fun build(): ApprovalRequest = request.copy()
+
+    companion object {
+        /** A builder for the user with this id. */
+        @JvmStatic
+        fun forUserId(userId: String): ApprovalRequestBuilder = ApprovalRequestBuilder().userId(userId)
+
+        /** A builder for the user with this username. */
+        @JvmStatic
+        fun forUsername(username: String): ApprovalRequestBuilder = ApprovalRequestBuilder().username(username)
+    }
+}
+
 /** Builds [EmulatorOptions] from Java; [start] starts the emulator with them. */
 class EmulatorOptionsBuilder @JvmOverloads constructor(from: EmulatorOptions = EmulatorOptions()) {
     private val options = from.copy()

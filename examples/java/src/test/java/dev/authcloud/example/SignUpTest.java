@@ -8,14 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.authcloud.ApprovalRequestBuilder;
+import dev.authcloud.ApprovalResult;
 import dev.authcloud.AuthCloudException;
 import dev.authcloud.Client;
 import dev.authcloud.ClientConfig;
 import dev.authcloud.ClientConfigs;
 import dev.authcloud.EnrollResult;
 import dev.authcloud.EnrollmentObserverAdapter;
+import dev.authcloud.DeleteOutcome;
 import dev.authcloud.Faults;
 import dev.authcloud.JavaAccess;
+import dev.authcloud.PendingApproval;
 import dev.authcloud.Secret;
 import dev.authcloud.VerifiedUser;
 import dev.authcloud.WaitOptionsBuilder;
@@ -45,6 +49,37 @@ class SignUpTest {
         VerifiedUser user = client.verify(token, enrolled.getUser().getUserId(),
                 enrolled.getEnrollment().getTransactionId(), true);
         assertEquals("u12345", user.getUsername());
+    }
+
+    @Test
+    void aRegisteredUserLogsInWithThePhone() throws AuthCloudException {
+        Client client = cloud.getClient();
+        EnrollResult enrolled = client.enroll("u-login", null);
+        cloud.getEmulator().approve(enrolled.getEnrollment().getTransactionId());
+        String userId = enrolled.getUser().getUserId();
+
+        ApprovalResult approval = client.approve(ApprovalRequestBuilder.forUserId(userId)
+                .prompt(true)
+                .message("<html>Log in to <b>Acme</b>?</html>")
+                .notificationMessage("Acme login")
+                .build());
+        List<PendingApproval> pending = cloud.getEmulator().pendingApprovals(userId);
+        assertEquals(1, pending.size());
+        assertEquals("<html>Log in to <b>Acme</b>?</html>", pending.get(0).getMessage());
+        cloud.getEmulator().approve(approval.getTransactionId());   // the user taps Approve
+
+        WaitOutcome outcome = client.waitForCompletion(approval.getStatusToken(), WaitOptionsBuilder.of(Duration.ofMillis(100)), null, null);
+        assertTrue(outcome.getSucceeded());
+        VerifiedUser user = client.verify(approval.getStatusToken(), userId, approval.getTransactionId(), true);
+        assertEquals("u-login", user.getUsername());
+
+        // A lost phone: without an authenticator the next login is refused with a sentence.
+        String authenticatorId = client.getUser(userId).getAuthenticators().get(0).getAuthenticatorId();
+        assertEquals(DeleteOutcome.DELETED, client.deleteAuthenticator(authenticatorId));
+        AuthCloudException.Api refused = assertThrows(AuthCloudException.Api.class,
+                () -> client.approve(ApprovalRequestBuilder.forUsername("u-login").build()));
+        assertEquals(400, JavaAccess.httpStatus(refused));
+        assertTrue(refused.getMessage().startsWith("400 Bad Request from POST /api/v1/approval"), refused.getMessage());
     }
 
     @Test

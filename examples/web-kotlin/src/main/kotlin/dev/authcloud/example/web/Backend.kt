@@ -14,8 +14,32 @@ const val SESSION_COOKIE = "authcloud_example_session"
 const val SESSION_TTL_SECONDS = 30 * 60
 const val MAX_SESSIONS = 10_000
 
-/** What this browser session started: kept on the server, never in a log. */
-class Registration(
+/** What a browser session waits for, and what a verify reply says about it. */
+enum class Flow(
+    /** What the pages and log lines call it. */
+    val noun: String,
+    /** The reply's title on success. */
+    val doneTitle: String,
+    /** The reply's `state` on success. */
+    val doneState: String,
+) {
+    REGISTRATION("registration", "Registered", "registered"),
+    LOGIN("login", "Logged in", "logged-in"),
+    ;
+
+    /** The reply's message on success. */
+    fun doneMessage(userId: String, username: String): String = when (this) {
+        REGISTRATION -> "Your phone is linked to user $userId."
+        LOGIN -> "You are logged in as $username (user $userId)."
+    }
+}
+
+/**
+ * What this browser session started (a registration or a login): kept on the server, never
+ * in a log.
+ */
+class Operation(
+    val flow: Flow,
     val username: String,
     val userId: String,
     val transactionId: String,
@@ -30,22 +54,22 @@ class Registration(
 /** In-memory sessions with a lifetime and a cap (a real app would use its own store). */
 class Sessions {
     // Insertion order: the first entry is the oldest, the one to drop at the cap.
-    private val items = LinkedHashMap<String, Registration>()
+    private val items = LinkedHashMap<String, Operation>()
     private val random = SecureRandom()
 
     @Synchronized
-    fun create(registration: Registration): String {
+    fun create(operation: Operation): String {
         expire()
         while (items.size >= MAX_SESSIONS) items.remove(items.keys.first())
         val bytes = ByteArray(32).also(random::nextBytes)
         // Python's secrets.token_urlsafe(32): URL-safe base64 without padding.
         val sessionId = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)
-        items[sessionId] = registration
+        items[sessionId] = operation
         return sessionId
     }
 
     @Synchronized
-    fun get(sessionId: String?): Registration? {
+    fun get(sessionId: String?): Operation? {
         expire()
         return if (sessionId.isNullOrEmpty()) null else items[sessionId]
     }

@@ -19,9 +19,11 @@ private const val HELP = """$USAGE
 
 The guide's web flow with authcloud's AsyncClient on Ktor (the same app as ../web-python).
 
-GET  /          a username form
-POST /register  enroll, then a page with the QR code, the deep link and the status poller
-POST /verify    verify (status + introspect) bound to this session's user and transaction
+GET  /              the username forms (register, or log in when already registered)
+POST /register      enroll, then a page with the QR code, the deep link and the status poller
+POST /verify        verify (status + introspect) bound to this session's user and transaction
+POST /login         a push approval with a prompt to the user's phone, then a page with the poller
+POST /login/verify  verify the login the same way
 
 Without AUTHCLOUD_INSTANCE and AUTHCLOUD_ACCESS_KEY it runs on an embedded emulator
 (AUTHCLOUD_ACCESS_KEY alone sets the emulator's key). It reads the shared templates from

@@ -1,8 +1,10 @@
 // The guide's web flow with authcloud's AsyncClient on Ktor:
 //
-// GET  /          a username form
-// POST /register  enroll, then a page with the QR code, the deep link and the status poller
-// POST /verify    verify (status + introspect) bound to this session's user and transaction
+// GET  /              the username forms (register, or log in when already registered)
+// POST /register      enroll, then a page with the QR code, the deep link and the status poller
+// POST /verify        verify (status + introspect) bound to this session's user and transaction
+// POST /login         a push approval with a prompt to the user's phone, then a page with the poller
+// POST /login/verify  verify the login the same way
 //
 // The backend holds the access key; the browser only ever sees the status token (it polls the
 // status endpoint itself, as the guide says). Status tokens and the ids to expect live in a
@@ -12,6 +14,8 @@
 // that framework answers by itself: 404/405 as {"detail": …}, 307 for a trailing slash.
 package dev.authcloud.example.web
 
+import dev.authcloud.ApprovalChannel
+import dev.authcloud.ApprovalRequest
 import dev.authcloud.AuthCloudException
 import dev.authcloud.Secret
 import dev.authcloud.VerificationCheck
@@ -37,6 +41,10 @@ import java.security.MessageDigest
 const val MAX_USERNAME = 300
 private val USERNAME_CHARS = Regex("[A-Za-z0-9_.@-]+")
 
+/** What the phone shows for a login: the prompt (the message rules' HTML) and the notification. */
+const val LOGIN_MESSAGE = "<html>Log in to the <b>authcloud web example</b>?</html>"
+const val LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
+
 /** The guide's 1.5 s, from the SDK. */
 val POLL_INTERVAL_MS: ULong = WaitOptions().pollIntervalMs
 
@@ -55,6 +63,8 @@ private class Reply(
     val contentType: ContentType? = null,
     val headers: List<Pair<String, String>> = emptyList(),
 )
+
+private val POST_ROUTES = setOf("/register", "/verify", "/login", "/login/verify")
 
 /** A body too large to read. */
 private class TooLargeException : Exception("request body too large")
@@ -102,7 +112,7 @@ class WebApp(private val backend: Backend) {
     /** The method a path's route takes, or null when no route has the path (Starlette's routing). */
     private fun routeMethod(path: String): HttpMethod? = when {
         path == "/" -> HttpMethod.Get
-        path == "/register" || path == "/verify" -> HttpMethod.Post
+        path in POST_ROUTES -> HttpMethod.Post
         path.startsWith("/static/") && path.length > "/static/".length && '/' !in path.substring("/static/".length) -> HttpMethod.Get
         else -> null
     }
@@ -122,7 +132,9 @@ class WebApp(private val backend: Backend) {
         return when (path) {
             "/" -> html(HttpStatusCode.OK, render(files.templates, "index", mapOf("mode" to backend.mode)))
             "/register" -> withForm(call, forVerify = false) { register(it) }
-            "/verify" -> withForm(call, forVerify = true) { verify(call, it) }
+            "/verify" -> withForm(call, forVerify = true) { verifyOperation(call, Flow.REGISTRATION, it) }
+            "/login" -> withForm(call, forVerify = false) { login(it) }
+            "/login/verify" -> withForm(call, forVerify = true) { verifyOperation(call, Flow.LOGIN, it) }
             "/static/authcloud-poller.js" -> file(files.poller, JAVASCRIPT)
             else -> staticFile(path.substring("/static/".length))
         }
@@ -196,15 +208,9 @@ class WebApp(private val backend: Backend) {
 
     private suspend fun register(form: Form): Reply {
         val username = pyStrip(form.value("username") ?: "")
-        val length = username.codePointCount(0, username.length)
-        val problem = when {
-            username.isEmpty() -> "Please enter a username."
-            length > MAX_USERNAME -> "A username has at most $MAX_USERNAME characters."
-            !USERNAME_CHARS.matches(username) -> "A username may use only letters, digits and _ . @ -"
-            else -> null
-        }
+        val problem = usernameProblem(username)
         if (problem != null) {
-            return indexWithError(problem, if (length <= MAX_USERNAME) username else "")
+            return indexWithError(problem, shownUsername(username))
         }
         val enrolled = try {
             backend.client.enroll(username = username)
@@ -221,14 +227,14 @@ class WebApp(private val backend: Backend) {
         }
 
         val enrollment = enrolled.enrollment
-        val registration = Registration(
+        val registration = Operation(
+            flow = Flow.REGISTRATION,
             username = username,
             userId = enrolled.user.userId,
             transactionId = enrollment.transactionId,
             statusToken = enrollment.statusToken,
             createdNanos = System.nanoTime(),
         )
-        val sessionId = backend.sessions.create(registration)
         Log.info("registration started: user ${pyRepr(registration.userId)}, transaction ${pyRepr(registration.transactionId)}")
 
         val qr = enrollment.qrCode
@@ -262,83 +268,167 @@ class WebApp(private val backend: Backend) {
                     "link_problem" to (link.problem() ?: ""),
                 ),
             )
-            return html(
-                HttpStatusCode.OK,
-                page,
-                listOf(
-                    HttpHeaders.CacheControl to "no-store",
-                    // As Starlette's set_cookie writes it.
-                    HttpHeaders.SetCookie to "$SESSION_COOKIE=$sessionId; HttpOnly; Max-Age=$SESSION_TTL_SECONDS; Path=/; SameSite=lax",
-                ),
-            )
+            return withSession(page, registration)
         } finally {
             qr.destroy()
             link.destroy()
         }
     }
 
-    private suspend fun verify(call: ApplicationCall, form: Form): Reply {
-        val statusToken = form.value("statusToken") ?: ""
-        val registration = backend.sessions.get(parseCookies(call.request.headers[HttpHeaders.Cookie])[SESSION_COOKIE])
-            ?: return reply(
-                call, HttpStatusCode.Unauthorized, "No registration in progress",
-                "This browser has no registration in progress (it may have expired). Start again.", "no-session",
+    /** The waiting page, with a new session cookie for the operation it waits for. */
+    private fun withSession(page: String, operation: Operation): Reply {
+        val sessionId = backend.sessions.create(operation)
+        return html(
+            HttpStatusCode.OK,
+            page,
+            listOf(
+                HttpHeaders.CacheControl to "no-store",
+                // As Starlette's set_cookie writes it.
+                HttpHeaders.SetCookie to "$SESSION_COOKIE=$sessionId; HttpOnly; Max-Age=$SESSION_TTL_SECONDS; Path=/; SameSite=lax",
+            ),
+        )
+    }
+
+    private suspend fun login(form: Form): Reply {
+        val username = pyStrip(form.value("username") ?: "")
+
+        fun refused(status: HttpStatusCode, problem: String) = html(
+            status,
+            render(
+                files.templates,
+                "index",
+                mapOf("login_error" to problem, "login_username" to shownUsername(username), "mode" to backend.mode),
+            ),
+        )
+
+        usernameProblem(username)?.let { return refused(HttpStatusCode.BadRequest, it) }
+        val unavailable = { reason: String ->
+            messagePage(HttpStatusCode.BadGateway, "Login unavailable", "The Authentication Cloud could not start it: $reason", "error")
+        }
+        val (user, approval) = try {
+            // Asking first gives the person a precise answer; approve() below would refuse
+            // both cases too (404 / 400), only less readably.
+            val found = backend.client.findUser(username)
+                ?: return refused(HttpStatusCode.NotFound, "Nobody is registered as $username. Register first.")
+            if (found.authenticators.isEmpty()) {
+                return refused(HttpStatusCode.Conflict, "$username has no phone registered any more. Register again.")
+            }
+            found to backend.client.approve(
+                ApprovalRequest(
+                    userId = found.userId,
+                    channel = ApprovalChannel.PUSH,
+                    prompt = true,
+                    message = LOGIN_MESSAGE,
+                    notificationMessage = LOGIN_NOTIFICATION,
+                ),
             )
+        } catch (e: AuthCloudException) {
+            Log.warning("login failed to start: ${kindOf(e)}")
+            return unavailable(describe(e))
+        } catch (e: CancellationException) {
+            throw e
+        } catch (e: Exception) {
+            Log.warning("login failed to start: ${kindOf(e)}")
+            return unavailable("an unexpected ${kindOf(e)}")
+        }
+        // A push approval has neither; release them should a server send them anyway.
+        approval.qrCode?.destroy()
+        approval.appLinkUri?.destroy()
+
+        val login = Operation(
+            flow = Flow.LOGIN,
+            username = username,
+            userId = user.userId,
+            transactionId = approval.transactionId,
+            statusToken = approval.statusToken,
+            createdNanos = System.nanoTime(),
+        )
+        Log.info("login started: user ${pyRepr(user.userId)}, transaction ${pyRepr(approval.transactionId)}")
+        val phoneUrl = if (backend.emulator != null) "${backend.publicBaseUrl}/phone/${user.userId}" else ""
+        val page = render(
+            files.templates,
+            "login",
+            mapOf(
+                "username" to username,
+                "base_url" to backend.publicBaseUrl,
+                "status_token" to approval.statusToken.reveal(),
+                "poll_interval_ms" to POLL_INTERVAL_MS,
+                "expires_in_ms" to backend.expiresInMs,
+                "phone_url" to phoneUrl,
+                "phone_class" to if (phoneUrl.isNotEmpty()) "" else "hidden",
+            ),
+        )
+        return withSession(page, login)
+    }
+
+    /** `POST /verify` and `POST /login/verify`: the session's own operation, bound to its ids. */
+    private suspend fun verifyOperation(call: ApplicationCall, flow: Flow, form: Form): Reply {
+        val noun = flow.noun
+        val statusToken = form.value("statusToken") ?: ""
+        val operation = backend.sessions.get(parseCookies(call.request.headers[HttpHeaders.Cookie])[SESSION_COOKIE])
+        if (operation == null || operation.flow != flow) {
+            return reply(
+                call, HttpStatusCode.Unauthorized, "No $noun in progress",
+                "This browser has no $noun in progress (it may have expired). Start again.", "no-session",
+            )
+        }
         if (statusToken.isEmpty()) {
             return reply(call, HttpStatusCode.BadRequest, "Nothing to verify", "The request carried no status token.", "bad-request")
         }
-        registration.verifiedUser?.let { user ->
-            return reply(call, HttpStatusCode.Conflict, "Already registered", "This registration was already verified for user $user.", "replayed")
+        operation.verifiedUser?.let { user ->
+            return reply(call, HttpStatusCode.Conflict, "Already done", "This $noun was already verified for user $user.", "replayed")
         }
-        if (!MessageDigest.isEqual(statusToken.toByteArray(Charsets.UTF_8), registration.statusToken.reveal().toByteArray(Charsets.UTF_8))) {
-            Log.warning("verification refused: a status token from another registration")
-            return foreign(call)
+        if (!MessageDigest.isEqual(statusToken.toByteArray(Charsets.UTF_8), operation.statusToken.reveal().toByteArray(Charsets.UTF_8))) {
+            Log.warning("$noun verification refused: a status token from another operation")
+            return foreign(call, flow)
         }
         val verified = try {
-            // Bound to the ids this session got from enroll: defence in depth over the
-            // token comparison above, and the only check when a backend keeps no token.
+            // Bound to the ids this session got from enroll or approve: defence in depth over
+            // the token comparison above, and the only check when a backend keeps no token.
             Secret(statusToken).use { token ->
                 backend.client.verify(
                     token,
-                    expectedUserId = registration.userId,
-                    expectedTransactionId = registration.transactionId,
+                    expectedUserId = operation.userId,
+                    expectedTransactionId = operation.transactionId,
                 )
             }
         } catch (e: AuthCloudException.NotVerified) {
-            Log.warning("verification refused: ${e.check.name}")
+            Log.warning("$noun verification refused: ${e.check.name}")
             if (e.check == VerificationCheck.USER_MISMATCH || e.check == VerificationCheck.TRANSACTION_MISMATCH) {
-                return foreign(call)
+                return foreign(call, flow)
             }
             return reply(
                 call, HttpStatusCode.Conflict, "Not confirmed",
-                "The registration has not been confirmed on the phone (or was declined).", "not-confirmed",
+                "The $noun has not been confirmed on the phone (or was declined).", "not-confirmed",
             )
         } catch (e: AuthCloudException) {
-            Log.warning("verification failed: ${kindOf(e)}")
+            Log.warning("$noun verification failed: ${kindOf(e)}")
             return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not verify it: ${describe(e)}", "error")
         } catch (e: CancellationException) {
             throw e
         } catch (e: Exception) {
-            Log.warning("verification failed: ${kindOf(e)}")
+            Log.warning("$noun verification failed: ${kindOf(e)}")
             return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not verify it: an unexpected ${kindOf(e)}", "error")
         }
-        registration.verifiedUser = verified.userId
-        // Here a real application links verified.userId to its own account record.
-        Log.info("registered: user ${pyRepr(verified.userId)}")
+        operation.verifiedUser = verified.userId
+        // Here a real application links verified.userId to its own account record
+        // (registration) or signs the browser in as that account (login).
+        Log.info("$noun verified: user ${pyRepr(verified.userId)}")
+        val username = verified.username?.takeIf { it.isNotEmpty() } ?: operation.username
         return reply(
-            call, HttpStatusCode.OK, "Registered", "Your phone is linked to user ${verified.userId}.", "registered",
-            mapOf("registered" to true, "userId" to verified.userId, "username" to verified.username),
+            call, HttpStatusCode.OK, flow.doneTitle, flow.doneMessage(verified.userId, username), flow.doneState,
+            mapOf("userId" to verified.userId, "username" to username),
         )
     }
 
-    private fun foreign(call: ApplicationCall) = reply(
-        call, HttpStatusCode.Forbidden, "Not your registration",
-        "That confirmation belongs to another registration, not to yours.", "foreign",
+    private fun foreign(call: ApplicationCall, flow: Flow) = reply(
+        call, HttpStatusCode.Forbidden, "Not your ${flow.noun}",
+        "That confirmation belongs to another ${flow.noun}, not to yours.", "foreign",
     )
 
     private fun staticFile(name: String): Reply {
         val file = File(files.static, name)
-        if (name !in setOf("registration.js", "style.css") || !file.isFile) {
+        if (name !in setOf("phone-confirmation.js", "style.css") || !file.isFile) {
             return messagePage(HttpStatusCode.NotFound, "Not found", "There is no such file.", "not-found")
         }
         return file(file, if (name.endsWith(".js")) JAVASCRIPT else CSS)
@@ -349,6 +439,18 @@ class WebApp(private val backend: Backend) {
         return Reply(HttpStatusCode.OK, file.readBytes(), type)
     }
 }
+
+/** Why a (stripped) username is refused before anything is sent, or null. */
+fun usernameProblem(username: String): String? = when {
+    username.isEmpty() -> "Please enter a username."
+    username.codePointCount(0, username.length) > MAX_USERNAME -> "A username has at most $MAX_USERNAME characters."
+    !USERNAME_CHARS.matches(username) -> "A username may use only letters, digits and _ . @ -"
+    else -> null
+}
+
+/** The username to show again in the form: not one too long to be one. */
+private fun shownUsername(username: String): String =
+    if (username.codePointCount(0, username.length) <= MAX_USERNAME) username else ""
 
 /** Python's `str.strip()`: the whitespace of `str.isspace()` at both ends. */
 fun pyStrip(text: String): String = text.trim { it in PY_WHITESPACE }

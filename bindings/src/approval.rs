@@ -1,0 +1,123 @@
+//! Approvals (log in / confirm with the registered phone) and user management, as records
+//! crossing the FFI; the calls themselves are on `Client` / `AsyncClient` (see ops.rs).
+
+use std::sync::Arc;
+
+use crate::error::AuthCloudError;
+use crate::secret::Secret;
+use crate::types::{DeepLink, QrCode};
+
+/// How the user is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ApprovalChannel {
+    /// A push notification to the app on the phone.
+    Push,
+    /// A QR code / deep link to show, as for an enrollment.
+    App,
+}
+
+/// What to ask the user. Give a `username` or a `user_id`. `message` (shown in the app;
+/// plain text, or `<html>…</html>` with only `<b> <br> <em> <i> <strong> <u>`) is checked
+/// before anything is sent, and is required when `prompt` is true.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ApprovalRequest {
+    #[uniffi(default = None)]
+    pub username: Option<String>,
+    #[uniffi(default = None)]
+    pub user_id: Option<String>,
+    /// `Push` when not given.
+    #[uniffi(default = None)]
+    pub channel: Option<ApprovalChannel>,
+    /// Which authenticator to ask; `*` = any (app channel only); none lets the server choose.
+    #[uniffi(default = None)]
+    pub authenticator_id: Option<String>,
+    /// Show `message` and ask the user to confirm it.
+    #[uniffi(default = false)]
+    pub prompt: bool,
+    #[uniffi(default = None)]
+    pub message: Option<String>,
+    /// The phone notification's text.
+    #[uniffi(default = None)]
+    pub notification_message: Option<String>,
+}
+
+impl ApprovalRequest {
+    pub(crate) fn to_core(&self) -> Result<authcloud::ApprovalRequest, AuthCloudError> {
+        let user = match (&self.username, &self.user_id) {
+            (Some(name), None) => authcloud::UserRef::Username(name.clone()),
+            (None, Some(id)) => authcloud::UserRef::UserId(id.clone()),
+            (Some(_), Some(_)) => {
+                return Err(AuthCloudError::InvalidInput {
+                    field: "username".into(),
+                    reason: "give a username or a user id, not both".into(),
+                });
+            }
+            (None, None) => {
+                return Err(AuthCloudError::InvalidInput {
+                    field: "username".into(),
+                    reason: "an approval needs a username or a user id".into(),
+                });
+            }
+        };
+        Ok(authcloud::ApprovalRequest {
+            user,
+            channel: match self.channel {
+                None | Some(ApprovalChannel::Push) => authcloud::Channel::Push,
+                Some(ApprovalChannel::App) => authcloud::Channel::App,
+            },
+            authenticator_id: self.authenticator_id.clone(),
+            prompt: self.prompt,
+            message: self.message.clone(),
+            notification_message: self.notification_message.clone(),
+        })
+    }
+}
+
+/// Answer of `approve`: poll and verify `status_token` as for an enrollment.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct ApprovalResult {
+    pub transaction_id: String,
+    pub status_token: Arc<Secret>,
+    /// For the app channel: the QR code to show.
+    pub qr_code: Option<Arc<QrCode>>,
+    /// For the app channel: the deep link (`href()` is the checked value).
+    pub app_link_uri: Option<Arc<DeepLink>>,
+}
+
+impl From<authcloud::ApprovalResponse> for ApprovalResult {
+    fn from(r: authcloud::ApprovalResponse) -> Self {
+        ApprovalResult {
+            transaction_id: r.transaction_id,
+            status_token: Secret::wrap(r.status_token),
+            qr_code: r.qr_code.map(|qr| Arc::new(QrCode::from(qr))),
+            app_link_uri: r.app_link_uri.map(|link| Arc::new(DeepLink::from(link))),
+        }
+    }
+}
+
+/// How a delete ended: deleting what is already gone is not an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum DeleteOutcome {
+    /// It existed and was deleted.
+    Deleted,
+    /// There was nothing to delete.
+    NotFound,
+}
+
+impl From<authcloud::DeleteOutcome> for DeleteOutcome {
+    fn from(outcome: authcloud::DeleteOutcome) -> Self {
+        match outcome {
+            authcloud::DeleteOutcome::Deleted => DeleteOutcome::Deleted,
+            _ => DeleteOutcome::NotFound,
+        }
+    }
+}
+
+/// Checks an approval `message` against the vendor's rules without sending anything: plain
+/// text, or one `<html>…</html>` element using only `<b> <br> <em> <i> <strong> <u>`, no
+/// attributes. `approve` runs the same check; call this to validate a form field early.
+/// The `InvalidInput` error names the offending tag, attribute or text.
+#[uniffi::export]
+pub fn validate_approval_message(message: String) -> Result<(), AuthCloudError> {
+    authcloud::validate_message(&message).map_err(AuthCloudError::from)
+}

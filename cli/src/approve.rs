@@ -1,0 +1,125 @@
+//! `authcloud approve`: ask a registered phone to confirm (a login, a payment), then —
+//! by default — wait for the answer and verify it, with the same exit codes as `wait`
+//! and `verify`.
+
+use authcloud::{ApprovalRequest, Channel, Client, VerifyOptions, WaitOptions};
+use clap::Args;
+use serde_json::json;
+
+use crate::commands::{UserArgs, client_or_usage, verified_doc, verified_text, wait_cancellable};
+use crate::duration::HumanDuration;
+use crate::progress::Progress;
+use crate::target::TargetArgs;
+use crate::{OutputArgs, exit, output, term_qr, try_or_exit};
+
+#[derive(Args)]
+pub struct ApproveArgs {
+    #[command(flatten)]
+    user: UserArgs,
+    /// push (a notification to the app) or app (a QR code / deep link to show).
+    #[arg(long, default_value = "push")]
+    channel: String,
+    /// What the app shows: plain text, or <html>…</html> with only <b> <br> <em> <i>
+    /// <strong> <u>. Implies --prompt.
+    #[arg(long)]
+    message: Option<String>,
+    /// The phone notification's text.
+    #[arg(long)]
+    notification: Option<String>,
+    /// Ask this authenticator (`*`: any, app channel only).
+    #[arg(long)]
+    authenticator_id: Option<String>,
+    /// Only start the approval and print its status token (no wait, no verify).
+    #[arg(long)]
+    no_wait: bool,
+    /// Time between two polls.
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_POLL_INTERVAL))]
+    interval: HumanDuration,
+    /// Give up waiting after this long (exit code 4).
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_WAIT_TIMEOUT))]
+    timeout: HumanDuration,
+    #[command(flatten)]
+    target: TargetArgs,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+pub async fn approve(args: ApproveArgs, matches: &clap::ArgMatches) -> u8 {
+    let out = output(&args.output);
+    let Some(user) = args.user.user_ref() else {
+        return out.usage("approve needs --username or --user-id");
+    };
+    let channel = match args.channel.as_str() {
+        "push" => Channel::Push,
+        "app" => Channel::App,
+        _ => return out.usage("--channel is push or app"),
+    };
+    let request = ApprovalRequest {
+        user,
+        channel,
+        authenticator_id: args.authenticator_id.clone(),
+        prompt: args.message.is_some(),
+        message: args.message.clone(),
+        notification_message: args.notification.clone(),
+    };
+    if let Err(e) = request.validate() {
+        return out.fail(&e);
+    }
+    let client: Client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    let approval = match client.approve(&request).await {
+        Ok(approval) => approval,
+        Err(e) => return out.fail(&e),
+    };
+    if channel == Channel::App && !out.json() && !out.quiet() {
+        match &approval.app_link_uri {
+            Some(link) => match link.href() {
+                Ok(link) => {
+                    // On stdout, as `enroll` does: the deep link is for the person, never a log.
+                    if let Some(qr) = term_qr::for_stdout(link, false) {
+                        println!("{qr}");
+                    }
+                    println!("{} {link}", out.em("Deep link:"));
+                }
+                Err(e) => println!("{} not shown ({e})", out.em("Deep link:")),
+            },
+            None => eprintln!("(the answer carries no deep link)"),
+        }
+    }
+    if args.no_wait {
+        let doc = json!({
+            "transactionId": approval.transaction_id,
+            "statusToken": approval.status_token.expose(),
+            "appLinkUri": approval.app_link_uri.as_ref().map(|l| l.as_unchecked_str()),
+        });
+        let token = approval.status_token.expose().to_owned();
+        out.result(doc, || token.clone(), || format!("{} {}", out.em("Status token:"), token));
+        return exit::OK;
+    }
+    out.note("Waiting for the user to confirm on the phone…");
+    let progress = Progress::new(out.quiet());
+    let options = WaitOptions { poll_interval: args.interval.0, timeout: args.timeout.0, ..Default::default() };
+    let waited = wait_cancellable(&client, &approval.status_token, &options, &progress).await;
+    progress.finish();
+    let outcome = match waited {
+        Ok(outcome) => outcome,
+        Err(e) => return out.fail(&e),
+    };
+    if !outcome.succeeded() {
+        let status = outcome.status.status.as_str().to_owned();
+        out.result(
+            json!({ "status": status, "transactionId": approval.transaction_id, "polls": outcome.polls }),
+            || status.clone(),
+            || format!("{} the approval ended with status `{status}`", out.bad("Not approved:")),
+        );
+        return exit::DECLINED;
+    }
+    // Verify, bound to this operation: the token cannot be someone else's.
+    let bound = VerifyOptions::default().expect_transaction(&approval.transaction_id);
+    match client.verify(&approval.status_token, &bound).await {
+        Ok(user) => {
+            out.result(verified_doc(&user), || out.shown(&user.user_id), || verified_text(&out, &user));
+            exit::OK
+        }
+        Err(e) => out.fail(&e),
+    }
+}

@@ -1,0 +1,263 @@
+//! `POST /api/v1/approval`: ask the user to confirm with a registered authenticator — a
+//! login, a payment — by push notification to the app, or by QR code / deep link.
+//!
+//! Then poll `status` with the returned token and verify exactly as for an enrollment.
+//! An approval is never re-sent once it may have reached the server: a second push on the
+//! user's phone is a real harm (the user may approve the wrong one, or give up).
+
+use std::fmt;
+
+use crate::client::Client;
+use crate::error::{Endpoint, Error, Result};
+use crate::lenient::{Object, malformed};
+use crate::message_rules::validate_message;
+use crate::model::{Channel, UserRef};
+use crate::responses::{DeepLink, QrCode, json};
+use crate::secret::SecretString;
+use crate::transport::{Call, Payload, Resend};
+
+pub(crate) const APPROVAL: Endpoint = Endpoint::new("POST", "/api/v1/approval");
+
+/// The longest notification text accepted (the vendor documents none).
+pub const MAX_NOTIFICATION_CHARS: usize = 1_000;
+
+/// Input of [`Client::approve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalRequest {
+    /// The user to ask.
+    pub user: UserRef,
+    /// `Push` (to the app on the phone; the default) or `App` (a QR code and deep link to
+    /// show, as for an enrollment).
+    pub channel: Channel,
+    /// Which authenticator to ask; `None` lets the server choose, `"*"` means any (`App`
+    /// channel only).
+    pub authenticator_id: Option<String>,
+    /// Whether the app shows `message` and asks to confirm it (default false).
+    pub prompt: bool,
+    /// What the app shows: plain text, or `<html>…</html>` with only `<b> <br> <em> <i>
+    /// <strong> <u>` (checked before sending). Required when `prompt` is true.
+    pub message: Option<String>,
+    /// The text of the phone's notification (push).
+    pub notification_message: Option<String>,
+}
+
+impl ApprovalRequest {
+    /// A push approval to the user's app.
+    pub fn push(user: UserRef) -> Self {
+        ApprovalRequest {
+            user,
+            channel: Channel::Push,
+            authenticator_id: None,
+            prompt: false,
+            message: None,
+            notification_message: None,
+        }
+    }
+
+    /// An approval shown as a QR code / deep link (like an enrollment).
+    pub fn app(user: UserRef) -> Self {
+        ApprovalRequest { channel: Channel::App, ..ApprovalRequest::push(user) }
+    }
+
+    /// Shows `message` in the app and asks the user to confirm it (`prompt`).
+    pub fn with_prompt(mut self, message: impl Into<String>) -> Self {
+        self.prompt = true;
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets the notification's text.
+    pub fn with_notification(mut self, text: impl Into<String>) -> Self {
+        self.notification_message = Some(text.into());
+        self
+    }
+
+    /// Asks a specific authenticator (`"*"`: any, `App` channel only).
+    pub fn with_authenticator(mut self, authenticator_id: impl Into<String>) -> Self {
+        self.authenticator_id = Some(authenticator_id.into());
+        self
+    }
+
+    /// Checks every rule the vendor documents, before anything is sent.
+    pub fn validate(&self) -> Result<()> {
+        self.user.validate()?;
+        if !matches!(self.channel, Channel::Push | Channel::App) {
+            return Err(Error::invalid("channel", "an approval uses push or app"));
+        }
+        if let Some(id) = &self.authenticator_id {
+            if id == "*" && self.channel != Channel::App {
+                return Err(Error::invalid("authenticatorId", "`*` (any authenticator) is for the app channel only"));
+            }
+            if id != "*" && !is_plain_id(id) {
+                return Err(Error::invalid("authenticatorId", "must be an id of letters, digits, `-` and `_`"));
+            }
+        }
+        match (&self.message, self.prompt) {
+            (Some(message), _) => validate_message(message)?,
+            (None, true) => return Err(Error::invalid("message", "is required when prompt is true")),
+            (None, false) => {}
+        }
+        if let Some(text) = &self.notification_message {
+            if text.trim().is_empty() || text.chars().count() > MAX_NOTIFICATION_CHARS {
+                return Err(Error::invalid(
+                    "notificationMessage",
+                    format!("must be 1 to {MAX_NOTIFICATION_CHARS} characters"),
+                ));
+            }
+            if text.chars().any(char::is_control) {
+                return Err(Error::invalid("notificationMessage", "must not contain control characters"));
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn to_wire(&self) -> Result<serde_json::Value> {
+        self.validate()?;
+        let mut body = serde_json::Map::new();
+        match &self.user {
+            UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
+            UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
+        };
+        body.insert("channel".into(), self.channel.as_str().into());
+        if let Some(id) = &self.authenticator_id {
+            body.insert("authenticatorId".into(), id.as_str().into());
+        }
+        body.insert("prompt".into(), self.prompt.into());
+        if let Some(message) = &self.message {
+            body.insert("message".into(), message.as_str().into());
+        }
+        if let Some(text) = &self.notification_message {
+            body.insert("notificationMessage".into(), text.as_str().into());
+        }
+        Ok(serde_json::Value::Object(body))
+    }
+}
+
+/// Ids that can travel in a path or a body unescaped: letters, digits, `-`, `_`.
+pub(crate) fn is_plain_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 128 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Answer of [`Client::approve`]: the operation to poll and verify.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApprovalResponse {
+    /// The operation's id.
+    pub transaction_id: String,
+    /// Poll `status` with it; verify with it.
+    pub status_token: SecretString,
+    /// For the `app` channel: the QR code to show.
+    pub qr_code: Option<QrCode>,
+    /// For the `app` channel: the deep link (checked before use, see [`DeepLink`]).
+    pub app_link_uri: Option<DeepLink>,
+}
+
+impl fmt::Debug for ApprovalResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApprovalResponse")
+            .field("transaction_id", &self.transaction_id)
+            .field("status_token", &self.status_token)
+            .field("qr_code", &self.qr_code)
+            .field("app_link_uri", &self.app_link_uri)
+            .finish()
+    }
+}
+
+impl ApprovalResponse {
+    /// Reads an `approval` answer. Fails only when the status token or the transaction id
+    /// is missing. The field names of the QR code and deep link are not documented by the
+    /// vendor: they are read as in `enroll` (top level, or inside `approval`/`enrollment`).
+    pub fn from_json(body: &[u8]) -> Result<Self> {
+        const WHAT: &str = "approval answer";
+        let value = json(WHAT, body)?;
+        let root = Object::root(WHAT, &value)?;
+        // Accept the fields at the top level or one level down, wherever the server puts them.
+        let holder = if root.get("statusToken").is_some() {
+            root
+        } else {
+            ["approval", "enrollment", "transaction"]
+                .iter()
+                .find_map(|key| root.object(key).filter(|o| o.get("statusToken").is_some()))
+                .ok_or_else(|| malformed(format!("{WHAT} lacks `statusToken`")))?
+        };
+        let status_token = SecretString::new(holder.required_text("statusToken", "statusToken")?);
+        let transaction_id = holder.required_text("transactionId", "transactionId")?;
+        let qr_code = holder.object("qrCode").map(|qr| QrCode::read(Some(qr)));
+        let app_link_uri = holder.text("appLinkUri").map(DeepLink::new);
+        Ok(ApprovalResponse { transaction_id, status_token, qr_code, app_link_uri })
+    }
+}
+
+impl Client {
+    /// `POST /api/v1/approval`: asks the user to confirm with a registered authenticator.
+    /// Then [`Client::wait_for_completion`] and [`Client::verify`] its status token, as for
+    /// an enrollment.
+    ///
+    /// Needs the access key or an intent token for `approve`. Checked locally first (the
+    /// message rules, above all). Never re-sent once it may have reached the server: only
+    /// after a connect failure, a 429 or a 503.
+    pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResponse> {
+        let body = request.to_wire()?;
+        let bearer = match &self.config().credential {
+            Some(credential) => credential.secret(),
+            None => return Err(Error::config("approve needs an access key or an intent token")),
+        };
+        let call = Call {
+            operation: "approval",
+            endpoint: APPROVAL,
+            path: None,
+            payload: Payload::Json(body),
+            bearer: Some(bearer),
+            resend: Resend::OnlyIfNotReceived,
+            secrets: Vec::new(),
+        };
+        ApprovalResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(APPROVAL))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alice() -> UserRef {
+        UserRef::Username("alice".into())
+    }
+
+    #[test]
+    fn requests_are_checked_before_sending() {
+        assert!(ApprovalRequest::push(alice()).to_wire().is_ok());
+        let prompt_without_message = ApprovalRequest { prompt: true, ..ApprovalRequest::push(alice()) };
+        assert!(prompt_without_message.to_wire().unwrap_err().to_string().contains("is required when prompt is true"));
+        let any_on_push = ApprovalRequest::push(alice()).with_authenticator("*");
+        assert!(any_on_push.to_wire().is_err());
+        assert!(ApprovalRequest::app(alice()).with_authenticator("*").to_wire().is_ok());
+        assert!(ApprovalRequest::push(alice()).with_authenticator("../x").to_wire().is_err());
+        let bad = ApprovalRequest::push(alice()).with_prompt("<html><img src=x></html>");
+        assert!(bad.to_wire().unwrap_err().to_string().contains("tag <img> is not allowed"));
+        let sms = ApprovalRequest { channel: Channel::Sms, ..ApprovalRequest::push(alice()) };
+        assert!(sms.to_wire().is_err());
+        let wire = ApprovalRequest::push(alice())
+            .with_prompt("<html>Log in to <b>Acme</b>?</html>")
+            .with_notification("Acme login")
+            .to_wire()
+            .unwrap();
+        assert_eq!(
+            wire,
+            serde_json::json!({"username": "alice", "channel": "push", "prompt": true,
+                "message": "<html>Log in to <b>Acme</b>?</html>", "notificationMessage": "Acme login"})
+        );
+    }
+
+    #[test]
+    fn answers_read_flat_or_nested() {
+        let flat = ApprovalResponse::from_json(br#"{"transactionId": "t", "statusToken": "s"}"#).unwrap();
+        assert_eq!((flat.transaction_id.as_str(), flat.status_token.expose()), ("t", "s"));
+        assert!(flat.qr_code.is_none() && flat.app_link_uri.is_none());
+        let nested = ApprovalResponse::from_json(
+            br#"{"userId": "u", "approval": {"transactionId": "t", "statusToken": "s", "qrCode": {"dataUri": "x"}, "appLinkUri": "https://a.example/open?x"}}"#,
+        )
+        .unwrap();
+        assert_eq!(nested.qr_code.unwrap().data_uri, "x");
+        assert!(nested.app_link_uri.unwrap().is_valid());
+        assert!(ApprovalResponse::from_json(br#"{"transactionId": "t"}"#).is_err());
+    }
+}

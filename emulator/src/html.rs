@@ -1,0 +1,75 @@
+//! The small self-contained HTML pages of the simulated authenticator (`/open`, `/phone`):
+//! one layout, escaping, and how the phone renders an approval's message.
+
+use axum::response::{Html, IntoResponse, Response};
+use http::StatusCode;
+
+use crate::message::{self, Message};
+
+/// An HTML answer with a status; `head_extra` is trusted markup for `<head>` (e.g. a refresh).
+pub(crate) fn page_with_head(status: StatusCode, title: &str, head_extra: &str, body_html: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head_extra}\
+         <title>{title} · authcloud emulator</title>\
+         <style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:2rem auto;padding:0 1rem}}\
+         dt{{font-weight:600}}dd{{margin:0 0 .5rem 0;font-family:monospace;word-break:break-all}}\
+         form{{display:inline-block;margin-right:1rem}}button{{font-size:1.1rem;padding:.5rem 1.5rem}}\
+         .message{{border:1px solid #999;border-radius:.5rem;padding:.75rem;margin:.5rem 0;white-space:pre-wrap}}\
+         .notification{{font-style:italic}}section{{border-top:1px solid #ccc;padding:.5rem 0 1rem}}</style>\
+         </head><body><h1>{title}</h1>\n{body_html}\n\
+         <p><small>Simulated authenticator of the authcloud emulator (not the vendor's app).</small></p>\
+         </body></html>\n",
+        title = escape(title),
+    );
+    // A page's URL may hold a dispatch token: keep it out of Referer headers.
+    (status, [(http::header::REFERRER_POLICY, "no-referrer")], Html(html)).into_response()
+}
+
+/// An HTML answer with a status.
+pub(crate) fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
+    page_with_head(status, title, "", body_html)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// An approval's message as the phone shows it, inside `<div class="message">`: the content
+/// of an `<html>` message as markup (the rule check guarantees it holds only text without
+/// `<` and the tags b, br, em, i, strong, u without attributes), plain text escaped. A message
+/// that somehow fails the check is shown escaped too.
+pub(crate) fn message_block(text: &str) -> String {
+    let shown = match message::check(text) {
+        Ok(Message::Html { inner }) => text[inner].to_owned(),
+        Ok(Message::Plain) | Err(_) => escape(text),
+    };
+    format!("<div class=\"message\">{shown}</div>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_render_as_the_phone_shows_them() {
+        assert_eq!(
+            message_block("<html>Pay <b>10</b> &amp; go</html>"),
+            "<div class=\"message\">Pay <b>10</b> &amp; go</div>"
+        );
+        assert_eq!(message_block("3 > 2 & \"x\""), "<div class=\"message\">3 &gt; 2 &amp; &quot;x&quot;</div>");
+        assert!(message_block("<html><script>x</script></html>").contains("&lt;script&gt;"));
+    }
+}
