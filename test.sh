@@ -2,7 +2,7 @@
 # Runs every test of authcloud. Installs what it needs (idempotently) on a fresh machine.
 #   ./test.sh                  everything
 #   ./test.sh rust python      only the named stages: rust, examples, python, aarch64, kotlin, web,
-#                              swift, size
+#                              swift, size, bench
 set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
@@ -18,7 +18,7 @@ FFI_SIZE_BUDGET=3500000
 
 started=$SECONDS
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size)
+[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size bench)
 
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
@@ -155,6 +155,14 @@ run_size() {
   [ "$size" -le "$FFI_SIZE_BUDGET" ] || { echo "the library is over its size budget" >&2; exit 1; }
 }
 
+run_bench() {
+  # The client benchmark's smoke mode, so it cannot rot: every implementation runs 20 cycles
+  # and must print a valid result; the targets are numbers, not enforced here. Reuses the
+  # wheel and the installed jar of the stages above when they are fresh, else builds them.
+  step "bench: bench/clients/run.sh --smoke (every client, 20 cycles; results in target/bench-smoke/)"
+  bench/clients/run.sh --smoke
+}
+
 for stage in "${stages[@]}"; do
   case "$stage" in
     rust) run_rust ;;
@@ -165,6 +173,7 @@ for stage in "${stages[@]}"; do
     web) run_web ;;
     swift) run_swift ;;
     size) run_size ;;
+    bench) run_bench ;;
     *) echo "unknown stage: $stage" >&2; exit 2 ;;
   esac
 done

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# CPU, wall time and peak RSS per enroll -> status -> introspect cycle of every client
+# implementation (Rust core, Python, Kotlin/JVM SDK clients and hand-written HTTP clients),
+# each in its own process against one release emulator (issue 14). See bench/README.md.
+#
+#   bench/clients/run.sh [--cycles N] [--warmup W] [--jvm-warmup W] [--smoke] [--only ID,...]
+#
+# Builds what it needs, idempotently, then runs bench/clients/driver.py in target/venv-bench:
+#   - the release emulator and the Rust bench binary (cargo, --locked);
+#   - the Python wheel: target/wheels/authcloud-*manylinux*.whl (./test.sh python) or
+#     target/bench-clients/wheels/authcloud-*.whl, whichever is newer, if it is newer than
+#     the sources; else `maturin build --release` into target/bench-clients/wheels;
+#   - target/venv-bench: the wheel + pinned requests, httpx, matplotlib (and maturin);
+#   - dev.authcloud:authcloud in the local Maven repository (`mvn install -DskipTests` in
+#     bindings/kotlin when missing or older than the sources), and bench/clients/kotlin.
+# Full run: results in bench/results/clients-{<UTC date>,latest}.json and clients.png.
+# --smoke: 20 cycles, small warm-ups, results in target/bench-smoke/; fails if any client
+# fails or prints a bad line, targets not enforced.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+
+REQUESTS_VERSION=2.34.2
+HTTPX_VERSION=0.28.1
+MATPLOTLIB_VERSION=3.11.2
+MATURIN_VERSION=1.16.0
+VENV=$ROOT/target/venv-bench
+BENCH_WHEELS=$ROOT/target/bench-clients/wheels
+# The project's one version: the Cargo workspace's.
+VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+INSTALLED_JAR=$HOME/.m2/repository/dev/authcloud/authcloud/$VERSION/authcloud-$VERSION.jar
+MVN=(mvn -B -ntp -Dstyle.color=never)
+
+for arg in "$@"; do
+  case "$arg" in -h|--help) exec python3 bench/clients/driver.py --help ;; esac
+done
+
+started=$SECONDS
+step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+
+# What the native library, the wheel and the jar are built from.
+RUST_SOURCES=(Cargo.toml Cargo.lock uniffi.toml core/Cargo.toml core/src emulator/Cargo.toml emulator/src
+              bindings/Cargo.toml bindings/src)
+WHEEL_SOURCES=("${RUST_SOURCES[@]}" bindings/python/pyproject.toml bindings/python/authcloud)
+JAR_SOURCES=("${RUST_SOURCES[@]}" bindings/uniffi-bindgen bindings/kotlin/pom.xml bindings/kotlin/patch-bindings.sh
+             bindings/kotlin/src/main bindings/kotlin/src/jvm)
+
+# True when ARTIFACT exists and no file of the given sources is newer than it.
+fresh() {
+  local artifact=$1; shift
+  [ -f "$artifact" ] && [ -z "$(find "$@" -type f -newer "$artifact" -print -quit 2>/dev/null)" ]
+}
+
+if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    step "installing Java 17 and Maven (Debian packages)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless maven >/dev/null
+  else
+    echo "bench/clients needs Java 17+ (javac) and Maven 3.6.3+ on PATH" >&2
+    exit 1
+  fi
+fi
+
+step "release emulator and the Rust bench binary (cargo build --release)"
+cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clients
+
+tools="requests $REQUESTS_VERSION httpx $HTTPX_VERSION matplotlib $MATPLOTLIB_VERSION maturin $MATURIN_VERSION"
+if [ "$(cat "$VENV/.bench-tools" 2>/dev/null)" != "$tools" ]; then
+  step "creating target/venv-bench ($tools)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "requests==$REQUESTS_VERSION" "httpx==$HTTPX_VERSION" \
+    "matplotlib==$MATPLOTLIB_VERSION" "maturin==$MATURIN_VERSION"
+  echo "$tools" > "$VENV/.bench-tools"
+fi
+
+# The newest wheel already built (by ./test.sh or by an earlier run of this script).
+wheel=$(ls -t target/wheels/authcloud-*manylinux*.whl "$BENCH_WHEELS"/authcloud-*.whl 2>/dev/null | head -n1 || true)
+if [ -n "$wheel" ] && fresh "$wheel" "${WHEEL_SOURCES[@]}"; then
+  step "Python wheel: reusing $(basename "$wheel") (newer than the sources)"
+else
+  step "Python wheel: maturin build --release into target/bench-clients/wheels"
+  rm -rf "$BENCH_WHEELS"
+  (cd bindings/python && CARGO_PROFILE_RELEASE_STRIP=none "$VENV/bin/maturin" build --release --locked -q -o "$BENCH_WHEELS")
+  wheel=$(ls "$BENCH_WHEELS"/authcloud-*.whl)
+fi
+stamp="$wheel $(stat -c %Y "$wheel")"
+if [ "$(cat "$VENV/.bench-wheel" 2>/dev/null)" != "$stamp" ]; then
+  step "installing $(basename "$wheel") into target/venv-bench"
+  "$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel"
+  echo "$stamp" > "$VENV/.bench-wheel"
+fi
+
+if fresh "$INSTALLED_JAR" "${JAR_SOURCES[@]}"; then
+  step "JVM: reusing dev.authcloud:authcloud:$VERSION from the local Maven repository (newer than the sources)"
+else
+  step "JVM: mvn install -DskipTests in bindings/kotlin (dev.authcloud:authcloud:$VERSION missing or stale)"
+  "${MVN[@]}" -q -f bindings/kotlin/pom.xml install -DskipTests
+fi
+built=bench/clients/kotlin/target/.built
+if ! fresh "$built" bench/clients/kotlin/pom.xml bench/clients/kotlin/src "$INSTALLED_JAR"; then
+  step "JVM: bench/clients/kotlin (jar + class path of its dependencies)"
+  "${MVN[@]}" -q -f bench/clients/kotlin/pom.xml package -Dauthcloud.version="$VERSION"
+  touch "$built"
+fi
+
+step "running the clients (bench/clients/driver.py $*)"
+# Recorded in the results: which wheel and which installed jar were measured.
+AUTHCLOUD_BENCH_WHEEL="$ROOT/${wheel#"$ROOT"/}" AUTHCLOUD_BENCH_JAR="$INSTALLED_JAR" \
+  "$VENV/bin/python" bench/clients/driver.py "$@"
