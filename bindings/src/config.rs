@@ -45,6 +45,10 @@ pub struct ClientConfig {
     pub max_retry_after_ms: u64,
     #[uniffi(default = 1048576)]
     pub max_response_bytes: u64,
+    /// Requests in flight at most (at least 1), and so the bound on open connections to
+    /// the server: more calls at once queue for a slot, within their deadline.
+    #[uniffi(default = 64)]
+    pub max_concurrent_requests: u32,
     /// Appended to the User-Agent `authcloud/<version>`, e.g. `my-app/2.1`.
     #[uniffi(default = None)]
     pub user_agent_suffix: Option<String>,
@@ -85,6 +89,7 @@ impl ClientConfig {
                 max_retry_after: Duration::from_millis(self.max_retry_after_ms),
             })
             .max_response_bytes(self.max_response_bytes)
+            .max_concurrent_requests(usize::try_from(self.max_concurrent_requests).unwrap_or(usize::MAX))
             .proxy(match (&self.proxy_url, self.use_environment_proxy) {
                 (Some(url), _) => ProxySetting::Url(url.0.clone()),
                 (None, true) => ProxySetting::FromEnvironment,

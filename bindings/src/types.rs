@@ -379,15 +379,24 @@ pub struct WaitOptions {
     /// Widest interval after 429s (a longer `Retry-After` is still honoured).
     #[uniffi(default = 30000)]
     pub max_poll_interval_ms: u64,
+    /// Start the first poll at a random moment within the first interval instead of at
+    /// once. Off by default (a user at a screen wants the first answer now); a wait spreads
+    /// its first poll anyway when its client already runs `max_concurrent_requests` other
+    /// waits, so waits started together do not poll in lock-step bursts.
+    #[uniffi(default = false)]
+    pub first_poll_jitter: bool,
 }
 
 impl Default for WaitOptions {
     fn default() -> Self {
-        use authcloud::defaults::{DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT};
+        use authcloud::defaults::{
+            DEFAULT_FIRST_POLL_JITTER, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT,
+        };
         WaitOptions {
             poll_interval_ms: millis(DEFAULT_POLL_INTERVAL),
             timeout_ms: millis(DEFAULT_WAIT_TIMEOUT),
             max_poll_interval_ms: millis(DEFAULT_MAX_POLL_INTERVAL),
+            first_poll_jitter: DEFAULT_FIRST_POLL_JITTER,
         }
     }
 }
@@ -414,6 +423,7 @@ impl WaitOptions {
             poll_interval: Duration::from_millis(self.poll_interval_ms),
             timeout: Duration::from_millis(self.timeout_ms),
             max_poll_interval: Duration::from_millis(self.max_poll_interval_ms),
+            first_poll_jitter: self.first_poll_jitter,
             cancel,
         }
     }

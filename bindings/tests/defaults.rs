@@ -35,6 +35,7 @@ fn expected() -> BTreeMap<&'static str, String> {
         ("max_backoff_ms", ms(retry.max_backoff)),
         ("max_retry_after_ms", ms(retry.max_retry_after)),
         ("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES.to_string()),
+        ("max_concurrent_requests", DEFAULT_MAX_CONCURRENT_REQUESTS.to_string()),
         ("user_agent_suffix", none()),
         ("extra_root_ca_pem", none()),
         // The core's default proxy setting is "from the environment".
@@ -47,6 +48,7 @@ fn expected() -> BTreeMap<&'static str, String> {
         ("poll_interval_ms", ms(DEFAULT_POLL_INTERVAL)),
         ("timeout_ms", ms(DEFAULT_WAIT_TIMEOUT)),
         ("max_poll_interval_ms", ms(DEFAULT_MAX_POLL_INTERVAL)),
+        ("first_poll_jitter", DEFAULT_FIRST_POLL_JITTER.to_string()),
         // EmulatorOptions (the emulator crate's defaults)
         ("port", emulator.bind.port().to_string()),
         ("transaction_ttl_ms", ms(emulator.transaction_ttl)),
@@ -132,4 +134,6 @@ fn the_rust_defaults_of_the_records_agree_too() {
     assert_eq!(wait.poll_interval_ms.to_string(), ms(DEFAULT_POLL_INTERVAL));
     assert_eq!(wait.timeout_ms.to_string(), ms(DEFAULT_WAIT_TIMEOUT));
     assert_eq!(wait.max_poll_interval_ms.to_string(), ms(DEFAULT_MAX_POLL_INTERVAL));
+    assert_eq!(wait.first_poll_jitter, DEFAULT_FIRST_POLL_JITTER);
+    assert_eq!(wait.first_poll_jitter, authcloud::WaitOptions::default().first_poll_jitter);
 }

@@ -35,6 +35,7 @@ fn config(emu: &Emulator) -> ClientConfig {
         max_backoff_ms: 50,
         max_retry_after_ms: 5000,
         max_response_bytes: 1 << 20,
+        max_concurrent_requests: 64,
         user_agent_suffix: None,
         extra_root_ca_pem: None,
         use_environment_proxy: false,
@@ -43,7 +44,7 @@ fn config(emu: &Emulator) -> ClientConfig {
 }
 
 fn fast() -> WaitOptions {
-    WaitOptions { poll_interval_ms: 100, timeout_ms: 10_000, max_poll_interval_ms: 1000 }
+    WaitOptions { poll_interval_ms: 100, timeout_ms: 10_000, max_poll_interval_ms: 1000, first_poll_jitter: false }
 }
 
 fn status_polls(emu: &Emulator) -> usize {
@@ -260,6 +261,24 @@ fn invalid_watch_options_are_the_callers_error() {
         Err(other) => panic!("{other:?}"),
         Ok(_) => panic!("a 99 ms poll interval was accepted"),
     }
+}
+
+#[test]
+fn the_request_slot_limit_is_passed_to_the_core_and_checked() {
+    let rt = emulator_runtime();
+    let emu = start(&rt);
+    match Client::new(ClientConfig { max_concurrent_requests: 0, ..config(&emu) }) {
+        Err(AuthCloudError::Configuration { reason }) => assert!(reason.contains("at least 1"), "{reason}"),
+        Err(other) => panic!("{other:?}"),
+        Ok(_) => panic!("a limit of 0 requests in flight was accepted"),
+    }
+    // One slot and a jittered first poll still complete a wait.
+    let client = Client::new(ClientConfig { max_concurrent_requests: 1, ..config(&emu) }).unwrap();
+    let enrolled = client.enroll(Some("one-slot".into()), None).unwrap();
+    emu.approve(&enrolled.enrollment.transaction_id).unwrap();
+    let options = WaitOptions { first_poll_jitter: true, ..fast() };
+    let outcome = client.wait_for_completion(enrolled.enrollment.status_token, options, None, None).unwrap();
+    assert!(outcome.succeeded);
 }
 
 struct BrokenSink(AtomicU32);

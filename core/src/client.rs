@@ -17,8 +17,10 @@ pub(crate) const INTENT: Endpoint = Endpoint::new("POST", "/api/v1/intent");
 
 /// A client of one Authentication Cloud instance.
 ///
-/// Cheap to clone (an `Arc`); all clones share one connection pool, so create one per
-/// process and credential and share it. Needs a tokio runtime.
+/// Cheap to clone (an `Arc`); all clones share one connection pool and its
+/// [`max_concurrent_requests`](crate::ClientBuilder::max_concurrent_requests) slots — the
+/// bound on connections to the server — so create one per process and credential and share
+/// it. Needs a tokio runtime.
 #[derive(Clone)]
 pub struct Client {
     pub(crate) transport: Arc<Transport>,

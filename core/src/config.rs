@@ -12,13 +12,18 @@ use url::Url;
 
 use crate::defaults::{
     DEFAULT_CALL_TIMEOUT, DEFAULT_CONNECT_TIMEOUT, DEFAULT_INITIAL_BACKOFF, DEFAULT_MAX_ATTEMPTS, DEFAULT_MAX_BACKOFF,
-    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT, MAX_RETRY_AFTER_LIMIT,
+    DEFAULT_MAX_CONCURRENT_REQUESTS, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RETRY_AFTER, DEFAULT_REQUEST_TIMEOUT,
+    MAX_RETRY_AFTER_LIMIT,
 };
 use crate::error::{Error, Result};
 use crate::secret::SecretString;
 
 /// Longest instance name (one DNS label).
 pub const MAX_INSTANCE_LEN: usize = 63;
+
+/// The highest `max_concurrent_requests` accepted (more than any server or file-descriptor
+/// limit would allow anyway).
+const MAX_CONCURRENT_REQUESTS_LIMIT: usize = 1 << 20;
 
 /// Which Authentication Cloud to talk to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +74,7 @@ impl fmt::Debug for ProxySetting {
 }
 
 fn redact_userinfo(url: &str) -> String {
-    match Url::parse(url) {
+    match crate::urls::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
             let _ = parsed.set_username("redacted");
             let _ = parsed.set_password(None);
@@ -138,6 +143,7 @@ pub struct ClientConfig {
     pub(crate) call_timeout: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) max_response_bytes: u64,
+    pub(crate) max_concurrent_requests: usize,
     pub(crate) user_agent: String,
     pub(crate) extra_root_certificates_pem: Vec<String>,
     pub(crate) proxy: ProxySetting,
@@ -172,6 +178,11 @@ impl ClientConfig {
     pub fn max_response_bytes(&self) -> u64 {
         self.max_response_bytes
     }
+    /// Requests in flight at most, and the bound on open connections to the server
+    /// ([`ClientBuilder::max_concurrent_requests`]).
+    pub fn max_concurrent_requests(&self) -> usize {
+        self.max_concurrent_requests
+    }
     /// The User-Agent header sent.
     pub fn user_agent(&self) -> &str {
         &self.user_agent
@@ -193,6 +204,7 @@ impl fmt::Debug for ClientConfig {
             .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("user_agent", &self.user_agent)
             .field("extra_root_certificates", &self.extra_root_certificates_pem.len())
             .field("proxy", &self.proxy)
@@ -210,6 +222,7 @@ pub struct ClientBuilder {
     call_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     max_response_bytes: Option<u64>,
+    max_concurrent_requests: Option<usize>,
     user_agent_suffix: Option<String>,
     extra_root_certificates_pem: Vec<String>,
     proxy: ProxySetting,
@@ -231,6 +244,7 @@ impl fmt::Debug for ClientBuilder {
             .field("call_timeout", &self.call_timeout)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_concurrent_requests", &self.max_concurrent_requests)
             .field("user_agent_suffix", &self.user_agent_suffix)
             .field("extra_root_certificates", &self.extra_root_certificates_pem.len())
             .field("proxy", &self.proxy)
@@ -306,6 +320,28 @@ impl ClientBuilder {
         self
     }
 
+    /// Requests this client (and all its clones) has in flight at most (default 64, at
+    /// least 1), and with it **the bound on open connections to the server**: a request
+    /// takes one of these slots before it may use or open a connection and gives it back
+    /// once its answer is read (or it failed), and the pool keeps at most this many idle
+    /// connections. So at most `max_concurrent_requests` connections are in use and at most
+    /// as many idle: **never more than 2 × `max_concurrent_requests` open** (a connection
+    /// being handed back to the pool counts as neither for that instant). 10,000 waits
+    /// polling at the same moment queue for the slots instead of opening 10,000
+    /// connections. Open connections can pass `max_concurrent_requests` itself because the
+    /// HTTP pool opens a new connection when a request finds none idle while another is
+    /// still on its way back, then keeps the extra one idle; the crate's README ("Connections,
+    /// and many waits on one client") has the measurements.
+    ///
+    /// The time a request waits for a slot counts against its deadline (the attempt's
+    /// timeout, and within it the call's): a call never hangs past it, and a request that
+    /// timed out waiting was never sent. Raise it for a backend that sends many slow requests
+    /// at once; lower it to be gentler on a server.
+    pub fn max_concurrent_requests(mut self, limit: usize) -> Self {
+        self.max_concurrent_requests = Some(limit);
+        self
+    }
+
     /// Appended to `authcloud/<version>` in the User-Agent, e.g. `my-app/2.1`.
     pub fn user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
         self.user_agent_suffix = Some(suffix.into());
@@ -348,9 +384,18 @@ impl ClientBuilder {
         if max_response_bytes == 0 {
             return Err(Error::config("max response bytes must be positive"));
         }
+        let max_concurrent_requests = self.max_concurrent_requests.unwrap_or(DEFAULT_MAX_CONCURRENT_REQUESTS);
+        if max_concurrent_requests == 0 {
+            return Err(Error::config("max concurrent requests must be at least 1"));
+        }
+        if max_concurrent_requests > MAX_CONCURRENT_REQUESTS_LIMIT {
+            return Err(Error::config(format!(
+                "max concurrent requests must be at most {MAX_CONCURRENT_REQUESTS_LIMIT}"
+            )));
+        }
         let user_agent = user_agent(self.user_agent_suffix.as_deref())?;
         if let ProxySetting::Url(url) = &self.proxy {
-            Url::parse(url.expose()).map_err(|_| Error::config("proxy is not a valid URL"))?;
+            crate::urls::parse(url.expose()).map_err(|_| Error::config("proxy is not a valid URL"))?;
         }
         Ok(ClientConfig {
             base_url,
@@ -360,6 +405,7 @@ impl ClientBuilder {
             call_timeout,
             retry,
             max_response_bytes,
+            max_concurrent_requests,
             user_agent,
             extra_root_certificates_pem: self.extra_root_certificates_pem,
             proxy: self.proxy,
@@ -398,7 +444,7 @@ fn instance_url(instance: &str) -> Result<Url> {
 
 /// Parses and checks an explicit base URL.
 pub fn validate_base_url(raw: &str) -> Result<Url> {
-    let mut url = Url::parse(raw.trim()).map_err(|e| Error::config(format!("base URL: {e}")))?;
+    let mut url = crate::urls::parse(raw.trim()).map_err(|e| Error::config(format!("base URL: {e}")))?;
     let Some(host) = url.host_str() else {
         return Err(Error::config("base URL has no host"));
     };
@@ -512,6 +558,7 @@ mod tests {
         assert_eq!(cfg.request_timeout(), Duration::from_secs(30));
         assert_eq!(cfg.max_response_bytes(), 1024 * 1024);
         assert_eq!(cfg.call_timeout(), Duration::from_secs(60));
+        assert_eq!(cfg.max_concurrent_requests(), 64);
         assert!(cfg.user_agent().starts_with("authcloud/"));
     }
 
@@ -523,6 +570,13 @@ mod tests {
         let err = build(retry(Duration::from_secs(601))).unwrap_err();
         assert!(err.to_string().contains("at most 10 minutes"), "{err}");
         assert!(ClientBuilder::default().instance("a").call_timeout(Duration::ZERO).build_config().is_err());
+        let limit = |n| ClientBuilder::default().instance("a").max_concurrent_requests(n).build_config();
+        let err = limit(0).unwrap_err();
+        assert!(err.to_string().contains("at least 1"), "{err}");
+        assert_eq!(limit(1).unwrap().max_concurrent_requests(), 1);
+        assert!(limit(1 << 20).is_ok());
+        assert!(limit((1 << 20) + 1).is_err());
+        assert!(limit(usize::MAX).is_err(), "more permits than a semaphore holds must not panic later");
     }
 
     #[test]

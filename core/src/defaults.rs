@@ -33,3 +33,9 @@ pub const MIN_POLL_INTERVAL: Duration = Duration::from_millis(100);
 pub const DEFAULT_WAIT_TIMEOUT: Duration = Duration::from_secs(300);
 /// The widest interval a wait widens to by itself after 429s.
 pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(30);
+/// Requests one client has in flight at most — and so the connections it keeps open to
+/// the server (see [`crate::ClientBuilder::max_concurrent_requests`]).
+pub const DEFAULT_MAX_CONCURRENT_REQUESTS: usize = 64;
+/// Whether a wait starts its first poll at a random offset within the first interval
+/// (off: one user at a screen wants the first answer at once).
+pub const DEFAULT_FIRST_POLL_JITTER: bool = false;

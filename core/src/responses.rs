@@ -268,7 +268,7 @@ fn check_deep_link(raw: &str) -> std::result::Result<Url, DeepLinkProblem> {
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(DeepLinkProblem::NotAUrl);
     }
-    let url = Url::parse(raw).map_err(|_| DeepLinkProblem::NotAUrl)?;
+    let url = crate::urls::parse(raw).map_err(|_| DeepLinkProblem::NotAUrl)?;
     let host = url.host_str().filter(|h| !h.is_empty()).ok_or(DeepLinkProblem::NotAUrl)?;
     match url.scheme() {
         "https" => {}

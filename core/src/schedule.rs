@@ -26,9 +26,11 @@ pub(crate) enum Next {
 
 /// The schedule of one wait.
 ///
-/// Polls start at `started + k × interval` (drift-free: a slow answer does not push later
-/// polls back), a poll that would fall in the past starts at once (no catch-up burst), and
-/// a back-off request from the server restarts the schedule from the moment it was made.
+/// Polls start at `started + offset + k × interval`, where `offset` is zero or the first
+/// poll's jitter (drift-free: a slow answer does not push later polls back), a poll that
+/// would fall in the past starts at once (no catch-up burst), and a back-off request from
+/// the server restarts the schedule from the moment it was made. The deadline counts from
+/// `started`, not from the first poll.
 #[derive(Debug, Clone)]
 pub(crate) struct PollSchedule {
     deadline: Instant,
@@ -51,6 +53,13 @@ impl PollSchedule {
             interval,
             next: started,
         }
+    }
+
+    /// Moves the first poll (and with it the grid of later polls) `offset` after the start:
+    /// the first-poll jitter. Call before the first poll.
+    pub(crate) fn delay_first_poll(mut self, offset: Duration) -> Self {
+        self.next = self.next.checked_add(offset).unwrap_or(self.deadline);
+        self
     }
 
     /// The first poll.
@@ -103,6 +112,13 @@ impl PollSchedule {
     fn clamp(&self, at: Instant, now: Instant) -> Next {
         if at >= self.deadline || now >= self.deadline { Next::GiveUpAt(self.deadline) } else { Next::PollAt(at) }
     }
+}
+
+/// A random offset for the first poll, uniform in `[0, interval)`: waits started together
+/// then poll spread over the interval instead of in lock-step.
+pub(crate) fn first_poll_jitter(interval: Duration) -> Duration {
+    let nanos = u64::try_from(interval.as_nanos()).unwrap_or(u64::MAX);
+    if nanos == 0 { Duration::ZERO } else { Duration::from_nanos(fastrand::u64(0..nanos)) }
 }
 
 #[cfg(test)]
@@ -197,6 +213,40 @@ mod tests {
         assert_eq!(s.after_back_off_request(Instant::now(), None), Next::GiveUpAt(start + MS * 2500));
         assert_eq!(s.remaining(start + MS * 2000), MS * 500);
         assert_eq!(s.remaining(start + MS * 9000), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn first_poll_jitter_moves_the_whole_grid_but_not_the_deadline() {
+        let interval = MS * 1500;
+        let mut offsets = Vec::new();
+        for _ in 0..2000 {
+            let jitter = first_poll_jitter(interval);
+            assert!(jitter < interval, "{jitter:?}");
+            offsets.push(jitter);
+        }
+        // Uniform over the interval: both halves are used, and the values differ.
+        assert!(offsets.iter().any(|j| *j < interval / 4) && offsets.iter().any(|j| *j > interval * 3 / 4));
+        offsets.sort();
+        offsets.dedup();
+        assert!(offsets.len() > 1900, "only {} distinct offsets", offsets.len());
+        assert_eq!(first_poll_jitter(Duration::ZERO), Duration::ZERO);
+
+        let (start, s) = schedule(10_000, 1500, 30_000);
+        let jitter = first_poll_jitter(interval);
+        let mut s = s.delay_first_poll(jitter);
+        assert_eq!(s.first(), Next::PollAt(start + jitter));
+        tokio::time::advance(jitter + MS * 40).await; // the first answer, 40 ms after it was sent
+        assert_eq!(s.after_answer(Instant::now()), Next::PollAt(start + jitter + interval));
+        tokio::time::advance(interval).await;
+        assert_eq!(s.after_answer(Instant::now()), Next::PollAt(start + jitter + interval * 2));
+        tokio::time::advance(interval).await;
+        assert_eq!(s.after_transient_error(Instant::now()), Next::PollAt(start + jitter + interval * 3));
+        // The deadline still counts from the start.
+        assert_eq!(s.remaining(start + MS * 9000), MS * 1000);
+
+        // A jitter past a short deadline: no poll, give up at the deadline.
+        let (start, s) = schedule(1000, 1500, 30_000);
+        assert_eq!(s.delay_first_poll(MS * 1200).first(), Next::GiveUpAt(start + MS * 1000));
     }
 
     #[tokio::test(start_paused = true)]

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 use url::Url;
 
@@ -72,6 +73,13 @@ impl From<Error> for Failure {
 /// The HTTP layer of a client. Cheap to share: reqwest pools connections inside.
 pub(crate) struct Transport {
     http: reqwest::Client,
+    /// One permit per request in flight (`max_concurrent_requests`): a request holds one
+    /// from before it takes a connection until its answer is read, so no more connections
+    /// are ever in use at once, and the pool keeps no more than that many idle.
+    permits: Semaphore,
+    /// Waits (`wait_for_completion`) running on this client and its clones: past
+    /// `max_concurrent_requests` of them, new waits spread their first poll (see `wait.rs`).
+    pub(crate) active_waits: std::sync::atomic::AtomicUsize,
     pub(crate) config: ClientConfig,
 }
 
@@ -85,6 +93,7 @@ impl Transport {
             // The API never redirects; following one could carry the Bearer elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .pool_idle_timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(config.max_concurrent_requests)
             .tcp_keepalive(Duration::from_secs(30));
         for pem in &config.extra_root_certificates_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
@@ -115,7 +124,8 @@ impl Transport {
             builder = builder.resolve_to_addrs("localhost", &loopback);
         }
         let http = builder.build().map_err(|e| Error::config(format!("HTTP client: {}", root_cause(&e))))?;
-        Ok(Self { http, config })
+        let permits = Semaphore::new(config.max_concurrent_requests);
+        Ok(Self { http, permits, active_waits: Default::default(), config })
     }
 
     /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and returns
@@ -125,9 +135,16 @@ impl Transport {
         self.send_with_retries(call).instrument(span(call)).await
     }
 
-    /// Sends `call` once, with `timeout` for the whole attempt (the waiter's poll).
-    pub(crate) async fn send_once(&self, call: &Call<'_>, timeout: Duration) -> Result<Vec<u8>> {
-        self.attempt(call, 1, timeout).instrument(span(call)).await.map_err(|f| f.error)
+    /// Sends `call` once, with `timeout` for the whole attempt, the wait for a request
+    /// slot included (the waiter's poll). `sent_at` is set when the request got its slot and
+    /// went to the HTTP client (it stays `None` if it never did).
+    pub(crate) async fn send_once(
+        &self,
+        call: &Call<'_>,
+        timeout: Duration,
+        sent_at: &mut Option<tokio::time::Instant>,
+    ) -> Result<Vec<u8>> {
+        self.attempt(call, 1, timeout, sent_at).instrument(span(call)).await.map_err(|f| f.error)
     }
 
     async fn send_with_retries(&self, call: &Call<'_>) -> Result<Vec<u8>> {
@@ -143,7 +160,7 @@ impl Transport {
                 return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout });
             }
             let attempt_timeout = self.config.request_timeout.min(left);
-            let failure = match self.attempt(call, attempt, attempt_timeout).await {
+            let failure = match self.attempt(call, attempt, attempt_timeout, &mut None).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
@@ -177,9 +194,15 @@ impl Transport {
         }
     }
 
-    async fn attempt(&self, call: &Call<'_>, attempt: u32, timeout: Duration) -> Result<Vec<u8>, Failure> {
+    async fn attempt(
+        &self,
+        call: &Call<'_>,
+        attempt: u32,
+        timeout: Duration,
+        sent_at: &mut Option<tokio::time::Instant>,
+    ) -> Result<Vec<u8>, Failure> {
         let started = Instant::now();
-        let result = self.attempt_inner(call, timeout).await;
+        let result = self.attempt_inner(call, timeout, sent_at).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok((status, _)) => tracing::debug!(
@@ -206,7 +229,46 @@ impl Transport {
         result.map(|(_, body)| body)
     }
 
-    async fn attempt_inner(&self, call: &Call<'_>, timeout: Duration) -> Result<(StatusCode, Vec<u8>), Failure> {
+    /// One attempt within `timeout`: waits for a request slot, sends, reads the answer; the
+    /// slot is given back when this returns (answer read, or failed).
+    async fn attempt_inner(
+        &self,
+        call: &Call<'_>,
+        timeout: Duration,
+        sent_at: &mut Option<tokio::time::Instant>,
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
+        // Timed out waiting for a slot: never sent, so safe to send again whatever the call.
+        let unsent =
+            || Failure { error: Error::Timeout { endpoint: call.endpoint, after: timeout }, not_received: true };
+        let queued = tokio::time::Instant::now();
+        // A free slot is taken without arming a timer (the common case: one cheap call).
+        let _permit = match self.permits.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => match tokio::time::timeout(timeout, self.permits.acquire()).await {
+                Ok(Ok(permit)) => permit,
+                // The semaphore is never closed.
+                Ok(Err(_)) => return Err(Error::config("the client's request slots are closed").into()),
+                Err(_) => return Err(unsent()),
+            },
+        };
+        let now = tokio::time::Instant::now();
+        // What is left of the attempt's time once a slot was free.
+        let left = timeout.saturating_sub(now - queued);
+        if left.is_zero() {
+            return Err(unsent());
+        }
+        *sent_at = Some(now);
+        // The slot (`_permit`) is held until the answer is read or the attempt failed.
+        self.exchange(call, timeout, left).await
+    }
+
+    /// Sends the request and reads the answer: `left` bounds it, errors name `timeout`.
+    async fn exchange(
+        &self,
+        call: &Call<'_>,
+        timeout: Duration,
+        left: Duration,
+    ) -> Result<(StatusCode, Vec<u8>), Failure> {
         let url = self
             .config
             .base_url
@@ -217,7 +279,7 @@ impl Transport {
         let mut request = self
             .http
             .request(method, url.clone())
-            .timeout(timeout)
+            .timeout(left)
             .header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(bearer) = call.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", bearer.expose()))
@@ -363,7 +425,7 @@ fn may_resend(resend: Resend, failure: &Failure) -> bool {
 /// `scheme://host:port` of a redirect's target, for the error message (no path or query:
 /// they may carry tokens).
 fn origin_of(base: &Url, location: &str) -> String {
-    match base.join(location) {
+    match crate::urls::join(base, location) {
         Ok(target) => sanitize_server_text(&target.origin().ascii_serialization()),
         Err(_) => "an unparsable location".into(),
     }
