@@ -96,6 +96,8 @@ pub struct PendingApproval {
 #[uniffi::export(Display, Debug)]
 pub struct Emulator {
     inner: authcloud_emulator::Emulator,
+    /// The emulator serves from the SDK's runtime: keep it driven while the object lives.
+    _serving: runtime::Background,
 }
 
 fn emulator_error(error: EmulatorError) -> AuthCloudError {
@@ -128,7 +130,7 @@ impl Emulator {
         };
         let inner =
             runtime::block_on(async { authcloud_emulator::Emulator::start(config).await }).map_err(emulator_error)?;
-        Ok(Arc::new(Emulator { inner }))
+        Ok(Arc::new(Emulator { inner, _serving: runtime::Background::hold() }))
     }
 
     /// `http://127.0.0.1:PORT`: the `base_url` for `ClientConfig`.

@@ -56,7 +56,11 @@ impl Bridge {
             return Bridge { queue: None, delivery: None };
         };
         let (queue, mut events) = mpsc::unbounded_channel::<Event>();
+        // Delivery may outlive the wait (a slow callback): keep the runtime driven until
+        // every event has been handed over.
+        let background = runtime::Background::hold();
         let delivery = runtime::handle().spawn(async move {
+            let _background = background;
             while let Some(event) = events.recv().await {
                 let observer = Arc::clone(&observer);
                 // The blocking pool keeps slow foreign code off the runtime's workers.

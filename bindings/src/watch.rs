@@ -39,8 +39,11 @@ impl WatchHandle {
         options.validate()?;
         let cancel = CancellationToken::new();
         let (report, finished) = watch::channel(false);
+        // Polls in the background: the runtime is driven until the watch has ended.
+        let background = runtime::Background::hold();
         let wait = runtime::handle().spawn(ops.wait(status_token, options, Some(observer), cancel.clone()));
         runtime::handle().spawn(async move {
+            let _background = background;
             // The outcome reaches the observer; the handle only tracks the end — even if
             // the wait task failed unexpectedly (a panic), so `join` never waits forever.
             if let Err(failure) = wait.await {
