@@ -27,10 +27,12 @@ cd "$ROOT"
 rustup target add "${TARGETS[@]}"
 
 echo "==> the native library for ${ABIS[*]} (profile $PROFILE, Android API $PLATFORM)"
-# 16 KB pages (Android 15+ devices); per target, so host build scripts are unaffected.
+# Per target, so host build scripts are unaffected: 16 KB pages (Android 15+ devices);
+# identical code folded and relative relocations packed (APS2, API 23+) by the NDK's lld —
+# the link the size budget of ./test.sh measures (with Linux's RELR standing in for APS2).
 for target in "${TARGETS[@]}"; do
   var="CARGO_TARGET_$(tr 'a-z-' 'A-Z_' <<<"$target")_RUSTFLAGS"
-  export "$var=${!var:-} -C link-arg=-Wl,-z,max-page-size=16384"
+  export "$var=${!var:-} -C link-arg=-Wl,-z,max-page-size=16384 -C link-arg=-Wl,--icf=all -C link-arg=-Wl,--pack-dyn-relocs=android"
 done
 rm -rf "$HERE/build/jniLibs"
 abi_args=()
