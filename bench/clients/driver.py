@@ -44,9 +44,11 @@ COLORS = {"rust": "#c0582b", "python": "#3776ab", "jvm": "#7f52ff"}
 IMPORT_RUNS = 5
 # Warm-up of each JVM client (the same for the three). After 1,000 cycles the JIT still
 # spent 0.4-0.5 s compiling during java.net.http's 500 measured cycles (0.6-0.8 s of CPU in
-# all) on this machine, inflating the baseline; after 5,000 it usually spends much less
-# (bench/README.md has the numbers; the JVM lines report it as jit_compile_ms).
-JVM_WARMUP = 5000
+# all) on this machine, inflating the baseline; after 5,000 it usually spent much less but
+# not always (one run: 0.6 s of JIT in java.net.http's loop). 10,000 and 2,000 measured
+# cycles keep it settled (bench/README.md; the JVM lines report it as jit_compile_ms).
+JVM_WARMUP = 10000
+CYCLES = 2000
 
 
 @dataclass
@@ -352,7 +354,7 @@ def shown_path(path: Path) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--cycles", type=int, help="measured cycles per implementation (default 500; smoke 20)")
+    parser.add_argument("--cycles", type=int, help="measured cycles per implementation (default 2000; smoke 20)")
     parser.add_argument("--warmup", type=int, help="warm-up cycles for Rust and Python (default 30; smoke 3)")
     parser.add_argument("--jvm-warmup", type=int,
                         help=f"warm-up cycles for each JVM client (default {JVM_WARMUP}; smoke 20)")
@@ -360,7 +362,7 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated implementation ids (for development)")
     parser.add_argument("--out", type=Path, help="output directory (default bench/results, smoke target/bench-smoke)")
     args = parser.parse_args()
-    cycles = args.cycles if args.cycles is not None else (20 if args.smoke else 500)
+    cycles = args.cycles if args.cycles is not None else (20 if args.smoke else CYCLES)
     warmup = args.warmup if args.warmup is not None else (3 if args.smoke else 30)
     jvm_warmup = args.jvm_warmup if args.jvm_warmup is not None else (20 if args.smoke else JVM_WARMUP)
     out = args.out or (ROOT / ("target/bench-smoke" if args.smoke else "bench/results"))

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Rewrites the Kotlin that uniffi-bindgen generated, right after generating it, so that
-# `AuthCloudException.message` is the Rust sentence (what `toString()` and `describe()`
+# Rewrites the Kotlin that uniffi-bindgen generated, right after generating it:
+# 1. `AuthCloudException.message` is the Rust sentence (what `toString()` and `describe()`
 # return) instead of uniffi's field dump ("endpoint=…, httpStatus=401, detail=null").
 #
 # uniffi 0.32's ErrorTemplate.kt writes, for every variant of an error with fields,
@@ -62,5 +62,59 @@ if awk -v file="$file" '
 else
   rm -f "$tmp"
   echo "patch-bindings.sh: FAILED — AuthCloudException.message would be uniffi's field dump, not the sentence" >&2
+  exit 1
+fi
+
+# 2. Call statuses reused per thread. uniffi creates a `UniffiRustCallStatus` (a JNA
+# Structure holding a RustBuffer Structure) for every call into Rust: two native
+# allocations, each registered with JNA's cleaner (a ConcurrentHashMap insert and remove, and
+# work for its thread), for a struct that lives for one call. A JFR profile of
+# bench/clients showed that bookkeeping as most of the Java-side CPU of a call. The patched
+# `uniffiRustCallWithError` takes a status from a small per-thread stack and gives it back
+# after the call: nested calls (a callback into Kotlin that calls Rust again on the same
+# thread) take another one, and every use starts from a zeroed status, as a new one would.
+if awk -v file="$file" '
+  function fail(why) { printf "patch-bindings.sh: %s in %s\n", why, file > "/dev/stderr"; failed = 1; exit 3 }
+  /^private inline fun <U, E: kotlin.Exception> uniffiRustCallWithError\(/ { infn = 1; seen = 1 }
+  infn && /^    var status = UniffiRustCallStatus\(\)$/ { body = 1; next }
+  infn && body == 1 && /^    val return_value = callback\(status\)$/ { body = 2; next }
+  infn && body == 2 && /^    uniffiCheckCallStatus\(errorHandler, status\)$/ { body = 3; next }
+  infn && body == 3 && /^    return return_value$/ {
+    print "    // patched by bindings/kotlin/patch-bindings.sh: statuses are reused per thread"
+    print "    val statuses = uniffiCallStatuses.get()"
+    print "    val status = statuses.pollLast() ?: UniffiRustCallStatus()"
+    print "    try {"
+    print "        status.code = UNIFFI_CALL_SUCCESS"
+    print "        status.error_buf.capacity = 0"
+    print "        status.error_buf.len = 0"
+    print "        status.error_buf.data = null"
+    print "        val return_value = callback(status)"
+    print "        uniffiCheckCallStatus(errorHandler, status)"
+    print "        return return_value"
+    print "    } finally {"
+    print "        if (statuses.size < 8) statuses.addLast(status)"
+    print "    }"
+    print "}"
+    print ""
+    print "// patched by bindings/kotlin/patch-bindings.sh: the per-thread stack of reusable call statuses"
+    print "private val uniffiCallStatuses: ThreadLocal<java.util.ArrayDeque<UniffiRustCallStatus>> ="
+    print "    ThreadLocal.withInitial { java.util.ArrayDeque<UniffiRustCallStatus>() }"
+    body = 4; replaced = 1; skipclose = 1; next
+  }
+  skipclose && /^}$/ { skipclose = 0; infn = 0; next }
+  infn && body > 0 && body < 4 { fail("unexpected line in uniffiRustCallWithError: " $0) }
+  /statuses are reused per thread/ { already = 1 }
+  { print }
+  END {
+    if (failed) exit 3
+    if (already && !replaced) { printf "patch-bindings.sh: call statuses already reused\n" > "/dev/stderr"; exit 0 }
+    if (!seen || !replaced) fail("uniffiRustCallWithError is not the expected template (the uniffi template changed?)")
+    printf "patch-bindings.sh: call statuses reused per thread\n" > "/dev/stderr"
+  }
+' "$file" >"$tmp"; then
+  mv "$tmp" "$file"
+else
+  rm -f "$tmp"
+  echo "patch-bindings.sh: FAILED — could not make call statuses reusable" >&2
   exit 1
 fi
