@@ -1,0 +1,58 @@
+package dev.authcloud
+
+import java.util.concurrent.Callable
+import java.util.concurrent.Executors
+import java.util.concurrent.TimeUnit
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/**
+ * The generated bindings reuse uniffi's per-call status structure per thread
+ * (patch-bindings.sh): an error must never leak into the next call on that thread, on any
+ * thread, and a callback that calls back into Rust must get a status of its own.
+ */
+class CallStatusReuseTest : EmulatorTest() {
+    private fun failThenSucceed(round: Int) {
+        val error = assertThrows<AuthCloudException> { validateApprovalMessage("<html><script>x</script></html>") }
+        assertTrue(error.message!!.isNotEmpty())
+        validateApprovalMessage("Log in to Acme? ($round)")
+        val status = client.status(client.enroll(username = "reuse-$round-${Thread.currentThread().id}").enrollment.statusToken)
+        assertEquals(TransactionStatus.PENDING, status.status)
+        assertThrows<AuthCloudException.NotFound> { client.enroll(userId = "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa") }
+    }
+
+    @Test
+    fun `errors and successes alternate on one thread`() {
+        repeat(50) { failThenSucceed(it) }
+    }
+
+    @Test
+    fun `errors and successes alternate on many threads at once`() {
+        val pool = Executors.newFixedThreadPool(8)
+        try {
+            val tasks = (0 until 8).map { thread -> Callable { repeat(10) { failThenSucceed(thread * 100 + it) } } }
+            pool.invokeAll(tasks).forEach { it.get(60, TimeUnit.SECONDS) }
+        } finally {
+            pool.shutdownNow()
+        }
+    }
+
+    @Test
+    fun `a callback that calls into Rust, failing and not, leaves its caller's status alone`() {
+        val enrolled = client.enroll(username = "reuse-nested").enrollment
+        val seen = java.util.concurrent.CopyOnWriteArrayList<String>()
+        val observer = object : Recorder() {
+            override fun onStatus(update: StatusUpdate) {
+                super.onStatus(update)
+                assertThrows<AuthCloudException> { validateApprovalMessage("<html><script>x</script></html>") }
+                seen.add(client.status(enrolled.statusToken).statusText)
+            }
+        }
+        emulator.approve(enrolled.transactionId)
+        val outcome = client.waitForCompletion(enrolled.statusToken, fast(), observer)
+        assertTrue(outcome.succeeded)
+        assertTrue(seen.isNotEmpty() && seen.all { it == "succeeded" }, seen.toString())
+    }
+}
