@@ -172,13 +172,11 @@ run_size() {
     --language python --out-dir target/size-smoke --no-format >/dev/null
   cp target/ffi-small/libauthcloud_ffi.stripped.so target/size-smoke/libauthcloud_ffi.so
   cargo build --locked -q -p authcloud-emulator
-  local key=size-smoke-$RANDOM$RANDOM emu base
-  target/debug/authcloud-emulator --port 0 --access-key "$key" --auto-approve-after 1s > target/size-smoke/emulator.out 2>&1 &
-  emu=$!
-  for _ in $(seq 100); do grep -q listening target/size-smoke/emulator.out && break; sleep 0.1; done
-  base=$(sed -n 's/^listening on //p' target/size-smoke/emulator.out)
-  python3 bindings/tests/linked_library_smoke.py target/size-smoke "$base" "$key" || { kill "$emu"; exit 1; }
-  kill "$emu"; wait "$emu" 2>/dev/null || true
+  local key=size-smoke-$RANDOM$RANDOM
+  . scripts/emulator-process.sh
+  start_emulator target/debug/authcloud-emulator target/size-smoke/emulator.out "$key" --auto-approve-after 1s
+  python3 bindings/tests/linked_library_smoke.py target/size-smoke "$emulator_url" "$key" || { stop_emulator; exit 1; }
+  stop_emulator
 }
 
 run_bench() {

@@ -53,23 +53,18 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 load_before=$(cut -d' ' -f1 /proc/loadavg)
 files=()
-emu=
-trap '[ -n "$emu" ] && kill "$emu" 2>/dev/null || true' EXIT
+. scripts/emulator-process.sh
+trap stop_emulator EXIT
 for mode in ${MODES//,/ }; do
   KEY=bench-key-$RANDOM$RANDOM
   log=target/bench-waits-emulator-$mode.out
-  rm -f "$log"
-  target/release/authcloud-emulator --port 0 --access-key "$KEY" --auto-approve-after "$APPROVE" \
-    --transaction-ttl 10m > "$log" 2>/dev/null &
-  emu=$!
-  for _ in $(seq 100); do grep -q listening "$log" 2>/dev/null && break; sleep 0.1; done
-  base=$(sed -n 's/^listening on //p' "$log")
-  [ -n "$base" ] || { echo "the emulator did not start" >&2; exit 1; }
+  start_emulator target/release/authcloud-emulator "$log" "$KEY" --auto-approve-after "$APPROVE" --transaction-ttl 10m
+  base=$emulator_url
   out=$OUT/waits-$mode-$N.json
   t=$SECONDS
   target/release/bench-waits "$base" "$KEY" --n "$N" --mode "$mode" --approve-after-s "$approve_s" \
     --enroll-concurrency "$ENROLL_CONCURRENCY" --max-concurrent-requests "$LIMIT" > "$out"
-  kill "$emu"; wait "$emu" 2>/dev/null || true; emu=
+  stop_emulator
   printf '%-20s %3ss  %s\n' "$mode" "$((SECONDS - t))" "$out"
   files+=("$out")
 done

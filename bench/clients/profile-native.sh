@@ -20,11 +20,10 @@ cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clien
 work=target/profile-native
 rm -rf "$work" && mkdir -p "$work"
 key=profile-$RANDOM$RANDOM
-target/release/authcloud-emulator --port 0 --access-key "$key" > "$work/emulator.out" 2>&1 &
-emu=$!
-trap 'kill $emu 2>/dev/null; wait $emu 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$work/emulator.out" && break; sleep 0.1; done
-base=$(sed -n 's/^listening on //p' "$work/emulator.out")
+. scripts/emulator-process.sh
+trap stop_emulator EXIT
+start_emulator target/release/authcloud-emulator "$work/emulator.out" "$key"
+base=$emulator_url
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 
 report() { # perf.data, what, how many top functions

@@ -25,11 +25,10 @@ cp -r "$site" "$work/authcloud"
 cp target/release/libauthcloud_ffi.so "$work/authcloud/_native/libauthcloud_ffi.so"
 
 key=profile-$RANDOM$RANDOM
-target/release/authcloud-emulator --port 0 --access-key "$key" > "$work/emulator.out" 2>&1 &
-emu=$!
-trap 'kill $emu 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$work/emulator.out" && break; sleep 0.1; done
-base=$(sed -n 's/^listening on //p' "$work/emulator.out")
+. scripts/emulator-process.sh
+trap stop_emulator EXIT
+start_emulator target/release/authcloud-emulator "$work/emulator.out" "$key"
+base=$emulator_url
 
 PYTHONPATH=$work perf record -q -F 4999 --call-graph dwarf,16384 -o "$work/perf.data" -- \
   target/venv-bench/bin/python bench/clients/python/bench_clients.py client "$base" "$key" "$CYCLES" 200 \
