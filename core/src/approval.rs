@@ -5,7 +5,6 @@
 //! An approval is never re-sent once it may have reached the server: a second push on the
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
-use std::fmt;
 
 use crate::client::Client;
 use crate::error::{Endpoint, Error, Result};
@@ -139,7 +138,8 @@ pub(crate) fn is_plain_id(id: &str) -> bool {
 }
 
 /// Answer of [`Client::approve`]: the operation to poll and verify.
-#[derive(Clone, PartialEq, Eq)]
+// Debug is derived: the fields redact themselves (SecretString, QrCode, DeepLink).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApprovalResponse {
     /// The operation's id.
     pub transaction_id: String,
@@ -149,17 +149,6 @@ pub struct ApprovalResponse {
     pub qr_code: Option<QrCode>,
     /// For the `app` channel: the deep link (checked before use, see [`DeepLink`]).
     pub app_link_uri: Option<DeepLink>,
-}
-
-impl fmt::Debug for ApprovalResponse {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ApprovalResponse")
-            .field("transaction_id", &self.transaction_id)
-            .field("status_token", &self.status_token)
-            .field("qr_code", &self.qr_code)
-            .field("app_link_uri", &self.app_link_uri)
-            .finish()
-    }
 }
 
 impl ApprovalResponse {
@@ -210,7 +199,7 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        ApprovalResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(APPROVAL))
+        self.transport.send_parsed(&call, ApprovalResponse::from_json).await
     }
 }
 

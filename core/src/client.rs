@@ -75,14 +75,14 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        EnrollResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(ENROLL))
+        self.transport.send_parsed(&call, EnrollResponse::from_json).await
     }
 
     /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
     /// token is the capability). Safe to repeat, so transient failures are retried.
     pub async fn status(&self, status_token: &SecretString) -> Result<StatusResponse> {
         let call = status_call(status_token)?;
-        StatusResponse::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(STATUS))
+        self.transport.send_parsed(&call, StatusResponse::from_json).await
     }
 
     /// `POST /api/v1/introspect`: is this token genuine and active? Needs the access key.
@@ -104,7 +104,7 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: vec![token],
         };
-        Introspection::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(INTROSPECT))
+        self.transport.send_parsed(&call, Introspection::from_json).await
     }
 
     /// `POST /api/v1/intent`: mints a single-use intent token for a device. Needs the
@@ -121,7 +121,7 @@ impl Client {
             resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        responses::intent_token(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(INTENT))
+        self.transport.send_parsed(&call, responses::intent_token).await
     }
 
     /// The access key, or the typed refusal (before any I/O) for clients without one.

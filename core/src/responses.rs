@@ -307,7 +307,8 @@ pub(crate) fn redact_query(uri: &str) -> String {
 }
 
 /// The registration the user completes on the phone.
-#[derive(Clone, PartialEq, Eq)]
+// Debug is derived: the fields redact themselves (SecretString, QrCode, DeepLink).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enrollment {
     /// The operation's id.
     pub transaction_id: String,
@@ -317,17 +318,6 @@ pub struct Enrollment {
     pub qr_code: QrCode,
     /// Show it as a link: [`DeepLink::href`] gives the checked value.
     pub app_link_uri: DeepLink,
-}
-
-impl fmt::Debug for Enrollment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Enrollment")
-            .field("transaction_id", &self.transaction_id)
-            .field("status_token", &self.status_token)
-            .field("qr_code", &self.qr_code)
-            .field("app_link_uri", &self.app_link_uri)
-            .finish()
-    }
 }
 
 /// Answer of [`crate::Client::enroll`]: the user and the registration to complete.

@@ -135,6 +135,13 @@ impl Transport {
         self.send_with_retries(call).instrument(span(call)).await
     }
 
+    /// [`send`](Self::send), then `parse` the answer; a malformed answer names the call's
+    /// endpoint.
+    pub(crate) async fn send_parsed<T>(&self, call: &Call<'_>, parse: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
+        let body = self.send(call).await?;
+        parse(&body).map_err(|e| e.in_answer_of(call.endpoint))
+    }
+
     /// Sends `call` once, with `timeout` for the whole attempt, the wait for a request
     /// slot included (the waiter's poll). `sent_at` is set when the request got its slot and
     /// went to the HTTP client (it stays `None` if it never did).
@@ -276,11 +283,8 @@ impl Transport {
             .map_err(|_| Error::config("cannot join the API path to the base URL"))?;
         let method = Method::from_bytes(call.endpoint.method.as_bytes())
             .map_err(|_| Error::config("the endpoint's method is not an HTTP method"))?;
-        let mut request = self
-            .http
-            .request(method, url.clone())
-            .timeout(left)
-            .header(ACCEPT, HeaderValue::from_static("application/json"));
+        let mut request =
+            self.http.request(method, url).timeout(left).header(ACCEPT, HeaderValue::from_static("application/json"));
         if let Some(bearer) = call.bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {}", bearer.expose()))
                 .map_err(|_| Error::config("credential is not a valid header value"))?;
@@ -312,7 +316,8 @@ impl Transport {
         let retry_after = parse_retry_after(response.headers(), SystemTime::now());
         if status.is_redirection() {
             // Never followed: a redirect could carry the Bearer credential to another origin.
-            let target = response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(|l| origin_of(&url, l));
+            let target =
+                response.headers().get(LOCATION).and_then(|v| v.to_str().ok()).map(|l| origin_of(response.url(), l));
             return Err(Failure::from(Error::Api {
                 endpoint: call.endpoint,
                 status: status.as_u16(),

@@ -103,7 +103,7 @@ impl Client {
             Payload::None,
             Resend::Idempotent,
         )?;
-        User::from_json(&self.transport.send(&call).await?).map_err(|e| e.in_answer_of(GET_USER))
+        self.transport.send_parsed(&call, User::from_json).await
     }
 
     /// `GET /api/v1/users?username=…`: the user with this username, or `None`.

@@ -12,7 +12,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 pub use tokio_util::sync::CancellationToken;
 
-use crate::client::{Client, STATUS, status_call};
+use crate::client::{Client, status_call};
 use crate::defaults::{
     DEFAULT_FIRST_POLL_JITTER, DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_WAIT_TIMEOUT,
     MIN_POLL_INTERVAL,
@@ -199,7 +199,7 @@ impl Client {
                 biased;
                 _ = cancel.cancelled() => return Err(Error::Cancelled),
                 result = self.transport.send_once(&call, request_timeout.min(left), &mut sent_at) => {
-                    result.and_then(|body| StatusResponse::from_json(&body).map_err(|e| e.in_answer_of(STATUS)))
+                    result.and_then(|body| StatusResponse::from_json(&body).map_err(|e| e.in_answer_of(call.endpoint)))
                 }
             };
             let now = Instant::now();

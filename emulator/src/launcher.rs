@@ -96,21 +96,14 @@ pub async fn serve(args: LaunchArgs, program: &str) -> ExitCode {
         tracing::warn!("could not write the listening line to stdout");
     }
     drop(stdout);
-    if emulator.local_addr().ip() != emulator_ip(emulator.base_url()) {
+    // A wildcard bind is advertised as loopback (see `Shared::new`): say which is which.
+    if emulator.local_addr().ip().is_unspecified() {
         eprintln!("{program}: serving on {}, advertising {}", emulator.local_addr(), emulator.base_url());
     }
     eprintln!("{program}: press Ctrl-C to stop");
     shutdown.wait().await;
     emulator.stop().await;
     ExitCode::SUCCESS
-}
-
-fn emulator_ip(base_url: &str) -> IpAddr {
-    base_url
-        .trim_start_matches("http://")
-        .parse::<SocketAddr>()
-        .map(|addr| addr.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
 }
 
 /// SIGINT / SIGTERM handlers, installed before the emulator announces itself.

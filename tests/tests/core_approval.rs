@@ -131,7 +131,10 @@ async fn message_rules_are_checked_locally_before_any_request() {
     }
     assert!(requests_to(&emu, APPROVAL).is_empty(), "nothing was sent");
     // The emulator enforces the same rule on its own (a request that skipped the SDK's check).
-    let raw = reqwest::Client::new()
+    let raw = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap()
         .post(format!("{}{APPROVAL}", emu.base_url()))
         .bearer_auth(emu.access_key())
         .json(&serde_json::json!({"username": "u", "prompt": true, "message": "<html><i onclick=x>y</i></html>"}))

@@ -8,8 +8,7 @@ mod tls;
 use std::time::Duration;
 
 use authcloud::{
-    CancellationToken, Client, EnrollRequest, Error, ErrorKind, NoObserver, RetryPolicy, SecretString, VerifyOptions,
-    WaitOptions,
+    CancellationToken, Client, EnrollRequest, Error, ErrorKind, NoObserver, RetryPolicy, VerifyOptions, WaitOptions,
 };
 use authcloud_emulator::FaultKind;
 use authcloud_tests::{builder, emulator, fault, paths, server_client};
@@ -182,5 +181,4 @@ async fn every_kind_reads_as_a_sentence_without_secrets() {
     // A stable kind name and transience for each.
     assert_eq!(ErrorKind::RateLimited.as_str(), "rate_limited");
     assert!(ErrorKind::Server.is_transient() && !ErrorKind::Api.is_transient());
-    let _ = SecretString::new("unused");
 }
