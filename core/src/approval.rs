@@ -5,7 +5,6 @@
 //! An approval is never re-sent once it may have reached the server: a second push on the
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
-
 use crate::client::Client;
 use crate::error::{Endpoint, Error, Result};
 use crate::lenient::{Object, malformed};
