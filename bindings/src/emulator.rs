@@ -229,6 +229,15 @@ impl Emulator {
     }
 }
 
+impl Drop for Emulator {
+    /// Released without `stop()`: stop it here, while `_serving` still keeps the runtime
+    /// driven. Cancelling alone (the emulator crate's own drop) would leave the server task
+    /// unpolled once this was the last background work, its port open and answering no one.
+    fn drop(&mut self) {
+        runtime::block_on(self.inner.stop());
+    }
+}
+
 impl fmt::Display for Emulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Emulator(base_url={})", self.inner.base_url())

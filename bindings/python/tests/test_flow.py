@@ -1,6 +1,8 @@
 """The guide's flow from Python: sync and asyncio, against the emulator."""
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 
@@ -79,3 +81,22 @@ def test_intent_token_for_a_device(emulator, client):
         raise AssertionError("a device must not introspect")
     except authcloud.AuthCloudError.Configuration as e:
         assert "access key" in str(e)
+
+
+def test_a_released_emulator_closes_its_port() -> None:
+    # In a process of its own: here other emulators keep the SDK's runtime busy anyway.
+    script = """
+import gc, socket, sys
+import authcloud
+emu = authcloud.Emulator.start()
+port = int(emu.base_url().rsplit(":", 1)[1])
+del emu
+gc.collect()
+try:
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+except ConnectionRefusedError:
+    sys.exit(0)
+sys.exit("the port still accepts connections")
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
