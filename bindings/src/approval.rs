@@ -43,22 +43,12 @@ pub struct ApprovalRequest {
 
 impl ApprovalRequest {
     pub(crate) fn to_core(&self) -> Result<authcloud::ApprovalRequest, AuthCloudError> {
-        let user = match (&self.username, &self.user_id) {
-            (Some(name), None) => authcloud::UserRef::Username(name.clone()),
-            (None, Some(id)) => authcloud::UserRef::UserId(id.clone()),
-            (Some(_), Some(_)) => {
-                return Err(AuthCloudError::InvalidInput {
-                    field: "username".into(),
-                    reason: "give a username or a user id, not both".into(),
-                });
+        let user = crate::ops::user_ref(self.username.clone(), self.user_id.clone())?.ok_or_else(|| {
+            AuthCloudError::InvalidInput {
+                field: "username".into(),
+                reason: "an approval needs a username or a user id".into(),
             }
-            (None, None) => {
-                return Err(AuthCloudError::InvalidInput {
-                    field: "username".into(),
-                    reason: "an approval needs a username or a user id".into(),
-                });
-            }
-        };
+        })?;
         Ok(authcloud::ApprovalRequest {
             user,
             channel: match self.channel {

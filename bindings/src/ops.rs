@@ -22,7 +22,7 @@ pub(crate) struct Ops {
     pub(crate) client: authcloud::Client,
 }
 
-fn user_ref(username: Option<String>, user_id: Option<String>) -> Result<Option<UserRef>> {
+pub(crate) fn user_ref(username: Option<String>, user_id: Option<String>) -> Result<Option<UserRef>> {
     match (username, user_id) {
         (Some(_), Some(_)) => Err(AuthCloudError::InvalidInput {
             field: "username".into(),

@@ -57,6 +57,10 @@ class ClientConfigBuilder @JvmOverloads constructor(from: ClientConfig = ClientC
 
     fun maxResponseBytes(bytes: Long): ClientConfigBuilder = apply { config.maxResponseBytes = bytes.unsigned("maxResponseBytes") }
 
+    /** Requests in flight at most (at least 1), and so the bound on open connections. */
+    fun maxConcurrentRequests(requests: Int): ClientConfigBuilder =
+        apply { config.maxConcurrentRequests = requests.unsigned("maxConcurrentRequests") }
+
     /** Appended to the User-Agent `authcloud/<version>`, e.g. `my-app/2.1`. */
     fun userAgentSuffix(suffix: String?): ClientConfigBuilder = apply { config.userAgentSuffix = suffix }
 
@@ -117,6 +121,9 @@ class WaitOptionsBuilder @JvmOverloads constructor(from: WaitOptions = WaitOptio
 
     /** Widest interval after 429s (a longer `Retry-After` is still honoured). */
     fun maxPollInterval(interval: Duration): WaitOptionsBuilder = apply { options.maxPollIntervalMs = interval.millis("maxPollInterval") }
+
+    /** Start the first poll at a random moment within the first interval (see [WaitOptions.firstPollJitter]). */
+    fun firstPollJitter(jitter: Boolean): WaitOptionsBuilder = apply { options.firstPollJitter = jitter }
 
     fun build(): WaitOptions = options.copy()
 

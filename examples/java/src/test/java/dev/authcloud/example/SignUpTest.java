@@ -141,10 +141,13 @@ class SignUpTest {
                 .requestTimeout(Duration.ofSeconds(7))
                 .callTimeout(Duration.ofSeconds(20))
                 .maxAttempts(5)
+                .maxConcurrentRequests(8)
                 .build();
         assertEquals(Duration.ofSeconds(7), ClientConfigs.requestTimeout(config));
         assertEquals(Duration.ofSeconds(20), ClientConfigs.callTimeout(config));
         assertEquals("acme", config.getInstance());
         assertThrows(IllegalArgumentException.class, () -> ClientConfigs.builder().requestTimeout(Duration.ofSeconds(-1)));
+        assertThrows(IllegalArgumentException.class, () -> ClientConfigs.builder().maxConcurrentRequests(-1));
+        assertTrue(new WaitOptionsBuilder().firstPollJitter(true).build().getFirstPollJitter());
     }
 }
