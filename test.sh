@@ -96,6 +96,8 @@ run_python() {
   step "examples/python (sync and asyncio) as smoke tests"
   (cd target && venv-wheel/bin/python "$ROOT/examples/python/sync_flow.py" && venv-wheel/bin/python "$ROOT/examples/python/async_flow.py")
   step "pyright --strict on examples/python against the installed wheel"
+  . scripts/debian-packages.sh
+  need_commands "pyright (the python stage)" "node npm" nodejs npm
   (cd tests/python-typing && { [ -x node_modules/.bin/pyright ] || npm ci --no-audit --no-fund; })
   tests/python-typing/node_modules/.bin/pyright --project tests/python-typing/pyrightconfig.json \
     --pythonpath "$ROOT/target/venv-wheel/bin/python" examples/python/*.py

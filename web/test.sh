@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
+. ../scripts/debian-packages.sh
+need_commands web "node npm" nodejs npm
+
 # npm ci only when node_modules is missing or was installed from another lock (or Node).
 stamp=node_modules/.authcloud-install-stamp
 want="$(node --version) $(sha256sum package-lock.json | cut -d' ' -f1)"

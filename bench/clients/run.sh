@@ -51,16 +51,8 @@ fresh() {
   [ -f "$artifact" ] && [ -z "$(find "$@" -type f -newer "$artifact" -print -quit 2>/dev/null)" ]
 }
 
-if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing Java 17 and Maven (Debian packages)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless maven >/dev/null
-  else
-    echo "bench/clients needs Java 17+ (javac) and Maven 3.6.3+ on PATH" >&2
-    exit 1
-  fi
-fi
+. "$ROOT/scripts/debian-packages.sh"
+need_commands bench/clients "mvn javac" openjdk-17-jdk-headless maven
 
 step "release emulator and the Rust bench binary (cargo build --release)"
 cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clients

@@ -20,16 +20,8 @@ VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$RO
 step() { printf '\n==> %s\n' "$*"; }
 trap 'echo "bindings/kotlin/test.sh: FAILED (line $LINENO: $BASH_COMMAND)" >&2' ERR
 
-if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    step "installing Java 17 and Maven (Debian packages)"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openjdk-17-jdk-headless maven >/dev/null
-  else
-    echo "bindings/kotlin needs Java 17+ (javac) and Maven 3.6.3+ on PATH" >&2
-    exit 1
-  fi
-fi
+. "$ROOT/scripts/debian-packages.sh"
+need_commands bindings/kotlin "mvn javac" openjdk-17-jdk-headless maven
 command -v cargo >/dev/null || { echo "bindings/kotlin needs cargo (the Rust toolchain)" >&2; exit 1; }
 
 # -B: never interactive; -ntp: no download progress noise.

@@ -10,16 +10,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 venv="$repo/target/venv-web"
 
-if ! command -v chromium >/dev/null; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing chromium (Debian package)" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
-  else
-    echo "tests/web needs Debian's chromium (apt-get install chromium)" >&2
-    exit 1
-  fi
-fi
+. "$repo/scripts/debian-packages.sh"
+need_commands tests/web chromium chromium
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
