@@ -21,6 +21,7 @@ import math
 import os
 import platform
 import secrets
+import select
 import statistics
 import subprocess
 import sys
@@ -160,7 +161,9 @@ class Emulator:
             stdout=subprocess.PIPE, stderr=self._log, text=True,
         )
         assert self.process.stdout is not None
-        first = self.process.stdout.readline().strip()
+        # Its first line says where it listens; give up after 10 s rather than hang.
+        ready, _, _ = select.select([self.process.stdout], [], [], 10)
+        first = self.process.stdout.readline().strip() if ready else ""
         if not first.startswith("listening on "):
             self.stop()
             raise RuntimeError(f"the emulator did not start (said {first!r}; see {log})")
@@ -455,7 +458,7 @@ def main() -> int:
     }
     out.mkdir(parents=True, exist_ok=True)
     text = json.dumps(document, indent=2) + "\n"
-    dated = out / f"clients-{now.strftime('%Y-%m-%d')}.json"
+    dated = out / f"clients-{now.strftime('%Y-%m-%dT%H%M%SZ')}.json"  # one file per run, never overwritten
     dated.write_text(text)
     (out / "clients-latest.json").write_text(text)
     chart = out / "clients.png"

@@ -27,3 +27,5 @@ try:                                                               # errors: typ
     client.enroll(username="not an id")
 except authcloud.AuthCloudError as error:
     print(f"{error.kind()}: {error}")
+else:
+    raise SystemExit("expected the username 'not an id' to be refused")
