@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::cancel::{CancelToken, token_of};
-use crate::client::{describe, verify_options};
+use crate::client::verify_options;
 use crate::config::ClientConfig;
 use crate::error::AuthCloudError;
-use crate::observer::EnrollmentObserver;
-use crate::ops::Ops;
+use crate::observer::{self, EnrollmentObserver};
+use crate::ops::{CoreClient, Ops};
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
@@ -24,7 +24,7 @@ use crate::watch::WatchHandle;
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
 pub struct AsyncClient {
-    ops: Ops,
+    core: CoreClient,
 }
 
 #[uniffi::export]
@@ -32,7 +32,7 @@ impl AsyncClient {
     /// Validates `config` and creates the client (no request is sent).
     #[uniffi::constructor]
     pub fn new(config: ClientConfig) -> Result<Arc<Self>, AuthCloudError> {
-        Ok(Arc::new(AsyncClient { ops: Ops { client: config.to_core()? } }))
+        Ok(Arc::new(AsyncClient { core: CoreClient::new(config.to_core()?) }))
     }
 
     /// See `Client.enroll`.
@@ -42,17 +42,17 @@ impl AsyncClient {
         username: Option<String>,
         user_id: Option<String>,
     ) -> Result<EnrollResult, AuthCloudError> {
-        runtime::spawn(self.ops.clone().enroll(username, user_id)).await
+        runtime::spawn(self.ops()?.enroll(username, user_id)).await
     }
 
     /// See `Client.status`.
     pub async fn status(&self, status_token: Arc<Secret>) -> Result<OperationStatus, AuthCloudError> {
-        runtime::spawn(self.ops.clone().status(status_token)).await
+        runtime::spawn(self.ops()?.status(status_token)).await
     }
 
     /// See `Client.introspect`.
     pub async fn introspect(&self, token: Arc<Secret>) -> Result<Introspection, AuthCloudError> {
-        runtime::spawn(self.ops.clone().introspect(token)).await
+        runtime::spawn(self.ops()?.introspect(token)).await
     }
 
     /// See `Client.create_intent`.
@@ -64,7 +64,7 @@ impl AsyncClient {
         user_id: Option<String>,
         channels: Vec<Channel>,
     ) -> Result<Arc<Secret>, AuthCloudError> {
-        runtime::spawn(self.ops.clone().create_intent(operation, username, user_id, channels)).await
+        runtime::spawn(self.ops()?.create_intent(operation, username, user_id, channels)).await
     }
 
     /// See `Client.wait_for_completion`; cancelling the awaiting task stops the polling,
@@ -78,7 +78,7 @@ impl AsyncClient {
         observer: Option<Arc<dyn EnrollmentObserver>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<WaitOutcome, AuthCloudError> {
-        runtime::spawn(self.ops.clone().wait(status_token, options, observer, token_of(cancel))).await
+        runtime::spawn(self.ops()?.wait(status_token, options, observer::held(observer), token_of(cancel))).await
     }
 
     /// See `Client.verify`.
@@ -91,27 +91,27 @@ impl AsyncClient {
         check_subject: bool,
     ) -> Result<VerifiedUser, AuthCloudError> {
         let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
-        runtime::spawn(self.ops.clone().verify(status_token, options)).await
+        runtime::spawn(self.ops()?.verify(status_token, options)).await
     }
 
     /// See `Client.approve`.
     pub async fn approve(&self, request: ApprovalRequest) -> Result<ApprovalResult, AuthCloudError> {
-        runtime::spawn(self.ops.clone().approve(request)).await
+        runtime::spawn(self.ops()?.approve(request)).await
     }
 
     /// See `Client.get_user`.
     pub async fn get_user(&self, user_id: String) -> Result<User, AuthCloudError> {
-        runtime::spawn(self.ops.clone().get_user(user_id)).await
+        runtime::spawn(self.ops()?.get_user(user_id)).await
     }
 
     /// See `Client.find_user`.
     pub async fn find_user(&self, username: String) -> Result<Option<User>, AuthCloudError> {
-        runtime::spawn(self.ops.clone().find_user(username)).await
+        runtime::spawn(self.ops()?.find_user(username)).await
     }
 
     /// See `Client.delete_user`.
     pub async fn delete_user(&self, user_id: String) -> Result<DeleteOutcome, AuthCloudError> {
-        runtime::spawn(self.ops.clone().delete_user(user_id)).await
+        runtime::spawn(self.ops()?.delete_user(user_id)).await
     }
 
     /// See `Client.rename_authenticator`.
@@ -120,17 +120,17 @@ impl AsyncClient {
         authenticator_id: String,
         name: String,
     ) -> Result<Option<Authenticator>, AuthCloudError> {
-        runtime::spawn(self.ops.clone().rename_authenticator(authenticator_id, name)).await
+        runtime::spawn(self.ops()?.rename_authenticator(authenticator_id, name)).await
     }
 
     /// See `Client.delete_authenticator`.
     pub async fn delete_authenticator(&self, authenticator_id: String) -> Result<DeleteOutcome, AuthCloudError> {
-        runtime::spawn(self.ops.clone().delete_authenticator(authenticator_id)).await
+        runtime::spawn(self.ops()?.delete_authenticator(authenticator_id)).await
     }
 
     /// See `Client.ping`.
     pub async fn ping(&self) -> Result<(), AuthCloudError> {
-        runtime::spawn(self.ops.clone().ping()).await
+        runtime::spawn(self.ops()?.ping()).await
     }
 
     /// See `Client.watch`.
@@ -141,18 +141,24 @@ impl AsyncClient {
         observer: Arc<dyn EnrollmentObserver>,
         options: WaitOptions,
     ) -> Result<Arc<WatchHandle>, AuthCloudError> {
-        WatchHandle::start(self.ops.clone(), status_token, options, observer)
+        WatchHandle::start(self.ops()?, status_token, options, observer)
+    }
+}
+
+impl AsyncClient {
+    fn ops(&self) -> Result<Ops, AuthCloudError> {
+        self.core.ops()
     }
 }
 
 impl fmt::Display for AsyncClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe("AsyncClient", &self.ops, f)
+        self.core.describe("AsyncClient", f)
     }
 }
 
 impl fmt::Debug for AsyncClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe("AsyncClient", &self.ops, f)
+        self.core.describe("AsyncClient", f)
     }
 }

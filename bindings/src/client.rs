@@ -1,14 +1,15 @@
 //! `Client`: blocking calls, for scripts and worker threads.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::cancel::{CancelToken, token_of};
 use crate::config::ClientConfig;
 use crate::error::AuthCloudError;
-use crate::observer::EnrollmentObserver;
-use crate::ops::Ops;
+use crate::observer::{self, EnrollmentObserver};
+use crate::ops::{CoreClient, Ops};
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
@@ -22,7 +23,7 @@ use crate::watch::WatchHandle;
 #[derive(uniffi::Object)]
 #[uniffi::export(Display)]
 pub struct Client {
-    ops: Ops,
+    core: CoreClient,
 }
 
 #[uniffi::export]
@@ -30,24 +31,24 @@ impl Client {
     /// Validates `config` and creates the client (no request is sent).
     #[uniffi::constructor]
     pub fn new(config: ClientConfig) -> Result<Arc<Self>, AuthCloudError> {
-        Ok(Arc::new(Client { ops: Ops { client: config.to_core()? } }))
+        Ok(Arc::new(Client { core: CoreClient::new(config.to_core()?) }))
     }
 
     /// Starts registering the authenticator app for a user (created if the username is
     /// new). Give a `username` or a `user_id` (or neither, for an anonymous user).
     #[uniffi::method(default(username = None, user_id = None))]
     pub fn enroll(&self, username: Option<String>, user_id: Option<String>) -> Result<EnrollResult, AuthCloudError> {
-        runtime::block_on(self.ops.clone().enroll(username, user_id))
+        blocking(self.ops()?.enroll(username, user_id))
     }
 
     /// Where an operation stands (one request; retried if it fails transiently).
     pub fn status(&self, status_token: Arc<Secret>) -> Result<OperationStatus, AuthCloudError> {
-        runtime::block_on(self.ops.clone().status(status_token))
+        blocking(self.ops()?.status(status_token))
     }
 
     /// Whether a token is genuine and active. Needs the access key.
     pub fn introspect(&self, token: Arc<Secret>) -> Result<Introspection, AuthCloudError> {
-        runtime::block_on(self.ops.clone().introspect(token))
+        blocking(self.ops()?.introspect(token))
     }
 
     /// Mints a single-use intent token for a device. Needs the access key.
@@ -59,7 +60,7 @@ impl Client {
         user_id: Option<String>,
         channels: Vec<Channel>,
     ) -> Result<Arc<Secret>, AuthCloudError> {
-        runtime::block_on(self.ops.clone().create_intent(operation, username, user_id, channels))
+        blocking(self.ops()?.create_intent(operation, username, user_id, channels))
     }
 
     /// Polls until the operation is final or `options.timeout_ms` passes. Blocks; to stop
@@ -73,7 +74,7 @@ impl Client {
         observer: Option<Arc<dyn EnrollmentObserver>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<WaitOutcome, AuthCloudError> {
-        runtime::block_on(self.ops.clone().wait(status_token, options, observer, token_of(cancel)))
+        blocking(self.ops()?.wait(status_token, options, observer::held(observer), token_of(cancel)))
     }
 
     /// Verifies an operation on the backend (needs the access key): status `succeeded`,
@@ -91,7 +92,7 @@ impl Client {
         check_subject: bool,
     ) -> Result<VerifiedUser, AuthCloudError> {
         let options = verify_options(expected_user_id, expected_transaction_id, check_subject);
-        runtime::block_on(self.ops.clone().verify(status_token, options))
+        blocking(self.ops()?.verify(status_token, options))
     }
 
     /// Asks the user to confirm with a registered authenticator (a login, a payment): a
@@ -99,22 +100,22 @@ impl Client {
     /// (or `watch`) and `verify` its `status_token` as for an enrollment. Checked before
     /// sending (the message rules); never re-sent once it may have reached the server.
     pub fn approve(&self, request: ApprovalRequest) -> Result<ApprovalResult, AuthCloudError> {
-        runtime::block_on(self.ops.clone().approve(request))
+        blocking(self.ops()?.approve(request))
     }
 
     /// The user with this id and its authenticators (`NotFound` if there is none).
     pub fn get_user(&self, user_id: String) -> Result<User, AuthCloudError> {
-        runtime::block_on(self.ops.clone().get_user(user_id))
+        blocking(self.ops()?.get_user(user_id))
     }
 
     /// The user with this username, or none.
     pub fn find_user(&self, username: String) -> Result<Option<User>, AuthCloudError> {
-        runtime::block_on(self.ops.clone().find_user(username))
+        blocking(self.ops()?.find_user(username))
     }
 
     /// Deletes a user and its authenticators; `NotFound` (not an error) if it was gone.
     pub fn delete_user(&self, user_id: String) -> Result<DeleteOutcome, AuthCloudError> {
-        runtime::block_on(self.ops.clone().delete_user(user_id))
+        blocking(self.ops()?.delete_user(user_id))
     }
 
     /// Renames an authenticator; returns it when the server answers with it.
@@ -123,17 +124,17 @@ impl Client {
         authenticator_id: String,
         name: String,
     ) -> Result<Option<Authenticator>, AuthCloudError> {
-        runtime::block_on(self.ops.clone().rename_authenticator(authenticator_id, name))
+        blocking(self.ops()?.rename_authenticator(authenticator_id, name))
     }
 
     /// Deletes an authenticator (a lost phone); `NotFound` (not an error) if it was gone.
     pub fn delete_authenticator(&self, authenticator_id: String) -> Result<DeleteOutcome, AuthCloudError> {
-        runtime::block_on(self.ops.clone().delete_authenticator(authenticator_id))
+        blocking(self.ops()?.delete_authenticator(authenticator_id))
     }
 
     /// Checks that the instance answers (`GET /ping`); needs no credential.
     pub fn ping(&self) -> Result<(), AuthCloudError> {
-        runtime::block_on(self.ops.clone().ping())
+        blocking(self.ops()?.ping())
     }
 
     /// Polls in the background, reporting to `observer`; returns at once with a handle
@@ -146,31 +147,31 @@ impl Client {
         observer: Arc<dyn EnrollmentObserver>,
         options: WaitOptions,
     ) -> Result<Arc<WatchHandle>, AuthCloudError> {
-        WatchHandle::start(self.ops.clone(), status_token, options, observer)
+        WatchHandle::start(self.ops()?, status_token, options, observer)
     }
+}
+
+impl Client {
+    fn ops(&self) -> Result<Ops, AuthCloudError> {
+        self.core.ops()
+    }
+}
+
+/// Runs one call of a blocking method on the caller's thread.
+fn blocking<T: Send>(call: impl Future<Output = Result<T, AuthCloudError>> + Send) -> Result<T, AuthCloudError> {
+    runtime::block_on(call)?
 }
 
 impl fmt::Display for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe("Client", &self.ops, f)
+        self.core.describe("Client", f)
     }
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        describe("Client", &self.ops, f)
+        self.core.describe("Client", f)
     }
-}
-
-/// `Name(base_url=…, credential=access key)`: what a person needs, no secret.
-pub(crate) fn describe(name: &str, ops: &Ops, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let config = ops.client.config();
-    let credential = match config.credential() {
-        Some(authcloud::Credential::AccessKey(_)) => "access key",
-        Some(authcloud::Credential::IntentToken(_)) => "intent token",
-        None => "none",
-    };
-    write!(f, "{name}(base_url={}, credential={credential})", config.base_url())
 }
 
 /// The core's verify options from the exported parameters.

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use authcloud_emulator::{EmulatorConfig, EmulatorError, FaultKind, IatUnit};
+use tokio::sync::oneshot;
 
 use crate::error::AuthCloudError;
-use crate::runtime;
+use crate::fork;
 use crate::secret::Secret;
 
 /// Settings of an emulator; the defaults suit most tests.
@@ -92,12 +94,19 @@ pub struct PendingApproval {
 }
 
 /// An in-process Authentication Cloud emulator on a loopback port.
+///
+/// It serves from a thread and runtime of its own, not the SDK's: whatever the SDK's threads
+/// are doing (a callback blocked in a call, a finalizer), the emulator keeps answering, and
+/// releasing it never waits for the SDK.
 #[derive(uniffi::Object)]
 #[uniffi::export(Display, Debug)]
 pub struct Emulator {
-    inner: authcloud_emulator::Emulator,
-    /// The emulator serves from the SDK's runtime: keep it driven while the object lives.
-    _serving: runtime::Background,
+    inner: Arc<authcloud_emulator::Emulator>,
+    /// The fork generation of the process it serves in (see `fork.rs`).
+    generation: u64,
+    /// Sending (or dropping) it tells the serving thread to stop.
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    server: Mutex<Option<JoinHandle<()>>>,
 }
 
 fn emulator_error(error: EmulatorError) -> AuthCloudError {
@@ -115,9 +124,39 @@ fn emulator_error(error: EmulatorError) -> AuthCloudError {
     }
 }
 
+/// Serves `config` on this thread until `stop` fires (or its sender is dropped); reports the
+/// started emulator, or why it could not start, through `ready`.
+fn serve(
+    config: EmulatorConfig,
+    ready: std::sync::mpsc::Sender<Result<Arc<authcloud_emulator::Emulator>, AuthCloudError>>,
+    stop: oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let reason = format!("the emulator's runtime did not start: {error}");
+            let _ = ready.send(Err(AuthCloudError::Configuration { reason }));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let emulator = match authcloud_emulator::Emulator::start(config).await {
+            Ok(emulator) => Arc::new(emulator),
+            Err(error) => {
+                let _ = ready.send(Err(emulator_error(error)));
+                return;
+            }
+        };
+        let _ = ready.send(Ok(Arc::clone(&emulator)));
+        // A stop, or the handle released without one.
+        let _ = stop.await;
+        emulator.stop().await;
+    });
+}
+
 #[uniffi::export]
 impl Emulator {
-    /// Starts an emulator (on the SDK's runtime) and returns once it listens.
+    /// Starts an emulator (on a thread of its own) and returns once it listens.
     #[uniffi::constructor(default(options))]
     pub fn start(options: EmulatorOptions) -> Result<Arc<Self>, AuthCloudError> {
         let config = EmulatorConfig {
@@ -128,9 +167,28 @@ impl Emulator {
             auto_approve_after: options.auto_approve_after_ms.map(Duration::from_millis),
             iat_unit: if options.iat_in_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
         };
-        let inner =
-            runtime::block_on(async { authcloud_emulator::Emulator::start(config).await }).map_err(emulator_error)?;
-        Ok(Arc::new(Emulator { inner, _serving: runtime::Background::hold() }))
+        let (ready, started) = std::sync::mpsc::channel();
+        let (stop, stopped) = oneshot::channel();
+        let server = std::thread::Builder::new()
+            .name("authcloud-emulator".into())
+            .spawn(move || serve(config, ready, stopped))
+            .map_err(|error| AuthCloudError::Configuration {
+                reason: format!("the emulator's thread did not start: {error}"),
+            })?;
+        let inner = match started.recv() {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(AuthCloudError::Internal {
+                    reason: "the emulator's thread ended before it listened".into(),
+                });
+            }
+        };
+        Ok(Arc::new(Emulator {
+            inner,
+            generation: fork::generation(),
+            stop: Mutex::new(Some(stop)),
+            server: Mutex::new(Some(server)),
+        }))
     }
 
     /// `http://127.0.0.1:PORT`: the `base_url` for `ClientConfig`.
@@ -145,18 +203,19 @@ impl Emulator {
 
     /// Plays the user approving on the phone.
     pub fn approve(&self, transaction_id: String) -> Result<(), AuthCloudError> {
-        self.inner.approve(&transaction_id).map_err(emulator_error)
+        self.serving()?.approve(&transaction_id).map_err(emulator_error)
     }
 
     /// Plays the user declining.
     pub fn deny(&self, transaction_id: String) -> Result<(), AuthCloudError> {
-        self.inner.deny(&transaction_id).map_err(emulator_error)
+        self.serving()?.deny(&transaction_id).map_err(emulator_error)
     }
 
     /// The approvals the user's phone would show now, oldest first (empty for an unknown
     /// user): what a test checks after `approve` sent a push.
-    pub fn pending_approvals(&self, user_id: String) -> Vec<PendingApproval> {
-        self.inner
+    pub fn pending_approvals(&self, user_id: String) -> Result<Vec<PendingApproval>, AuthCloudError> {
+        Ok(self
+            .serving()?
             .pending_approvals(&user_id)
             .into_iter()
             .map(|p| PendingApproval {
@@ -168,7 +227,7 @@ impl Emulator {
                 notification_message: p.notification_message,
                 created_at: p.created_at,
             })
-            .collect()
+            .collect())
     }
 
     /// Applies `fault` to the next `count` requests to `path` (e.g. `/api/v1/status`).
@@ -191,12 +250,13 @@ impl Emulator {
             Fault::Raw { status, body, content_type } => FaultKind::Raw { status, body, content_type },
             Fault::Redirect { status, location } => FaultKind::Redirect { status, location },
         };
-        self.inner.inject_fault(authcloud_emulator::Fault { path, count, kind }).map_err(emulator_error)
+        self.serving()?.inject_fault(authcloud_emulator::Fault { path, count, kind }).map_err(emulator_error)
     }
 
     /// The requests received so far (oldest first, at most the last 10,000).
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.inner
+    pub fn requests(&self) -> Result<Vec<RecordedRequest>, AuthCloudError> {
+        Ok(self
+            .serving()?
             .requests()
             .into_iter()
             .map(|r| RecordedRequest {
@@ -208,17 +268,27 @@ impl Emulator {
                 body_size: r.body_size,
                 response_status: r.response_status,
             })
-            .collect()
+            .collect())
     }
 
     /// Forgets users, transactions, intents, faults and the request log.
-    pub fn reset(&self) {
-        self.inner.reset();
+    pub fn reset(&self) -> Result<(), AuthCloudError> {
+        self.serving()?.reset();
+        Ok(())
     }
 
-    /// Stops serving (also happens when the object is released).
+    /// Stops serving and returns once the port is closed and open connections have wound
+    /// down (at most about a second). Also happens when the object is released. In a forked
+    /// child it does nothing: the emulator serves in the parent.
     pub fn stop(&self) {
-        runtime::block_on(self.inner.stop());
+        if self.generation != fork::generation() {
+            return;
+        }
+        drop(self.stop.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let server = self.server.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(server) = server {
+            let _ = server.join();
+        }
     }
 
     /// Panics inside Rust on purpose, to check that a binding surfaces a Rust panic as an
@@ -229,12 +299,34 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// The running emulator, if it runs in this process. A forked child inherits a copy of
+    /// its state, not its server: the child's view would be stale and its changes unseen.
+    fn serving(&self) -> Result<&authcloud_emulator::Emulator, AuthCloudError> {
+        if self.generation == fork::generation() {
+            Ok(&self.inner)
+        } else {
+            Err(AuthCloudError::Configuration {
+                reason: "this Emulator was started before the process forked and serves in the parent process: \
+                    control it from there, or start one in this process (its base_url still works from here)"
+                    .into(),
+            })
+        }
+    }
+}
+
 impl Drop for Emulator {
-    /// Released without `stop()`: stop it here, while `_serving` still keeps the runtime
-    /// driven. Cancelling alone (the emulator crate's own drop) would leave the server task
-    /// unpolled once this was the last background work, its port open and answering no one.
+    /// Released without `stop()`: stop it here. Only the emulator's own thread is waited for
+    /// (it runs no foreign code and no SDK work, so it always ends). In a forked child the
+    /// server and its sockets are the parent's: leave them untouched.
     fn drop(&mut self) {
-        runtime::block_on(self.inner.stop());
+        if self.generation != fork::generation() {
+            std::mem::forget(self.stop.lock().unwrap_or_else(|e| e.into_inner()).take());
+            std::mem::forget(self.server.lock().unwrap_or_else(|e| e.into_inner()).take());
+            std::mem::forget(Arc::clone(&self.inner));
+            return;
+        }
+        self.stop();
     }
 }
 

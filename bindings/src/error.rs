@@ -89,6 +89,12 @@ pub enum AuthCloudError {
     Internal { reason: String },
 }
 
+impl From<crate::runtime::BlockedOnOwnThread> for AuthCloudError {
+    fn from(_: crate::runtime::BlockedOnOwnThread) -> Self {
+        AuthCloudError::Internal { reason: crate::runtime::BlockedOnOwnThread::EXPLANATION.into() }
+    }
+}
+
 #[uniffi::export]
 impl AuthCloudError {
     /// A stable name to branch on: `configuration`, `invalid_input`, `network`, `tls`,

@@ -13,6 +13,8 @@ mod config;
 #[cfg(feature = "emulator")]
 mod emulator;
 mod error;
+mod foreign;
+mod fork;
 mod log;
 mod observer;
 mod ops;
@@ -30,6 +32,7 @@ pub use config::ClientConfig;
 #[cfg(feature = "emulator")]
 pub use emulator::{Emulator, EmulatorOptions, Fault, PendingApproval, RecordedRequest};
 pub use error::{AuthCloudError, CallbackError, VerificationCheck};
+pub use foreign::prepare_for_exit;
 pub use log::{LogLevel, LogRecord, LogSink, clear_log_sink, dropped_log_records, set_log_sink};
 pub use observer::EnrollmentObserver;
 pub use secret::Secret;

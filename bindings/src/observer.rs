@@ -4,7 +4,8 @@
 //! Events go through a queue to a delivery task that calls the foreign code on tokio's
 //! blocking pool, one event at a time and in order. So a slow callback delays only its own
 //! observer's events, never the polling schedule; and a callback that throws (or panics)
-//! is logged and skipped.
+//! is logged and skipped. A wait that is dropped before it ends (a cancelled asyncio task,
+//! coroutine or Swift task) still tells its observer: `on_failed(Cancelled)`, once.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::error::{AuthCloudError, CallbackError, millis};
+use crate::foreign::{self, Foreign};
 use crate::runtime;
 use crate::types::{StatusUpdate, WaitOutcome};
 
@@ -43,15 +45,24 @@ enum Event {
     Failed(AuthCloudError),
 }
 
+/// An observer as the runtime holds it: released off the runtime's threads.
+pub(crate) type Observer = Foreign<dyn EnrollmentObserver>;
+
+/// The observer of an exported call's `observer` parameter.
+pub(crate) fn held(observer: Option<Arc<dyn EnrollmentObserver>>) -> Option<Observer> {
+    observer.map(Foreign::new)
+}
+
 /// The core-side observer of one wait, feeding the delivery queue.
 pub(crate) struct Bridge {
+    /// `None` once the end was reported (or for a silent bridge).
     queue: Option<mpsc::UnboundedSender<Event>>,
     delivery: Option<JoinHandle<()>>,
 }
 
 impl Bridge {
     /// A bridge to `observer`, or a silent one.
-    pub(crate) fn new(observer: Option<Arc<dyn EnrollmentObserver>>) -> Self {
+    pub(crate) fn new(observer: Option<Observer>) -> Self {
         let Some(observer) = observer else {
             return Bridge { queue: None, delivery: None };
         };
@@ -62,9 +73,12 @@ impl Bridge {
         let delivery = runtime::handle().spawn(async move {
             let _background = background;
             while let Some(event) = events.recv().await {
-                let observer = Arc::clone(&observer);
-                // The blocking pool keeps slow foreign code off the runtime's workers.
-                let _ = tokio::task::spawn_blocking(move || deliver(observer.as_ref(), event)).await;
+                let observer = observer.clone();
+                // The blocking pool keeps slow foreign code off the runtime's threads.
+                let _ = tokio::task::spawn_blocking(move || {
+                    foreign::call(|| deliver(observer.get().as_ref(), event));
+                })
+                .await;
             }
         });
         Bridge { queue: Some(queue), delivery: Some(delivery) }
@@ -84,11 +98,22 @@ impl Bridge {
             Ok(outcome) => Event::Finished(outcome.clone()),
             Err(error) => Event::Failed(error.clone()),
         });
+        // The end is reported: dropping the bridge adds nothing.
         self.queue = None;
         if let Some(delivery) = self.delivery.take() {
             if tokio::time::timeout(DRAIN_GRACE, delivery).await.is_err() {
                 tracing::warn!(target: "authcloud::observer", "observer callbacks still running; not waiting for them");
             }
+        }
+    }
+}
+
+impl Drop for Bridge {
+    /// The wait was dropped before it ended (its task aborted: a cancelled coroutine): the
+    /// observer still hears the end. The delivery task runs on and delivers it.
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue.take() {
+            let _ = queue.send(Event::Failed(AuthCloudError::Cancelled));
         }
     }
 }

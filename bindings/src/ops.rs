@@ -2,13 +2,15 @@
 //! the core client, with the conversions to FFI types. Blocking and async share this one
 //! implementation; only how the future is driven differs.
 
+use std::fmt;
 use std::sync::Arc;
 
 use authcloud::{CancellationToken, EnrollRequest, IntentRequest, UserRef};
 
 use crate::approval::{ApprovalRequest, ApprovalResult, DeleteOutcome};
 use crate::error::AuthCloudError;
-use crate::observer::{Bridge, EnrollmentObserver};
+use crate::fork::ProcessLocal;
+use crate::observer::{Bridge, Observer};
 use crate::secret::Secret;
 use crate::types::{
     Authenticator, Channel, EnrollResult, IntentOperation, Introspection, OperationStatus, User, VerifiedUser,
@@ -17,9 +19,40 @@ use crate::types::{
 
 type Result<T> = std::result::Result<T, AuthCloudError>;
 
-#[derive(Clone)]
+/// The operations of one call, over the core client of this process.
 pub(crate) struct Ops {
     pub(crate) client: authcloud::Client,
+}
+
+/// The core client behind a `Client` or `AsyncClient`: one per process, so that a forked
+/// child never uses its parent's connections (see `fork.rs`).
+pub(crate) struct CoreClient(ProcessLocal<authcloud::Client>);
+
+impl CoreClient {
+    pub(crate) fn new(client: authcloud::Client) -> Self {
+        CoreClient(ProcessLocal::new(client))
+    }
+
+    /// The operations for one call.
+    pub(crate) fn ops(&self) -> Result<Ops> {
+        // In a forked child: a client with the same configuration and a pool of its own.
+        let client =
+            self.0.get(|parents| authcloud::Client::new(parents.config().clone()).map_err(AuthCloudError::from))?;
+        Ok(Ops { client })
+    }
+
+    /// `Name(base_url=…, credential=access key)`: what a person needs, no secret.
+    pub(crate) fn describe(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.with_original(|client| {
+            let config = client.config();
+            let credential = match config.credential() {
+                Some(authcloud::Credential::AccessKey(_)) => "access key",
+                Some(authcloud::Credential::IntentToken(_)) => "intent token",
+                None => "none",
+            };
+            write!(f, "{name}(base_url={}, credential={credential})", config.base_url())
+        })
+    }
 }
 
 pub(crate) fn user_ref(username: Option<String>, user_id: Option<String>) -> Result<Option<UserRef>> {
@@ -72,7 +105,7 @@ impl Ops {
         self,
         status_token: Arc<Secret>,
         options: WaitOptions,
-        observer: Option<Arc<dyn EnrollmentObserver>>,
+        observer: Option<Observer>,
         cancel: CancellationToken,
     ) -> Result<WaitOutcome> {
         let bridge = Bridge::new(observer);

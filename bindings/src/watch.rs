@@ -8,7 +8,7 @@ use authcloud::CancellationToken;
 use tokio::sync::watch;
 
 use crate::error::AuthCloudError;
-use crate::observer::EnrollmentObserver;
+use crate::observer::{self, EnrollmentObserver};
 use crate::ops::Ops;
 use crate::runtime;
 use crate::secret::Secret;
@@ -41,7 +41,8 @@ impl WatchHandle {
         let (report, finished) = watch::channel(false);
         // Polls in the background: the runtime is driven until the watch has ended.
         let background = runtime::Background::hold();
-        let wait = runtime::handle().spawn(ops.wait(status_token, options, Some(observer), cancel.clone()));
+        let wait =
+            runtime::handle().spawn(ops.wait(status_token, options, observer::held(Some(observer)), cancel.clone()));
         runtime::handle().spawn(async move {
             let _background = background;
             // The outcome reaches the observer; the handle only tracks the end — even if
@@ -71,8 +72,9 @@ impl WatchHandle {
     /// Blocks up to `timeout_ms` for the wait to end; returns `is_finished()`.
     pub fn join(&self, timeout_ms: u64) -> bool {
         let mut finished = self.finished.clone();
-        // The timer must be created inside the runtime, hence the async block.
-        runtime::block_on(async move {
+        // The timer must be created inside the runtime, hence the async block. On the SDK's
+        // own thread (never the case for foreign code) it cannot wait: it answers at once.
+        let _ = runtime::block_on(async move {
             let _ = tokio::time::timeout(Duration::from_millis(timeout_ms), finished.wait_for(|done| *done)).await;
         });
         self.is_finished()

@@ -4,7 +4,9 @@
 // at the source, the sinks' own `maxLevel` filters again (e.g. to keep debug lines out of
 // one of several destinations you fan out to from a closure).
 //
-// Sinks are called on the SDK's log thread, one record at a time, in order.
+// A call's records reach the sink on the thread that receives the call's result, before it
+// does (in order); records of background work (watches) come from the SDK's log thread.
+// So a sink may be called from several threads at once.
 
 import Foundation
 
@@ -77,7 +79,7 @@ public final class ClosureLogSink: LogSink, Sendable {
 /// file handle, standard error by default. Works on every platform, Linux included.
 public final class TextLogSink: LogSink, @unchecked Sendable {
     // @unchecked: FileHandle is not declared Sendable everywhere; only its descriptor is
-    // used, from the SDK's single log thread.
+    // used, one `write` per line (lines are short: each arrives whole).
     private let output: FileHandle
     private let maxLevel: LogLevel
 

@@ -103,8 +103,8 @@ public final class AuthCloudEmulator: Sendable {
     }
 
     /// The requests the emulator received for `path` (e.g. `/api/v1/status`), oldest first.
-    public func requests(to path: String) -> [RecordedRequest] {
-        emulator.requests().filter { $0.path == path }
+    public func requests(to path: String) throws -> [RecordedRequest] {
+        try emulator.requests().filter { $0.path == path }
     }
 
     /// Applies `fault` to the next `count` requests to `path`.

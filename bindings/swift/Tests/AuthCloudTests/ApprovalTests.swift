@@ -18,8 +18,8 @@ func registered(_ emulator: Emulator, _ client: Client, _ username: String) thro
     return user
 }
 
-func approvalRequests(_ emulator: Emulator) -> Int {
-    emulator.requests().filter { $0.path == approvalPath }.count
+func approvalRequests(_ emulator: Emulator) throws -> Int {
+    try emulator.requests().filter { $0.path == approvalPath }.count
 }
 
 final class ApprovalTests: XCTestCase {
@@ -34,7 +34,7 @@ final class ApprovalTests: XCTestCase {
         let approval = try await client.approve(request: request)
         XCTAssertNil(approval.qrCode)
         XCTAssertNil(approval.appLinkUri)
-        let pending = emulator.pendingApprovals(userId: user.userId)
+        let pending = try emulator.pendingApprovals(userId: user.userId)
         XCTAssertEqual(pending.map(\.transactionId), [approval.transactionId])
         XCTAssertEqual(pending.first?.message, "<html>Log in to <b>Acme</b>?</html>")
         XCTAssertEqual(pending.first?.channel, "push")
@@ -56,7 +56,7 @@ final class ApprovalTests: XCTestCase {
         XCTAssertEqual(verified.userId, user.userId)
         let after = try await client.getUser(userId: user.userId)
         XCTAssertNotNil(after.lastLoginSuccess)
-        XCTAssertEqual(approvalRequests(emulator), 1, "sent exactly once")
+        XCTAssertEqual(try approvalRequests(emulator), 1, "sent exactly once")
         XCTAssertFalse(String(describing: approval).contains(approval.statusToken.reveal()), "token redacted")
     }
 
@@ -93,7 +93,7 @@ final class ApprovalTests: XCTestCase {
             XCTAssertTrue("\(error)".hasPrefix("400 Bad Request from POST /api/v1/approval"), "\(error)")
             XCTAssertTrue("\(error)".contains("authenticator"), "\(error)")
         }
-        XCTAssertEqual(approvalRequests(emulator), 1, "a 400 is not retried")
+        XCTAssertEqual(try approvalRequests(emulator), 1, "a 400 is not retried")
         XCTAssertEqual(try client.getUser(userId: user.userId).status, "new")
     }
 
@@ -120,7 +120,7 @@ final class ApprovalTests: XCTestCase {
         }
         XCTAssertNoThrow(try validateApprovalMessage(message: "<html>one<br>two<br/>three</html>"))
         XCTAssertThrowsError(try validateApprovalMessage(message: "<html><a href=x>y</a></html>"))
-        XCTAssertEqual(approvalRequests(emulator), 0, "nothing sent")
+        XCTAssertEqual(try approvalRequests(emulator), 0, "nothing sent")
     }
 
     func testUsersFindRenameDeleteAndPing() async throws {

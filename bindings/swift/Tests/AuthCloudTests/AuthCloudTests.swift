@@ -23,8 +23,8 @@ func config(_ emulator: Emulator, requestTimeoutMs: UInt64 = 2000, accessKey: Se
     )
 }
 
-func statusRequests(_ emulator: Emulator) -> Int {
-    emulator.requests().filter { $0.path == statusPath }.count
+func statusRequests(_ emulator: Emulator) throws -> Int {
+    try emulator.requests().filter { $0.path == statusPath }.count
 }
 
 /// Reads a PNG far enough to prove it is one: every chunk's CRC, and the size from IHDR.
@@ -179,10 +179,10 @@ final class AuthCloudTests: XCTestCase {
         XCTAssertFalse(handle.isFinished())
         handle.cancel()
         XCTAssertTrue(handle.join(timeoutMs: 2000))
-        let polls = statusRequests(emulator)
+        let polls = try statusRequests(emulator)
         XCTAssertGreaterThanOrEqual(polls, 3)
         Thread.sleep(forTimeInterval: 0.4)
-        XCTAssertEqual(statusRequests(emulator), polls, "no status request after cancel")
+        XCTAssertEqual(try statusRequests(emulator), polls, "no status request after cancel")
         XCTAssertEqual(recorder.events.last, "failed \(AuthCloudError.Cancelled)")
     }
 
@@ -202,9 +202,9 @@ final class AuthCloudTests: XCTestCase {
         consumer.cancel()
         _ = try? await consumer.value
         try await Task.sleep(nanoseconds: 100_000_000)
-        let polls = statusRequests(emulator)
+        let polls = try statusRequests(emulator)
         try await Task.sleep(nanoseconds: 400_000_000)
-        XCTAssertEqual(statusRequests(emulator), polls, "no status request after the task was cancelled")
+        XCTAssertEqual(try statusRequests(emulator), polls, "no status request after the task was cancelled")
     }
 
     func testStatusStreamEndsOnTheFinalStatus() async throws {
@@ -248,7 +248,7 @@ final class AuthCloudTests: XCTestCase {
             XCTAssertEqual(afterMs, 300)
         }
         // 401, 404, 429 (Retry-After beyond the cap) and the timeout: one request each.
-        XCTAssertEqual(emulator.requests().filter { $0.path == enrollPath }.count, 4, "enroll is never re-sent")
+        XCTAssertEqual(try emulator.requests().filter { $0.path == enrollPath }.count, 4, "enroll is never re-sent")
     }
 
     func testARustPanicIsAnErrorNotACrash() throws {

@@ -6,7 +6,7 @@ import XCTest
 
 @testable import AuthCloud
 
-/// Records collected by a closure sink (called on the SDK's log thread).
+/// Records collected by a closure sink (called from any thread).
 final class Collected: @unchecked Sendable {
     private let lock = NSLock()
     private var _records: [LogRecord] = []
@@ -61,7 +61,7 @@ final class LogSinkTests: XCTestCase {
         let enrolled = try client.enroll(username: "filtered")  // debug: authcloud::http response
         try emulator.approve(transactionId: enrolled.enrollment.transactionId)
         _ = try client.verify(statusToken: enrolled.enrollment.statusToken)  // info: operation verified
-        // One log thread, in order: once the info record is here, the debug ones were handled.
+        // A call's records arrive before it returns: the debug ones were handled by now.
         XCTAssertTrue(collected.waitFor { $0.target == "authcloud::verify" && $0.level == .info })
         XCTAssertFalse(collected.records.contains(where: isEnrollResponse), "debug records were kept")
         XCTAssertTrue(collected.records.allSatisfy { LogLevel.info.admits($0.level) })
