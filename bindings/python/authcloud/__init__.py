@@ -19,6 +19,7 @@ fixtures ``authcloud_emulator``, ``authcloud_client`` and ``authcloud_async_clie
 from __future__ import annotations
 
 import asyncio as _asyncio
+import atexit as _atexit
 import logging as _logging
 import queue as _queue
 import threading as _threading
@@ -35,6 +36,14 @@ __all__ = list(_native_all) + ["enable_logging", "disable_logging", "TokenLike"]
 _SIGNAL_CHECK_SECONDS = 0.05
 # How long an interrupted wait may take to wind down after its cancel.
 _CANCEL_GRACE_SECONDS = 5.0
+# At exit, how long callbacks already running (observers, log records) may take to return
+# before the interpreter finalizes (a thread entering a finalizing interpreter is killed,
+# which would abort the process from inside the SDK's threads).
+_EXIT_GRACE_MS = 1000
+
+# Registered at import, so it runs after the atexit handlers of modules imported later
+# (they may still use the SDK) and before the interpreter finalizes.
+_atexit.register(_native.prepare_for_exit, _EXIT_GRACE_MS)
 
 TokenLike = _typing.Union[str, _native.Secret]
 """A token or key: a plain ``str`` or a ``Secret``."""
@@ -275,14 +284,17 @@ class Client(_native.Client):
                 outcome["error"] = error
 
         worker = _threading.Thread(target=run, name="authcloud-wait", daemon=True)
-        worker.start()
         try:
+            # `start()` waits for the thread to run: a Ctrl-C can land there too, and must
+            # cancel the wait just the same.
+            worker.start()
             while worker.is_alive():
                 worker.join(_SIGNAL_CHECK_SECONDS)
         except BaseException:
             # KeyboardInterrupt (or another signal's exception): stop polling, then let it go.
             token.cancel()
-            worker.join(_CANCEL_GRACE_SECONDS)
+            if worker.ident is not None:  # it did start (the interrupt may precede that)
+                worker.join(_CANCEL_GRACE_SECONDS)
             raise
         if "error" in outcome:
             raise outcome["error"]
@@ -378,11 +390,14 @@ class _LoggingSink(_native.LogSink):
 def enable_logging(level: _typing.Optional[int] = None) -> None:
     """Routes the SDK's (secret-free) log records to the ``logging`` logger ``authcloud``
     (children ``authcloud.http``, ``authcloud.wait``, …), so handlers, ``caplog`` and
-    ``logging.basicConfig`` see them. ``level`` is the most verbose level forwarded
-    (default: the logger's effective level at the time of the call)."""
-    if level is None:
-        level = _logging.getLogger(_LOGGER_NAME).getEffectiveLevel()
-    if level <= 5:
+    ``logging.basicConfig`` see them.
+
+    A call's records are handed to ``logging`` on the calling thread before the call
+    returns, so ``with caplog.at_level(logging.DEBUG, logger="authcloud"): client.enroll(...)``
+    captures them. By default (``level=None``) the loggers' levels decide, record by record,
+    whenever they change; ``level`` fixes the most verbose level the SDK produces at all
+    (cheaper when you know you never want debug lines)."""
+    if level is None or level <= 5:
         sdk_level = _native.LogLevel.TRACE
     elif level <= _logging.DEBUG:
         sdk_level = _native.LogLevel.DEBUG

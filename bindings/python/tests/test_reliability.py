@@ -130,11 +130,12 @@ def test_too_fast_polling_is_refused(emulator, client):
 
 CTRL_C_CHILD = textwrap.dedent(
     """
-    import sys, time
+    import faulthandler, sys, time
     import authcloud
     emu = authcloud.Emulator.start()
     client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
     token = client.enroll(username="ctrl-c").enrollment.status_token
+    faulthandler.dump_traceback_later(9, exit=True)  # a stuck child tells where it is
     print("waiting", flush=True)
     try:
         client.wait_for_completion(token)  # the guide's 1.5 s interval, 5 minutes
@@ -153,15 +154,22 @@ CTRL_C_CHILD = textwrap.dedent(
 def test_ctrl_c_interrupts_a_blocking_wait_within_a_poll_interval(tmp_path):
     script = tmp_path / "wait.py"
     script.write_text(CTRL_C_CHILD)
-    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert child.stdout.readline().strip() == "waiting"
         time.sleep(0.8)  # inside the first 1.5 s interval
         sent = time.monotonic()
         os.kill(child.pid, signal.SIGINT)
-        out, _ = child.communicate(timeout=10)  # a child that ignores Ctrl-C fails here, not hangs
+        try:
+            # A child that ignores Ctrl-C fails here, not hangs. (It dumps its threads'
+            # stacks to stderr first if it is still running 9 s after starting to wait.)
+            out, err = child.communicate(timeout=12)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            out, err = child.communicate()
+            pytest.fail(f"the child did not end: stdout {out!r}, stderr {err!r}")
         line = out.split()
-        assert child.returncode == 130
+        assert child.returncode == 130, (out, err)
     finally:
         child.kill()
     assert line[0] == "interrupted", line

@@ -31,7 +31,8 @@ fun EnrollmentObserver(
 
 /**
  * A [LogSink] from a lambda: `setLogSink(LogSink { logger.info(it.message) }, LogLevel.INFO)`.
- * It runs on the SDK's log thread, one record at a time.
+ * A call's records reach it on the calling thread before the call returns; records of
+ * background work (watches), on the SDK's log thread. One record at a time per thread.
  */
 fun LogSink(onRecord: (record: LogRecord) -> Unit): LogSink = object : LogSink {
     override fun log(record: LogRecord) = onRecord(record)

@@ -16,16 +16,19 @@ import java.util.concurrent.ConcurrentHashMap
  * same name (ERROR, WARN, INFO, DEBUG, TRACE). The messages are the SDK's, secret-free
  * (`retrying operation=status attempt=1 delay_ms=250 error=503 Service Unavailable from …`).
  *
- * Install it once at start-up, at the level your logging configuration enables for
- * `authcloud`:
+ * Install it once at start-up:
  *
  * ```kotlin
  * Slf4jLogSink.install()                 // Java: Slf4jLogSink.install();
- * Slf4jLogSink.install(LogLevel.DEBUG)   // or an explicit level
+ * Slf4jLogSink.install(LogLevel.INFO)    // or a fixed ceiling: the SDK formats nothing more verbose
  * ```
  *
- * Records arrive on the SDK's log thread (never the caller's), one at a time, in order. There is one sink
- * per process: installing replaces any earlier [setLogSink]; [clearLogSink] stops it.
+ * By default your logging configuration decides, record by record and whenever it changes
+ * (a level set at run time, an MDC-scoped filter): the SDK hands over every record and SLF4J
+ * drops what is disabled. A call's records reach SLF4J on the calling thread before the call
+ * returns (so MDC values and test appenders see them); records of background work (watches)
+ * come from the SDK's log thread. There is one sink per process: installing replaces any
+ * earlier [setLogSink]; [clearLogSink] stops it.
  *
  * Needs `org.slf4j:slf4j-api` 2.x and a backend (Logback, Log4j 2, slf4j-simple...): the
  * authcloud artifact declares slf4j-api optional, so it comes from your own dependencies.
@@ -61,23 +64,16 @@ class Slf4jLogSink : LogSink {
         fun loggerName(target: String): String = target.replace("::", ".")
 
         /**
-         * Installs a [Slf4jLogSink] for the SDK's records at [maxLevel] and more severe. By
-         * default (`null`), the most verbose level SLF4J enables on any of the [LOGGERS] —
-         * so `<logger name="authcloud.http" level="DEBUG"/>` gets the HTTP debug lines.
-         * Returns the level installed, or `null` when SLF4J enables none of them (then
-         * nothing is installed, and any earlier sink is cleared: the SDK formats no record).
-         * The SDK reads the level at install time: call it again after changing the
-         * logging configuration.
+         * Installs a [Slf4jLogSink] and returns the most verbose level the SDK produces:
+         * [maxLevel] when given (a fixed ceiling, cheaper when you never want debug lines),
+         * else [LogLevel.TRACE] — every record reaches SLF4J, whose levels then decide at
+         * each record, including levels changed after this call.
          */
         @JvmStatic
         @JvmOverloads
-        fun install(maxLevel: LogLevel? = null): LogLevel? {
-            val level = maxLevel ?: enabledLevel(LOGGERS.map(LoggerFactory::getLogger))
-            if (level == null) {
-                clearLogSink()
-            } else {
-                setLogSink(Slf4jLogSink(), level)
-            }
+        fun install(maxLevel: LogLevel? = null): LogLevel {
+            val level = maxLevel ?: LogLevel.TRACE
+            setLogSink(Slf4jLogSink(), level)
             return level
         }
 

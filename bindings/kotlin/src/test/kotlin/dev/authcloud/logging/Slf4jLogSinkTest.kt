@@ -15,7 +15,6 @@ import dev.authcloud.testing.AuthCloudEmulatorExtension
 import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertFalse
-import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.BeforeEach
 import org.junit.jupiter.api.Test
@@ -59,7 +58,7 @@ class Slf4jLogSinkTest {
     @Test
     fun `records arrive per target, at their level, without secrets`() {
         root.level = Level.DEBUG
-        assertEquals(LogLevel.DEBUG, Slf4jLogSink.install())
+        assertEquals(LogLevel.TRACE, Slf4jLogSink.install())
         val wrongKey = "wrong-key-for-the-log-0123"
 
         val enrolled = cloud.client.enroll(username = "logged")
@@ -94,24 +93,32 @@ class Slf4jLogSinkTest {
     }
 
     @Test
-    fun `install picks the most verbose level SLF4J enables`() {
+    fun `levels changed after install take effect, and a call's records arrive before it returns`() {
         root.level = Level.WARN
-        assertEquals(LogLevel.WARN, Slf4jLogSink.install())
-        cloud.client.enroll(username = "quiet")
-        Thread.sleep(200)
-        assertEquals(emptyList<String>(), events().map { it.formattedMessage }, "no DEBUG line is even formatted")
-
-        (LoggerFactory.getLogger("authcloud.http") as Logger).level = Level.TRACE
         assertEquals(LogLevel.TRACE, Slf4jLogSink.install())
-        cloud.client.enroll(username = "chatty")
-        awaitEvent("http line") { it.loggerName == "authcloud.http" }
+        cloud.client.enroll(username = "quiet")
+        assertEquals(emptyList<String>(), events().map { it.formattedMessage }, "WARN lets no DEBUG line through")
 
-        (LoggerFactory.getLogger("authcloud.http") as Logger).level = null
-        root.level = Level.INFO
-        assertEquals(LogLevel.INFO, Slf4jLogSink.install())
-        root.level = Level.OFF
-        assertNull(Slf4jLogSink.install(), "nothing enabled: nothing installed")
+        (LoggerFactory.getLogger("authcloud.http") as Logger).level = Level.DEBUG   // changed at run time
+        cloud.client.enroll(username = "chatty")
+        // No waiting: the call's own records were handed to SLF4J before it returned.
+        val http = events().filter { it.loggerName == "authcloud.http" && "operation=enroll" in it.formattedMessage }
+        assertEquals(1, http.size, events().map { it.formattedMessage }.toString())
+        assertEquals(Thread.currentThread().name, http.single().threadName, "on the calling thread")
+
+        (LoggerFactory.getLogger("authcloud.http") as Logger).level = Level.INFO    // and back
+        appender.list.clear()
+        cloud.client.enroll(username = "quiet-again")
+        assertEquals(emptyList<String>(), events().map { it.formattedMessage })
         assertEquals(LogLevel.ERROR, Slf4jLogSink.install(LogLevel.ERROR), "an explicit level wins")
+    }
+
+    @Test
+    fun `an async call's records arrive before its suspend call returns`() {
+        root.level = Level.DEBUG
+        Slf4jLogSink.install()
+        kotlinx.coroutines.runBlocking { cloud.asyncClient.enroll(username = "async-logged") }
+        assertTrue(events().any { it.loggerName == "authcloud.http" && "operation=enroll" in it.formattedMessage }, events().toString())
     }
 
     @Test
