@@ -62,6 +62,12 @@ class Implementation:
     result: Optional[Dict[str, Any]] = None
     error: Optional[str] = None
     ratios: Dict[str, Optional[float]] = field(default_factory=dict)
+    # A rebuilt earlier version of the SDK (bench/clients/against-baseline.sh): the Python
+    # that has its wheel, or its jar in place of the current one.
+    interpreter: Optional[str] = None
+    sdk_jar: Optional[str] = None
+    # The id of the same client built from the current sources, for a rebuilt baseline.
+    current: Optional[str] = None
 
 
 def implementations() -> List[Implementation]:
@@ -80,6 +86,28 @@ def implementations() -> List[Implementation]:
                        "async-client", JAVA_NET_HTTP),
         Implementation(JAVA_NET_HTTP, "java.net.http by hand (baseline)", "jvm", "java-net-http", JAVA_NET_HTTP),
     ]
+
+
+def with_rebuilt_baselines(impls: List[Implementation]) -> List[Implementation]:
+    """Adds the blocking clients of a rebuilt earlier version, each right after the current
+    one (same emulator, same run), when bench/clients/against-baseline.sh names them."""
+    ref = os.environ.get("AUTHCLOUD_BENCH_BASELINE_REF", "baseline")
+    python = os.environ.get("AUTHCLOUD_BENCH_BASELINE_PYTHON")
+    jar = os.environ.get("AUTHCLOUD_BENCH_BASELINE_JAR")
+    extra = {
+        "python-client": python and Implementation(
+            "python-client-rebuilt", f"Python Client (blocking), rebuilt {ref}", "python", "client", REQUESTS,
+            interpreter=python, current="python-client"),
+        "kotlin-client": jar and Implementation(
+            "kotlin-client-rebuilt", f"Kotlin Client (blocking), rebuilt {ref}", "jvm", "client", JAVA_NET_HTTP,
+            sdk_jar=jar, current="kotlin-client"),
+    }
+    out: List[Implementation] = []
+    for impl in impls:
+        out.append(impl)
+        if extra.get(impl.id):
+            out.append(extra[impl.id])
+    return out
 
 
 # --- the machine and the tools --------------------------------------------------------------
@@ -142,9 +170,15 @@ def artifacts() -> Dict[str, Any]:
     return found
 
 
-def kotlin_classpath() -> str:
-    dependencies = (KOTLIN_DIR / "classpath.txt").read_text().strip()
-    return f"{KOTLIN_DIR / 'authcloud-bench-clients.jar'}:{dependencies}"
+def kotlin_classpath(sdk_jar: Optional[str] = None) -> str:
+    dependencies = (KOTLIN_DIR / "classpath.txt").read_text().strip().split(":")
+    if sdk_jar:
+        # The SDK's jar in the local Maven repository, swapped for the one given.
+        swapped = [sdk_jar if "/dev/authcloud/authcloud/" in entry else entry for entry in dependencies]
+        if swapped == dependencies:
+            raise RuntimeError("the bench's class path holds no dev.authcloud:authcloud jar to swap")
+        dependencies = swapped
+    return ":".join([str(KOTLIN_DIR / "authcloud-bench-clients.jar"), *dependencies])
 
 
 # --- running ---------------------------------------------------------------------------------
@@ -185,8 +219,8 @@ def command_for(impl: Implementation, emulator: Emulator, cycles: int, warmup: i
     if impl.language == "rust":
         return [str(RUST_BENCH), *args]
     if impl.language == "python":
-        return [sys.executable, str(PYTHON_BENCH), *args]
-    return ["java", "-cp", kotlin_classpath(), KOTLIN_MAIN, *args]
+        return [impl.interpreter or sys.executable, str(PYTHON_BENCH), *args]
+    return ["java", "-cp", kotlin_classpath(impl.sdk_jar), KOTLIN_MAIN, *args]
 
 
 def validate(line: Dict[str, Any], impl: Implementation, cycles: int) -> Optional[str]:
@@ -262,6 +296,9 @@ def compute_ratios(impls: List[Implementation]) -> None:
         impl.ratios = {"baseline": ratio(impl.id, impl.baseline)}
         if impl.language == "rust":
             impl.ratios["reqwest"] = ratio(impl.id, REQWEST)
+        if impl.current:
+            # The current client's CPU relative to this rebuilt earlier one.
+            impl.ratios["current_to_rebuilt"] = ratio(impl.current, impl.id)
 
 
 def check_targets(impls: List[Implementation], import_ms: Optional[float]) -> List[Dict[str, Any]]:
@@ -273,7 +310,13 @@ def check_targets(impls: List[Implementation], import_ms: Optional[float]) -> Li
         return {"target": name, "value": value, "limit": limit, "unit": "x",
                 "pass": value is not None and value <= limit}
 
-    return [
+    rebuilt = [
+        {"target": f"{i.current} CPU/cycle within 10% of the rebuilt {os.environ.get('AUTHCLOUD_BENCH_BASELINE_REF', 'baseline')}",
+         "value": i.ratios.get("current_to_rebuilt"), "limit": 1.10, "unit": "x",
+         "pass": i.ratios.get("current_to_rebuilt") is not None and i.ratios["current_to_rebuilt"] <= 1.10}
+        for i in impls if i.current
+    ]
+    return rebuilt + [
         ratio_target("Python Client CPU/cycle <= 0.2x requests", "python-client", 0.2),
         ratio_target("Rust core (current-thread) CPU/cycle <= 0.05x requests", "rust-core-current-thread", 0.05),
         ratio_target("Kotlin Client CPU/cycle <= 0.5x java.net.http", "kotlin-client", 0.5),
@@ -372,7 +415,7 @@ def main() -> int:
     if cycles < 1 or warmup < 0 or jvm_warmup < 0:
         parser.error("--cycles must be >= 1 and the warm-ups >= 0")
 
-    impls = implementations()
+    impls = with_rebuilt_baselines(implementations())
     if args.only:
         wanted = set(args.only.split(","))
         unknown = wanted - {i.id for i in impls}
@@ -445,11 +488,17 @@ def main() -> int:
         "warmup": {"rust": warmup, "python": warmup, "jvm": jvm_warmup},
         "versions": versions(),
         "artifacts": artifacts(),
+        **({"rebuilt_baseline": {"ref": os.environ.get("AUTHCLOUD_BENCH_BASELINE_REF"),
+                                 "python": os.environ.get("AUTHCLOUD_BENCH_BASELINE_PYTHON"),
+                                 "jar": os.environ.get("AUTHCLOUD_BENCH_BASELINE_JAR")}}
+           if any(i.current for i in impls) else {}),
         "implementations": [
             {"id": i.id, "label": i.label, "language": i.language, "baseline": i.baseline,
              "result": i.result, "error": i.error,
              "cpu_ratio_to_baseline": i.ratios.get("baseline"),
-             **({"cpu_ratio_to_reqwest": i.ratios.get("reqwest")} if i.language == "rust" else {})}
+             **({"cpu_ratio_to_reqwest": i.ratios.get("reqwest")} if i.language == "rust" else {}),
+             **({"current": i.current, "current_cpu_ratio_to_this": i.ratios.get("current_to_rebuilt")}
+                if i.current else {})}
             for i in impls
         ],
         "import_authcloud_ms": {"median": import_ms, "runs": import_runs, "error": import_error},
