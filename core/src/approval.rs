@@ -6,15 +6,14 @@
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error, Result};
+use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::message_rules::validate_message;
 use crate::model::{Channel, UserRef};
 use crate::responses::{DeepLink, QrCode, json};
+use crate::rules::APPROVAL;
 use crate::secret::SecretString;
-use crate::transport::{Call, Payload, Resend};
-
-pub(crate) const APPROVAL: Endpoint = Endpoint::new("POST", "/api/v1/approval");
+use crate::transport::{Call, Payload};
 
 /// The longest notification text accepted (the vendor documents none).
 pub const MAX_NOTIFICATION_CHARS: usize = 1_000;
@@ -182,7 +181,9 @@ impl Client {
     ///
     /// Needs the access key or an intent token for `approve`. Checked locally first (the
     /// message rules, above all). Never re-sent once it may have reached the server: only
-    /// after a connect failure, a 429 or a 503.
+    /// after a connect failure, a 429, or a 503 that carries `Retry-After` (a bare 503 may
+    /// come from a gateway that forwarded the approval). Not sent with less than the send
+    /// floor left after waiting for a request slot (then a `Timeout` with `not_sent`).
     pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResponse> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
@@ -195,7 +196,6 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(bearer),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
         self.transport.send_parsed(&call, ApprovalResponse::from_json).await

@@ -4,16 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, ClientConfig, Credential};
-use crate::error::{Endpoint, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::{EnrollRequest, IntentRequest};
 use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
+use crate::rules::{ENROLL, INTENT, INTROSPECT, STATUS};
 use crate::secret::SecretString;
-use crate::transport::{Call, Payload, Resend, Transport};
-
-pub(crate) const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
-pub(crate) const STATUS: Endpoint = Endpoint::new("POST", "/api/v1/status");
-pub(crate) const INTROSPECT: Endpoint = Endpoint::new("POST", "/api/v1/introspect");
-pub(crate) const INTENT: Endpoint = Endpoint::new("POST", "/api/v1/intent");
+use crate::transport::{Call, Payload, Transport};
 
 /// A client of one Authentication Cloud instance.
 ///
@@ -72,7 +68,6 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(bearer),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
         self.transport.send_parsed(&call, EnrollResponse::from_json).await
@@ -101,7 +96,6 @@ impl Client {
             path: None,
             payload: Payload::Form(vec![("token", token.clone())]),
             bearer: Some(key),
-            resend: Resend::OnlyIfNotReceived,
             secrets: vec![token],
         };
         self.transport.send_parsed(&call, Introspection::from_json).await
@@ -118,7 +112,6 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(key),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
         self.transport.send_parsed(&call, responses::intent_token).await
@@ -144,7 +137,6 @@ pub(crate) fn status_call(status_token: &SecretString) -> Result<Call<'_>> {
         path: None,
         payload: Payload::Json(serde_json::json!({ "statusToken": status_token.expose() })),
         bearer: None,
-        resend: Resend::Idempotent,
         secrets: vec![status_token],
     })
 }
