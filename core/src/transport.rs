@@ -127,13 +127,34 @@ impl Transport {
     /// the 2xx body. All attempts and pauses together stay within the configured call
     /// timeout.
     pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Vec<u8>> {
-        self.send_with_retries(call).instrument(span(call)).await
+        self.send_by(call, self.call_deadline()).await
+    }
+
+    /// The deadline of a call starting now (`None`: too far to represent, i.e. none).
+    pub(crate) fn call_deadline(&self) -> Option<Instant> {
+        Instant::now().checked_add(self.config.call_timeout)
+    }
+
+    /// [`send`](Self::send) within an earlier call's deadline (a follow-up request that is
+    /// part of that call).
+    pub(crate) async fn send_by(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
+        self.send_with_retries(call, deadline).instrument(span(call)).await
     }
 
     /// [`send`](Self::send), then `parse` the answer; a malformed answer names the call's
     /// endpoint.
     pub(crate) async fn send_parsed<T>(&self, call: &Call<'_>, parse: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
-        let body = self.send(call).await?;
+        self.send_parsed_by(call, self.call_deadline(), parse).await
+    }
+
+    /// [`send_parsed`](Self::send_parsed) within the given deadline.
+    pub(crate) async fn send_parsed_by<T>(
+        &self,
+        call: &Call<'_>,
+        deadline: Option<Instant>,
+        parse: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<T> {
+        let body = self.send_by(call, deadline).await?;
         parse(&body).map_err(|e| e.in_answer_of(call.endpoint))
     }
 
@@ -152,12 +173,10 @@ impl Transport {
             .map_err(|f| f.error)
     }
 
-    async fn send_with_retries(&self, call: &Call<'_>) -> Result<Vec<u8>> {
+    async fn send_with_retries(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
         let policy = self.config.retry;
         let call_timeout = self.config.call_timeout;
         let rule = rule_for(call.endpoint);
-        let started = Instant::now();
-        let deadline = started.checked_add(call_timeout);
         let remaining = || deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
         // Whether an attempt may have reached the server: a timeout is "not sent" only when
         // none did.
