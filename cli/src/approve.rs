@@ -92,7 +92,7 @@ pub async fn approve(args: ApproveArgs, matches: &clap::ArgMatches) -> u8 {
             "statusToken": approval.status_token.expose(),
             "appLinkUri": approval.app_link_uri.as_ref().map(|l| l.as_unchecked_str()),
         });
-        let token = approval.status_token.expose().to_owned();
+        let token = out.token(approval.status_token.expose());
         out.result(doc, || token.clone(), || format!("{} {}", out.em("Status token:"), token));
         return exit::OK;
     }

@@ -179,7 +179,7 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
     });
     out.result(
         doc,
-        || enrollment.status_token.expose().to_owned(),
+        || out.token(enrollment.status_token.expose()),
         || {
             let mut text = String::new();
             match link.href() {
@@ -209,7 +209,8 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
                 out.em("Transaction:  "),
                 out.shown(transaction.as_deref().unwrap_or("(not known)"))
             ));
-            text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
+            // Server data, but a token: shown whole, not cut like server prose.
+            text.push_str(&format!("{} {}", out.em("Status token: "), out.token(enrollment.status_token.expose())));
             if let (Some(path), None) = (&args.qr_png, &qr_problem) {
                 text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
             }
@@ -383,7 +384,7 @@ pub async fn intent(args: IntentArgs, matches: &clap::ArgMatches) -> u8 {
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     match client.create_intent(&IntentRequest { user, operation, channels }).await {
         Ok(token) => {
-            out.result(json!({ "token": token.expose() }), || token.expose().to_owned(), || token.expose().to_owned());
+            out.result(json!({ "token": token.expose() }), || out.token(token.expose()), || out.token(token.expose()));
             exit::OK
         }
         Err(e) => out.fail(&e),
