@@ -218,7 +218,9 @@ impl fmt::Display for DeepLinkProblem {
 /// from the emulator) with a proper host, in its normalised form (`https://host/…`, as a
 /// browser would read it): that is the value to put in an `<a href>`.
 /// [`DeepLink::problem`] says why it is not. Like the QR code it carries a dispatch token
-/// that lets whoever opens it complete the registration, so `Debug` hides its query.
+/// that lets whoever opens it complete the registration, so `Debug` shows only its scheme
+/// and host (and port): the path, query, fragment and any credentials — wherever a token
+/// could travel — print as `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeepLink {
     raw: String,
@@ -261,7 +263,7 @@ impl DeepLink {
 
 impl fmt::Debug for DeepLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepLink").field("link", &redact_query(&self.raw)).field("valid", &self.is_valid()).finish()
+        f.debug_struct("DeepLink").field("link", &redact_link(&self.raw)).field("valid", &self.is_valid()).finish()
     }
 }
 
@@ -304,12 +306,33 @@ fn is_dns_name(host: &str) -> bool {
         })
 }
 
-/// `https://host/open?dispatchTokenResponse=...` → `https://host/open?[redacted]`.
-pub(crate) fn redact_query(uri: &str) -> String {
-    match uri.split_once('?') {
-        Some((base, _)) => format!("{base}?{REDACTED}"),
-        None => uri.to_owned(),
+/// What may be shown of a link that can carry a token: its scheme and host (and port).
+/// `https://host/open?dispatchTokenResponse=…` → `https://host/[redacted]`; a path, query,
+/// fragment or credentials all become `[redacted]`, and so does anything that does not parse
+/// as a URL with a host.
+pub(crate) fn redact_link(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
     }
+    let Ok(url) = crate::urls::parse(raw) else {
+        return format!("{REDACTED} (not a URL, {} chars)", raw.chars().count());
+    };
+    // A parsed scheme is only ASCII letters, digits, `+`, `-` and `.`.
+    let scheme = url.scheme();
+    let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
+        return format!("{scheme}:{REDACTED}");
+    };
+    let host = crate::sanitize::sanitize_with_limit(host, 253);
+    let origin = match url.port() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    };
+    let more = !matches!(url.path(), "" | "/")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some();
+    if more { format!("{origin}/{REDACTED}") } else { origin }
 }
 
 /// The registration the user completes on the phone.
@@ -564,6 +587,40 @@ mod tests {
             assert_eq!(link.as_unchecked_str(), bad, "the value is kept");
             assert!(link.href().is_err());
         }
+    }
+
+    #[test]
+    fn deep_link_debug_shows_only_scheme_and_host() {
+        for (raw, shown) in [
+            (
+                "https://acme.mauth.nevis.cloud/open?dispatchTokenResponse=SECRET",
+                "https://acme.mauth.nevis.cloud/[redacted]",
+            ),
+            ("https://acme.example/open/SECRET", "https://acme.example/[redacted]"),
+            ("https://acme.example/open#SECRET", "https://acme.example/[redacted]"),
+            ("https://acme.example/#dispatch=SECRET", "https://acme.example/[redacted]"),
+            ("https://user:SECRET@acme.example/", "https://acme.example/[redacted]"),
+            ("https://SECRET@acme.example", "https://acme.example/[redacted]"),
+            ("http://127.0.0.1:8080/open?x=SECRET", "http://127.0.0.1:8080/[redacted]"),
+            ("javascript:SECRET", "javascript:[redacted]"),
+            ("{instance}/open?SECRET", "[redacted] (not a URL, 22 chars)"),
+            ("https://acme.example", "https://acme.example"),
+            ("https://acme.example/", "https://acme.example"),
+        ] {
+            let link = DeepLink::new(raw);
+            let debug = format!("{link:?}");
+            assert!(!debug.contains("SECRET"), "{raw}: {debug}");
+            assert!(debug.contains(&format!("link: \"{shown}\"")), "{raw}: {debug}");
+            assert_eq!(link.as_unchecked_str(), raw, "the value itself is kept");
+        }
+        // The records holding a link print it the same way.
+        let enrollment = Enrollment {
+            transaction_id: "t".into(),
+            status_token: SecretString::new("SECRET-status"),
+            qr_code: QrCode::default(),
+            app_link_uri: DeepLink::new("https://acme.example/open/SECRET"),
+        };
+        assert!(!format!("{enrollment:?}").contains("SECRET"), "{enrollment:?}");
     }
 
     #[test]
