@@ -304,3 +304,33 @@ async fn auto_approve_applies_to_approvals() {
     assert!(outcome.succeeded());
     assert!(outcome.elapsed >= Duration::from_millis(250), "{:?}", outcome.elapsed);
 }
+
+/// Why `verify` of a login must bind the transaction id: the same user's old, succeeded
+/// enrollment passes every other check, so a status token replayed from it would pass for
+/// the login. `expected_transaction_id` (the approval this session started) refuses it.
+#[tokio::test]
+async fn only_the_transaction_binding_stops_an_old_enrollment_replayed_as_a_login() {
+    let emu = emulator().await;
+    let client = server_client(&emu);
+    let enrolled = client.enroll(&EnrollRequest::username("replayed")).await.unwrap();
+    emu.approve(&enrolled.enrollment.transaction_id).unwrap();
+    let user_id = enrolled.user.user_id.clone();
+    let login = client.approve(&ApprovalRequest::push(UserRef::UserId(user_id.clone()))).await.unwrap();
+
+    // The old enrollment's token, posted instead of the login's: same user, succeeded, active.
+    let replayed = &enrolled.enrollment.status_token;
+    let by_user = VerifyOptions::default().expect_user(&user_id);
+    let accepted = client.verify(replayed, &by_user).await.expect("the user binding alone accepts it");
+    assert_eq!(accepted.user_id, user_id);
+    let bound = by_user.expect_transaction(&login.transaction_id);
+    match client.verify(replayed, &bound).await {
+        Err(Error::NotVerified { reason: VerificationFailure::TransactionMismatch { expected, actual } }) => {
+            assert_eq!(expected, login.transaction_id);
+            assert_eq!(actual.as_deref(), Some(enrolled.enrollment.transaction_id.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The login itself, once approved, verifies with the same binding.
+    emu.approve(&login.transaction_id).unwrap();
+    assert_eq!(client.verify(&login.status_token, &bound).await.unwrap().user_id, user_id);
+}
