@@ -14,7 +14,7 @@ struct LostOperationsFailure: Error, CustomStringConvertible {
     let description: String
 }
 
-func expect(_ condition: Bool, _ message: @autoclosure () -> String) throws {
+func mustHold(_ condition: Bool, _ message: @autoclosure () -> String) throws {
     if !condition { throw LostOperationsFailure(description: message()) }
 }
 
@@ -57,7 +57,7 @@ func withinDeadline(
     }
 }
 
-func requestsTo(_ emulator: Emulator, _ path: String) -> Int {
+func lostOpsRequests(_ emulator: Emulator, _ path: String) -> Int {
     emulator.requests().filter { $0.path == path }.count
 }
 
@@ -96,13 +96,13 @@ final class LostOperationsTests: XCTestCase {
             for drop: Set<String> in [["transactionId"], ["userId"], ["transactionId", "userId"]] {
                 let (transactionId, userId, token, body) = try partialEnrollAnswer(client, drop: drop)
                 try emulator.injectFault(path: enrollPath, fault: .json(status: 201, bodyJson: body))
-                let lookups = requestsTo(emulator, statusPath)
+                let lookups = lostOpsRequests(emulator, statusPath)
                 let enrolled = try client.enroll(username: "swift-partial")
-                try expect(!enrolled.idsMissing, "\(drop): ids missing")
-                try expect(enrolled.enrollment.transactionId == transactionId, "\(drop): transaction id")
-                try expect(enrolled.user.userId == userId, "\(drop): user id")
-                try expect(enrolled.enrollment.statusToken.reveal() == token, "\(drop): status token")
-                try expect(requestsTo(emulator, statusPath) == lookups + 1, "\(drop): one status lookup")
+                try mustHold(!enrolled.idsMissing, "\(drop): ids missing")
+                try mustHold(enrolled.enrollment.transactionId == transactionId, "\(drop): transaction id")
+                try mustHold(enrolled.user.userId == userId, "\(drop): user id")
+                try mustHold(enrolled.enrollment.statusToken.reveal() == token, "\(drop): status token")
+                try mustHold(lostOpsRequests(emulator, statusPath) == lookups + 1, "\(drop): one status lookup")
             }
         }
     }
@@ -116,22 +116,22 @@ final class LostOperationsTests: XCTestCase {
             try emulator.injectFault(path: enrollPath, fault: .json(status: 201, bodyJson: body))
             try emulator.injectFault(path: statusPath, fault: .status(status: 500, retryAfterSecs: nil))
             let enrolled = try client.enroll(username: "swift-partial")
-            try expect(enrolled.idsMissing, "ids_missing is not set")
-            try expect(enrolled.enrollment.transactionId == "" && enrolled.user.userId == "", "unknown ids are empty")
+            try mustHold(enrolled.idsMissing, "ids_missing is not set")
+            try mustHold(enrolled.enrollment.transactionId == "" && enrolled.user.userId == "", "unknown ids are empty")
             let statusToken = enrolled.enrollment.statusToken
-            try expect(statusToken.reveal() == token, "the status token is kept")
+            try mustHold(statusToken.reveal() == token, "the status token is kept")
             // The registration goes on with the token alone.
             try emulator.approve(transactionId: transactionId)
             let outcome = try client.waitForCompletion(statusToken: statusToken, options: fastWait())
-            try expect(outcome.succeeded, "the wait did not succeed")
-            try expect(outcome.status.transactionId == transactionId, "the final status names the transaction")
-            try expect(try client.verify(statusToken: statusToken).userId == userId, "verify names the user")
+            try mustHold(outcome.succeeded, "the wait did not succeed")
+            try mustHold(outcome.status.transactionId == transactionId, "the final status names the transaction")
+            try mustHold(try client.verify(statusToken: statusToken).userId == userId, "verify names the user")
             // An empty id never matches: binding to it refuses.
             do {
                 _ = try client.verify(statusToken: statusToken, expectedTransactionId: enrolled.enrollment.transactionId)
                 throw LostOperationsFailure(description: "verified against an empty transaction id")
             } catch AuthCloudError.NotVerified(let check, _) {
-                try expect(check == .transactionMismatch, "check \(check)")
+                try mustHold(check == .transactionMismatch, "check \(check)")
             }
         }
     }
@@ -148,14 +148,14 @@ final class LostOperationsTests: XCTestCase {
 
             try emulator.injectFault(path: approvalPath, fault: .json(status: 200, bodyJson: body))
             let completed = try client.approve(request: request)
-            try expect(!completed.idsMissing && completed.transactionId == real.transactionId, "completed from status")
+            try mustHold(!completed.idsMissing && completed.transactionId == real.transactionId, "completed from status")
 
             try emulator.injectFault(path: approvalPath, fault: .json(status: 200, bodyJson: body))
             try emulator.injectFault(path: statusPath, fault: .status(status: 500, retryAfterSecs: nil))
             let kept = try client.approve(request: request)
-            try expect(kept.idsMissing && kept.transactionId == "", "the id is flagged as missing")
-            try expect(kept.statusToken.reveal() == real.statusToken.reveal(), "the status token is kept")
-            try expect(requestsTo(emulator, approvalPath) == 3, "each approval sent once")
+            try mustHold(kept.idsMissing && kept.transactionId == "", "the id is flagged as missing")
+            try mustHold(kept.statusToken.reveal() == real.statusToken.reveal(), "the status token is kept")
+            try mustHold(lostOpsRequests(emulator, approvalPath) == 3, "each approval sent once")
         }
     }
 
@@ -174,12 +174,12 @@ final class LostOperationsTests: XCTestCase {
             for path in [enrollPath, approvalPath] {
                 // A status call holds the only slot for 800 ms: once it is free, 200 ms would
                 // be left of the 1 s, below the floor.
-                let seen = requestsTo(emulator, statusPath)
+                let seen = lostOpsRequests(emulator, statusPath)
                 try emulator.injectFault(path: statusPath, fault: .delay(delayMs: 800))
                 let holder = DispatchGroup()
                 DispatchQueue.global().async(group: holder) { _ = try? oneSlot.status(statusToken: statusToken) }
-                while requestsTo(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
-                let sent = requestsTo(emulator, path)
+                while lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
+                let sent = lostOpsRequests(emulator, path)
                 let started = Date()
                 do {
                     if path == enrollPath {
@@ -189,17 +189,17 @@ final class LostOperationsTests: XCTestCase {
                     }
                     throw LostOperationsFailure(description: "\(path) was sent with too little time left")
                 } catch AuthCloudError.Timeout(_, _, let notSent) {
-                    try expect(notSent, "\(path): the Timeout does not say not sent")
+                    try mustHold(notSent, "\(path): the Timeout does not say not sent")
                 }
-                try expect(Date().timeIntervalSince(started) < 1.2, "\(path) waited too long")
-                try expect(holder.wait(timeout: .now() + 5) == .success, "the holder did not finish")
-                try expect(requestsTo(emulator, path) == sent, "\(path) reached the emulator")
+                try mustHold(Date().timeIntervalSince(started) < 1.2, "\(path) waited too long")
+                try mustHold(holder.wait(timeout: .now() + 5) == .success, "the holder did not finish")
+                try mustHold(lostOpsRequests(emulator, path) == sent, "\(path) reached the emulator")
             }
-            try expect(emulator.pendingApprovals(userId: userId).isEmpty, "a push went to the phone")
+            try mustHold(emulator.pendingApprovals(userId: userId).isEmpty, "a push went to the phone")
             // Not sent means safe to retry: with the slot free, the same calls go through.
             _ = try oneSlot.enroll(username: "swift-queued")
             _ = try oneSlot.approve(request: ApprovalRequest(userId: userId))
-            try expect(emulator.pendingApprovals(userId: userId).count == 1, "one push after the retry")
+            try mustHold(emulator.pendingApprovals(userId: userId).count == 1, "one push after the retry")
         }
     }
 
@@ -212,19 +212,19 @@ final class LostOperationsTests: XCTestCase {
                 callTimeoutMs: 1000, initialBackoffMs: 10, maxBackoffMs: 50, maxConcurrentRequests: 1))
         withinDeadline {
             let statusToken = try oneSlot.enroll(username: "swift-sentence").enrollment.statusToken
-            let seen = requestsTo(emulator, statusPath)
+            let seen = lostOpsRequests(emulator, statusPath)
             try emulator.injectFault(path: statusPath, fault: .delay(delayMs: 800))
             let holder = DispatchGroup()
             DispatchQueue.global().async(group: holder) { _ = try? oneSlot.status(statusToken: statusToken) }
-            while requestsTo(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
+            while lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
             do {
                 _ = try oneSlot.enroll(username: "swift-sentence")
                 throw LostOperationsFailure(description: "enroll was sent with too little time left")
             } catch let error as AuthCloudError {
                 let sentence = String(describing: error)
-                try expect(error.kind() == "timeout" && error.isTransient(), "kind \(error.kind())")
-                try expect(sentence.hasPrefix("POST /api/v1/users/enroll was not sent"), sentence)
-                try expect(sentence.contains("safe to retry"), sentence)
+                try mustHold(error.kind() == "timeout" && error.isTransient(), "kind \(error.kind())")
+                try mustHold(sentence.hasPrefix("POST /api/v1/users/enroll was not sent"), sentence)
+                try mustHold(sentence.contains("safe to retry"), sentence)
             }
             _ = holder.wait(timeout: .now() + 5)
         }
@@ -242,15 +242,15 @@ final class LostOperationsTests: XCTestCase {
                 _ = try client.approve(request: request)
                 throw LostOperationsFailure(description: "a bare 503 was re-sent into a success")
             } catch AuthCloudError.Server(_, let httpStatus, _, _) {
-                try expect(httpStatus == 503, "status \(httpStatus)")
+                try mustHold(httpStatus == 503, "status \(httpStatus)")
             }
-            try expect(requestsTo(emulator, approvalPath) == 1, "exactly one approval request")
+            try mustHold(lostOpsRequests(emulator, approvalPath) == 1, "exactly one approval request")
 
             try emulator.injectFault(path: approvalPath, fault: .status(status: 503, retryAfterSecs: 0))
             let approval = try client.approve(request: request)
-            try expect(requestsTo(emulator, approvalPath) == 3, "the refused one and its re-send")
+            try mustHold(lostOpsRequests(emulator, approvalPath) == 3, "the refused one and its re-send")
             let pending = emulator.pendingApprovals(userId: userId).map(\.transactionId)
-            try expect(pending == [approval.transactionId], "one push on the phone: \(pending)")
+            try mustHold(pending == [approval.transactionId], "one push on the phone: \(pending)")
         }
     }
 }
