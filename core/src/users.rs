@@ -1,9 +1,11 @@
 //! Managing users and their authenticators: look a user up (by id or username), delete a
 //! user, rename or delete an authenticator (a lost phone), and `ping`.
 //!
-//! Reads are safe to repeat and are retried; deletes are sent once (a retried delete that
-//! had already succeeded would answer 404 and misreport the outcome); a rename (PATCH with
-//! the same name) is safe to repeat. Ids go into paths only after a format check.
+//! Reads are safe to repeat and are retried; deletes are not re-sent after a timeout, a
+//! reset or a 502/504 (a retried delete that had already succeeded would answer 404 and
+//! misreport the outcome), only after a connect failure, 429 or 503; a rename (PATCH with
+//! the same name) is safe to repeat. The rules are `rules::RULES`. Ids go into paths only
+//! after a format check.
 
 use crate::approval::is_plain_id;
 use crate::client::Client;
