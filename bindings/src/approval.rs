@@ -72,6 +72,10 @@ pub struct ApprovalResult {
     pub qr_code: Option<Arc<QrCode>>,
     /// For the app channel: the deep link (`href()` is the checked value).
     pub app_link_uri: Option<Arc<DeepLink>>,
+    /// True only when the answer lacked the transaction id and the `status` lookup that
+    /// supplies it failed: `transaction_id` is then empty. Never send the approval again;
+    /// poll and verify the status token.
+    pub ids_missing: bool,
 }
 
 impl From<authcloud::ApprovalResponse> for ApprovalResult {
@@ -81,6 +85,7 @@ impl From<authcloud::ApprovalResponse> for ApprovalResult {
             status_token: Secret::wrap(r.status_token),
             qr_code: r.qr_code.map(|qr| Arc::new(QrCode::from(qr))),
             app_link_uri: r.app_link_uri.map(|link| Arc::new(DeepLink::from(link))),
+            ids_missing: r.ids_missing,
         }
     }
 }

@@ -50,9 +50,10 @@ pub enum AuthCloudError {
     /// The TLS handshake failed (e.g. untrusted certificate).
     #[error("{}", message::tls(endpoint, reason))]
     Tls { endpoint: String, reason: String },
-    /// A request, or a call with its retries, timed out.
-    #[error("{}", message::timeout(endpoint, Duration::from_millis(*after_ms)))]
-    Timeout { endpoint: String, after_ms: u64 },
+    /// A request, or a call with its retries, timed out. `not_sent`: the request never left
+    /// the client (no request slot or connection in time), so it is safe to send again.
+    #[error("{}", message::timeout(endpoint, Duration::from_millis(*after_ms), *not_sent))]
+    Timeout { endpoint: String, after_ms: u64, not_sent: bool },
     /// HTTP 401/403: missing, wrong, used-up or insufficient credential.
     #[error("{}", message::http(*http_status, endpoint, detail.as_deref(), None))]
     Unauthorized { endpoint: String, http_status: u16, detail: Option<String> },
@@ -183,8 +184,8 @@ impl From<CoreError> for AuthCloudError {
             CoreError::InvalidInput { field, reason } => AuthCloudError::InvalidInput { field: field.into(), reason },
             CoreError::Network { endpoint, reason } => AuthCloudError::Network { endpoint: at(endpoint), reason },
             CoreError::Tls { endpoint, reason } => AuthCloudError::Tls { endpoint: at(endpoint), reason },
-            CoreError::Timeout { endpoint, after } => {
-                AuthCloudError::Timeout { endpoint: at(endpoint), after_ms: millis(after) }
+            CoreError::Timeout { endpoint, after, not_sent } => {
+                AuthCloudError::Timeout { endpoint: at(endpoint), after_ms: millis(after), not_sent }
             }
             CoreError::Unauthorized { endpoint, status, detail } => {
                 AuthCloudError::Unauthorized { endpoint: at(endpoint), http_status: status, detail: said(&detail) }

@@ -242,11 +242,16 @@ pub struct Enrollment {
 }
 
 /// Answer of `enroll`: returned whenever the server accepted the registration, whatever
-/// its QR code or deep link look like.
+/// its QR code or deep link look like. A transaction id or user id missing from the answer
+/// is taken from a `status` answer.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct EnrollResult {
     pub user: User,
     pub enrollment: Enrollment,
+    /// True only when the answer lacked the transaction id or the user id and the `status`
+    /// lookup that supplies them failed: those ids are then empty strings (an empty id
+    /// never matches in `verify`). Poll and verify the status token all the same.
+    pub ids_missing: bool,
 }
 
 impl From<authcloud::QrCode> for QrCode {
@@ -272,6 +277,7 @@ impl From<authcloud::EnrollResponse> for EnrollResult {
                 qr_code: Arc::new(QrCode(enrollment.qr_code)),
                 app_link_uri: Arc::new(DeepLink(enrollment.app_link_uri)),
             },
+            ids_missing: response.ids_missing,
         }
     }
 }

@@ -87,11 +87,12 @@ pub async fn approve(args: ApproveArgs, matches: &clap::ArgMatches) -> u8 {
     }
     if args.no_wait {
         let doc = json!({
-            "transactionId": approval.transaction_id,
+            "transactionId": Some(&approval.transaction_id).filter(|id| !id.is_empty()),
+            "idsMissing": approval.ids_missing,
             "statusToken": approval.status_token.expose(),
             "appLinkUri": approval.app_link_uri.as_ref().map(|l| l.as_unchecked_str()),
         });
-        let token = approval.status_token.expose().to_owned();
+        let token = out.token(approval.status_token.expose());
         out.result(doc, || token.clone(), || format!("{} {}", out.em("Status token:"), token));
         return exit::OK;
     }
@@ -106,15 +107,23 @@ pub async fn approve(args: ApproveArgs, matches: &clap::ArgMatches) -> u8 {
     };
     if !outcome.succeeded() {
         let status = outcome.status.status.as_str().to_owned();
+        let transaction_id = match approval.transaction_id.as_str() {
+            "" => outcome.status.transaction_id.clone(),
+            id => Some(id.to_owned()),
+        };
         out.result(
-            json!({ "status": status, "transactionId": approval.transaction_id, "polls": outcome.polls }),
+            json!({ "status": status, "transactionId": transaction_id, "polls": outcome.polls }),
             || status.clone(),
             || format!("{} the approval ended with status `{status}`", out.bad("Not approved:")),
         );
         return exit::DECLINED;
     }
-    // Verify, bound to this operation: the token cannot be someone else's.
-    let bound = VerifyOptions::default().expect_transaction(&approval.transaction_id);
+    // Verify, bound to this operation: the token cannot be someone else's. (When the answer
+    // lacked the id and the status lookup failed, the token itself is this command's own.)
+    let bound = match approval.transaction_id.as_str() {
+        "" => VerifyOptions::default(),
+        id => VerifyOptions::default().expect_transaction(id),
+    };
     match client.verify(&approval.status_token, &bound).await {
         Ok(user) => {
             out.result(verified_doc(&user), || out.shown(&user.user_id), || verified_text(&out, &user));

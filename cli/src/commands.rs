@@ -159,11 +159,17 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
     }
     let link = &enrollment.app_link_uri;
     let user_status = enrolled.user.status.as_ref().map(|s| s.as_str().to_owned());
+    // Ids the answer lacked and no status answer supplied are empty: shown as unknown.
+    let known = |id: &str| Some(id.to_owned()).filter(|id| !id.is_empty());
+    if enrolled.ids_missing {
+        out.note("The answer lacked an id and the status lookup failed: wait and verify with the status token.");
+    }
     let doc = json!({
-        "userId": enrolled.user.user_id,
+        "userId": known(&enrolled.user.user_id),
         "username": enrolled.user.username,
         "userStatus": user_status,
-        "transactionId": enrollment.transaction_id,
+        "transactionId": known(&enrollment.transaction_id),
+        "idsMissing": enrolled.ids_missing,
         "statusToken": enrollment.status_token.expose(),
         "appLinkUri": link.as_unchecked_str(),
         "appLinkValid": link.is_valid(),
@@ -173,7 +179,7 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
     });
     out.result(
         doc,
-        || enrollment.status_token.expose().to_owned(),
+        || out.token(enrollment.status_token.expose()),
         || {
             let mut text = String::new();
             match link.href() {
@@ -194,11 +200,17 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
             text.push_str(&format!(
                 "{} {} ({})\n",
                 out.em("User:         "),
-                out.shown(&enrolled.user.user_id),
+                out.shown(known(&enrolled.user.user_id).as_deref().unwrap_or("(not known)")),
                 out.shown(user_status.as_deref().unwrap_or("status not given"))
             ));
-            text.push_str(&format!("{} {}\n", out.em("Transaction:  "), out.shown(&enrollment.transaction_id)));
-            text.push_str(&format!("{} {}", out.em("Status token: "), out.shown(enrollment.status_token.expose())));
+            let transaction = known(&enrollment.transaction_id);
+            text.push_str(&format!(
+                "{} {}\n",
+                out.em("Transaction:  "),
+                out.shown(transaction.as_deref().unwrap_or("(not known)"))
+            ));
+            // Server data, but a token: shown whole, not cut like server prose.
+            text.push_str(&format!("{} {}", out.em("Status token: "), out.token(enrollment.status_token.expose())));
             if let (Some(path), None) = (&args.qr_png, &qr_problem) {
                 text.push_str(&format!("\n{} {}", out.em("QR code PNG:  "), path.display()));
             }
@@ -372,7 +384,7 @@ pub async fn intent(args: IntentArgs, matches: &clap::ArgMatches) -> u8 {
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     match client.create_intent(&IntentRequest { user, operation, channels }).await {
         Ok(token) => {
-            out.result(json!({ "token": token.expose() }), || token.expose().to_owned(), || token.expose().to_owned());
+            out.result(json!({ "token": token.expose() }), || out.token(token.expose()), || out.token(token.expose()));
             exit::OK
         }
         Err(e) => out.fail(&e),

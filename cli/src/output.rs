@@ -49,6 +49,22 @@ impl Output {
         authcloud::sanitize_server_text(text)
     }
 
+    /// A token (status, intent) for a terminal or a script: never shortened — a token cut
+    /// like server prose would be unusable — and never able to act on the terminal: any
+    /// character that is not printable ASCII (a real token has none) is written as a
+    /// visible `\u{…}` escape instead.
+    pub fn token(&self, token: &str) -> String {
+        let mut shown = String::with_capacity(token.len());
+        for c in token.chars() {
+            if c.is_ascii_graphic() {
+                shown.push(c);
+            } else {
+                shown.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+        }
+        shown
+    }
+
     /// A progress note for people (stderr; nothing in JSON mode's stdout; nothing when quiet).
     pub fn note(&self, text: &str) {
         if !self.quiet {

@@ -319,6 +319,51 @@ fn server_text_reaches_the_terminal_sanitised_and_odd_links_are_not_shown() {
     });
 }
 
+/// Queues a `json` fault on `path`.
+fn json_fault(emu: &Emulator, path: &str, status: u16, body: Value) {
+    emu.inject_fault(authcloud_emulator::Fault {
+        path: path.into(),
+        count: 1,
+        kind: authcloud_emulator::FaultKind::Json { status, body },
+    })
+    .unwrap();
+}
+
+#[test]
+fn tokens_are_printed_whole_and_terminal_safe() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        // Longer than the 512 characters server prose is cut to.
+        let long = format!("eyJ{}.sig", "a".repeat(700));
+        let answer = |token: &str| {
+            serde_json::json!({
+                "userId": "u-1",
+                "enrollment": {"transactionId": "t-1", "statusToken": token, "appLinkUri": "https://acme.example/open"}
+            })
+        };
+        json_fault(&emu, "/api/v1/users/enroll", 201, answer(&long));
+        let r = run(cli(&emu).args(["enroll", "--username", "u"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let line = r.stdout.lines().find(|l| l.starts_with("Status token:")).expect("a status token line");
+        assert_eq!(line.split_whitespace().last(), Some(long.as_str()), "cut or altered: {line}");
+        assert!(!line.contains('…'), "{line}");
+
+        json_fault(&emu, "/api/v1/users/enroll", 201, answer(&long));
+        let r = run(cli(&emu).args(["enroll", "--quiet", "--username", "u"]));
+        assert_eq!((r.code, r.stdout.trim()), (0, long.as_str()), "{}", r.stderr);
+
+        json_fault(&emu, "/api/v1/intent", 200, serde_json::json!({ "token": long }));
+        let r = run(cli(&emu).args(["intent", "--username", "u"]));
+        assert_eq!((r.code, r.stdout.trim()), (0, long.as_str()), "{}", r.stderr);
+
+        // A token that could act on the terminal is shown escaped, whole, never raw.
+        json_fault(&emu, "/api/v1/users/enroll", 201, answer("abc\u{1b}]0;pwned\u{7}def"));
+        let r = run(cli(&emu).args(["enroll", "--username", "u"]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(!r.stdout.contains('\u{1b}') && !r.stdout.contains('\u{7}'), "{:?}", r.stdout);
+        assert!(r.stdout.contains("Status token:  abc\\u{1b}]0;pwned\\u{7}def"), "{}", r.stdout);
+    });
+}
+
 #[test]
 fn enroll_status_wait_verify_introspect_intent() {
     with_emulator(EmulatorConfig::default(), |emu, _| {

@@ -6,15 +6,14 @@
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
 use crate::client::Client;
-use crate::error::{Endpoint, Error, Result};
+use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::message_rules::validate_message;
 use crate::model::{Channel, UserRef};
-use crate::responses::{DeepLink, QrCode, json};
+use crate::responses::{DeepLink, QrCode, StatusResponse, fill, json, present};
+use crate::rules::APPROVAL;
 use crate::secret::SecretString;
-use crate::transport::{Call, Payload, Resend};
-
-pub(crate) const APPROVAL: Endpoint = Endpoint::new("POST", "/api/v1/approval");
+use crate::transport::{Call, Payload};
 
 /// The longest notification text accepted (the vendor documents none).
 pub const MAX_NOTIFICATION_CHARS: usize = 1_000;
@@ -140,7 +139,8 @@ pub(crate) fn is_plain_id(id: &str) -> bool {
 // Debug is derived: the fields redact themselves (SecretString, QrCode, DeepLink).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApprovalResponse {
-    /// The operation's id.
+    /// The operation's id (from the `status` answer when the approval's lacked it; empty
+    /// only when [`ApprovalResponse::ids_missing`]).
     pub transaction_id: String,
     /// Poll `status` with it; verify with it.
     pub status_token: SecretString,
@@ -148,12 +148,19 @@ pub struct ApprovalResponse {
     pub qr_code: Option<QrCode>,
     /// For the `app` channel: the deep link (checked before use, see [`DeepLink`]).
     pub app_link_uri: Option<DeepLink>,
+    /// True only when the server's answer lacked the transaction id **and** the `status`
+    /// lookup that supplies it failed (or did not carry it either): `transaction_id` is then
+    /// empty. The approval was sent all the same — never send it again; poll and verify its
+    /// status token (the final status carries the id).
+    pub ids_missing: bool,
 }
 
 impl ApprovalResponse {
-    /// Reads an `approval` answer. Fails only when the status token or the transaction id
-    /// is missing. The field names of the QR code and deep link are not documented by the
-    /// vendor: they are read as in `enroll` (top level, or inside `approval`/`enrollment`).
+    /// Reads an `approval` answer. Fails only when the status token is missing; a missing
+    /// transaction id is left empty and flagged in [`ApprovalResponse::ids_missing`]
+    /// ([`Client::approve`] fills it from a `status` answer). The field names of the QR
+    /// code and deep link are not documented by the vendor: they are read as in `enroll`
+    /// (top level, or inside `approval`/`enrollment`).
     pub fn from_json(body: &[u8]) -> Result<Self> {
         const WHAT: &str = "approval answer";
         let value = json(WHAT, body)?;
@@ -168,10 +175,17 @@ impl ApprovalResponse {
                 .ok_or_else(|| malformed(format!("{WHAT} lacks `statusToken`")))?
         };
         let status_token = SecretString::new(holder.required_text("statusToken", "statusToken")?);
-        let transaction_id = holder.required_text("transactionId", "transactionId")?;
+        let transaction_id = present(holder.text("transactionId").or_else(|| root.text("transactionId")));
         let qr_code = holder.object("qrCode").map(|qr| QrCode::read(Some(qr)));
         let app_link_uri = holder.text("appLinkUri").map(DeepLink::new);
-        Ok(ApprovalResponse { transaction_id, status_token, qr_code, app_link_uri })
+        let ids_missing = transaction_id.is_empty();
+        Ok(ApprovalResponse { transaction_id, status_token, qr_code, app_link_uri, ids_missing })
+    }
+
+    /// Takes the transaction id the answer lacked from the operation's `status` answer.
+    pub(crate) fn fill_ids(&mut self, status: &StatusResponse) {
+        fill(&mut self.transaction_id, &status.transaction_id);
+        self.ids_missing = self.transaction_id.is_empty();
     }
 }
 
@@ -182,7 +196,12 @@ impl Client {
     ///
     /// Needs the access key or an intent token for `approve`. Checked locally first (the
     /// message rules, above all). Never re-sent once it may have reached the server: only
-    /// after a connect failure, a 429 or a 503.
+    /// after a connect failure, a 429, or a 503 that carries `Retry-After` (a bare 503 may
+    /// come from a gateway that forwarded the approval). Not sent with less than the send
+    /// floor left after waiting for a request slot (then a `Timeout` with `not_sent`). An
+    /// answer with the status token but without the transaction id is completed from a
+    /// `status` answer; if that fails too, it is returned with
+    /// [`ApprovalResponse::ids_missing`] set.
     pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResponse> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
@@ -195,10 +214,16 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(bearer),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        self.transport.send_parsed(&call, ApprovalResponse::from_json).await
+        let deadline = self.transport.call_deadline();
+        let mut approval = self.transport.send_parsed_by(&call, deadline, ApprovalResponse::from_json).await?;
+        if approval.ids_missing {
+            if let Some(status) = self.ids_from_status("approval", &approval.status_token, deadline).await {
+                approval.fill_ids(&status);
+            }
+        }
+        Ok(approval)
     }
 }
 
@@ -247,5 +272,12 @@ mod tests {
         assert_eq!(nested.qr_code.unwrap().data_uri, "x");
         assert!(nested.app_link_uri.unwrap().is_valid());
         assert!(ApprovalResponse::from_json(br#"{"transactionId": "t"}"#).is_err());
+        // Without its transaction id the token is kept, the id flagged as missing, then filled.
+        let mut partial = ApprovalResponse::from_json(br#"{"statusToken": "s"}"#).unwrap();
+        assert_eq!((partial.transaction_id.as_str(), partial.status_token.expose()), ("", "s"));
+        assert!(partial.ids_missing);
+        partial.fill_ids(&StatusResponse::from_json(br#"{"status": "pending", "transactionId": "t"}"#).unwrap());
+        assert_eq!(partial.transaction_id, "t");
+        assert!(!partial.ids_missing);
     }
 }

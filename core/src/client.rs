@@ -4,16 +4,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, ClientConfig, Credential};
-use crate::error::{Endpoint, Error, Result};
+use crate::error::{Error, Result};
 use crate::model::{EnrollRequest, IntentRequest};
 use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
+use crate::rules::{ENROLL, INTENT, INTROSPECT, STATUS};
 use crate::secret::SecretString;
-use crate::transport::{Call, Payload, Resend, Transport};
-
-pub(crate) const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
-pub(crate) const STATUS: Endpoint = Endpoint::new("POST", "/api/v1/status");
-pub(crate) const INTROSPECT: Endpoint = Endpoint::new("POST", "/api/v1/introspect");
-pub(crate) const INTENT: Endpoint = Endpoint::new("POST", "/api/v1/intent");
+use crate::transport::{Call, Payload, Transport};
 
 /// A client of one Authentication Cloud instance.
 ///
@@ -57,9 +53,14 @@ impl Client {
     ///
     /// Not idempotent: it is re-sent only when the server surely did not receive it or
     /// answered 429 or 503, never after a timeout or another 5xx (that could register
-    /// twice). Once the server accepted it, the answer is returned whatever its QR code
-    /// or deep link look like: check those when you use them ([`crate::QrCode::png_bytes`],
-    /// [`crate::DeepLink::href`]).
+    /// twice), and never sent with less than the send floor left after waiting for a
+    /// request slot (then a `Timeout` with `not_sent`). Once the server accepted it, the
+    /// answer is returned whatever its QR code or deep link look like: check those when
+    /// you use them ([`crate::QrCode::png_bytes`], [`crate::DeepLink::href`]). An answer
+    /// that carries the status token but lacks the transaction id or the user id is
+    /// completed from a `status` answer (idempotent, within the same call deadline); if
+    /// that fails too, the answer is still returned with its status token and
+    /// [`EnrollResponse::ids_missing`] set.
     pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
@@ -72,10 +73,43 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(bearer),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
-        self.transport.send_parsed(&call, EnrollResponse::from_json).await
+        let deadline = self.transport.call_deadline();
+        let mut enrolled = self.transport.send_parsed_by(&call, deadline, EnrollResponse::from_json).await?;
+        if enrolled.ids_missing {
+            if let Some(status) = self.ids_from_status("enroll", &enrolled.enrollment.status_token, deadline).await {
+                enrolled.fill_ids(&status);
+            }
+        }
+        Ok(enrolled)
+    }
+
+    /// The `status` answer that completes an `enroll` or `approval` answer lacking its ids,
+    /// within the operation's call deadline. `None` (logged) when that lookup fails: the
+    /// operation is returned anyway, with its status token.
+    pub(crate) async fn ids_from_status(
+        &self,
+        operation: &'static str,
+        status_token: &SecretString,
+        deadline: Option<std::time::Instant>,
+    ) -> Option<StatusResponse> {
+        let looked_up = match status_call(status_token) {
+            Ok(call) => self.transport.send_parsed_by(&call, deadline, StatusResponse::from_json).await,
+            Err(error) => Err(error),
+        };
+        match looked_up {
+            Ok(status) => Some(status),
+            Err(error) => {
+                tracing::warn!(
+                    target: "authcloud::http",
+                    operation,
+                    error = %error,
+                    "the answer lacked its ids and the status lookup failed; returning it with its status token"
+                );
+                None
+            }
+        }
     }
 
     /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
@@ -101,7 +135,6 @@ impl Client {
             path: None,
             payload: Payload::Form(vec![("token", token.clone())]),
             bearer: Some(key),
-            resend: Resend::OnlyIfNotReceived,
             secrets: vec![token],
         };
         self.transport.send_parsed(&call, Introspection::from_json).await
@@ -118,7 +151,6 @@ impl Client {
             path: None,
             payload: Payload::Json(body),
             bearer: Some(key),
-            resend: Resend::OnlyIfNotReceived,
             secrets: Vec::new(),
         };
         self.transport.send_parsed(&call, responses::intent_token).await
@@ -144,7 +176,6 @@ pub(crate) fn status_call(status_token: &SecretString) -> Result<Call<'_>> {
         path: None,
         payload: Payload::Json(serde_json::json!({ "statusToken": status_token.expose() })),
         bearer: None,
-        resend: Resend::Idempotent,
         secrets: vec![status_token],
     })
 }

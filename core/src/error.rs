@@ -88,12 +88,19 @@ pub enum Error {
     },
 
     /// A request (or a whole call with its retries) did not complete in time.
-    #[error("{}", message::timeout(&endpoint.to_string(), *after))]
+    ///
+    /// With `not_sent`, the request never left the client — it found no request slot
+    /// (`max_concurrent_requests`) or no connection in time, or too little time was left
+    /// to send a request with effects (see [`Error::was_not_sent`]) — so it is safe to send
+    /// again, even an `enroll` or an `approval`.
+    #[error("{}", message::timeout(&endpoint.to_string(), *after, *not_sent))]
     Timeout {
         /// The request that timed out.
         endpoint: Endpoint,
-        /// The limit that was hit.
+        /// The limit that was hit (for a request not sent: how long it waited).
         after: Duration,
+        /// The request was never sent: safe to retry.
+        not_sent: bool,
     },
 
     /// HTTP 401 or 403: the access key or intent token is missing, wrong, used up or not
@@ -325,6 +332,13 @@ impl Error {
         self.kind().is_transient()
     }
 
+    /// True when the request was never sent — a [`Error::Timeout`] that found no request
+    /// slot or connection in time, or had too little time left to send a request with
+    /// effects: nothing reached the server, so sending it again cannot repeat an effect.
+    pub fn was_not_sent(&self) -> bool {
+        matches!(self, Error::Timeout { not_sent: true, .. })
+    }
+
     /// The delay a 429 or 5xx answer asked for with `Retry-After`.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -506,8 +520,16 @@ pub mod message {
         )
     }
 
-    /// A request or call that ran out of time.
-    pub fn timeout(endpoint: &str, after: Duration) -> String {
+    /// A request or call that ran out of time; `not_sent` when it never left the client.
+    pub fn timeout(endpoint: &str, after: Duration, not_sent: bool) -> String {
+        if not_sent {
+            return format!(
+                "{endpoint} was not sent: no request slot or connection in time (gave up after {}) — it never \
+                 reached the service, so it is safe to retry (if this repeats, raise max_concurrent_requests or the \
+                 timeouts)",
+                duration(after)
+            );
+        }
         format!(
             "{endpoint} timed out after {} — the service is slow or unreachable; an operation with effects \
              (enroll, approval) may still have reached it",

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 
 /// A JSON object being read; `what` names it in error messages (`enroll answer`).
+#[derive(Clone, Copy)]
 pub(crate) struct Object<'a> {
     what: &'static str,
     map: &'a Map<String, Value>,

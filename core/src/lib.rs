@@ -40,6 +40,7 @@ mod message_rules;
 mod model;
 mod redact;
 mod responses;
+mod rules;
 mod sanitize;
 mod schedule;
 mod secret;

@@ -1,10 +1,11 @@
 //! The answers of the API, read leniently (see `lenient`): what an operation cannot do
 //! without is checked strictly, everything else is optional and never fails the answer.
 //!
-//! `enroll` needs only its status token and ids: the QR code and the deep link are kept as
-//! the server sent them and checked when the caller uses them ([`QrCode::png_bytes`],
-//! [`DeepLink::href`]), so a registration the server already started is never lost to an
-//! odd decorative field.
+//! `enroll` and `approval` need only their status token: the ids are taken from a `status`
+//! answer when the server left them out, and the QR code and the deep link are kept as the
+//! server sent them and checked when the caller uses them ([`QrCode::png_bytes`],
+//! [`DeepLink::href`]), so an operation the server already started is never lost to a
+//! missing id or an odd decorative field.
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -91,8 +92,13 @@ pub struct User {
 
 impl User {
     pub(crate) fn read(obj: &Object<'_>) -> Result<Self> {
-        Ok(User {
-            user_id: obj.required_text("userId", "userId")?,
+        Ok(User::read_with_id(obj, obj.required_text("userId", "userId")?))
+    }
+
+    /// The user's fields besides its id, which the caller supplies.
+    fn read_with_id(obj: &Object<'_>, user_id: String) -> Self {
+        User {
+            user_id,
             username: obj.text("username"),
             status: obj.text("status").map(UserStatus::from_wire),
             created_at: obj.text("createdAt"),
@@ -100,7 +106,7 @@ impl User {
             last_login_success: obj.text("lastLoginDateSuccess"),
             last_login_failure: obj.text("lastLoginDateFailure"),
             authenticators: obj.objects("authenticators").iter().filter_map(Authenticator::read).collect(),
-        })
+        }
     }
 }
 
@@ -212,7 +218,9 @@ impl fmt::Display for DeepLinkProblem {
 /// from the emulator) with a proper host, in its normalised form (`https://host/…`, as a
 /// browser would read it): that is the value to put in an `<a href>`.
 /// [`DeepLink::problem`] says why it is not. Like the QR code it carries a dispatch token
-/// that lets whoever opens it complete the registration, so `Debug` hides its query.
+/// that lets whoever opens it complete the registration, so `Debug` shows only its scheme
+/// and host (and port): the path, query, fragment and any credentials — wherever a token
+/// could travel — print as `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DeepLink {
     raw: String,
@@ -255,7 +263,7 @@ impl DeepLink {
 
 impl fmt::Debug for DeepLink {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DeepLink").field("link", &redact_query(&self.raw)).field("valid", &self.is_valid()).finish()
+        f.debug_struct("DeepLink").field("link", &redact_link(&self.raw)).field("valid", &self.is_valid()).finish()
     }
 }
 
@@ -298,19 +306,41 @@ fn is_dns_name(host: &str) -> bool {
         })
 }
 
-/// `https://host/open?dispatchTokenResponse=...` → `https://host/open?[redacted]`.
-pub(crate) fn redact_query(uri: &str) -> String {
-    match uri.split_once('?') {
-        Some((base, _)) => format!("{base}?{REDACTED}"),
-        None => uri.to_owned(),
+/// What may be shown of a link that can carry a token: its scheme and host (and port).
+/// `https://host/open?dispatchTokenResponse=…` → `https://host/[redacted]`; a path, query,
+/// fragment or credentials all become `[redacted]`, and so does anything that does not parse
+/// as a URL with a host.
+pub(crate) fn redact_link(raw: &str) -> String {
+    if raw.is_empty() {
+        return String::new();
     }
+    let Ok(url) = crate::urls::parse(raw) else {
+        return format!("{REDACTED} (not a URL, {} chars)", raw.chars().count());
+    };
+    // A parsed scheme is only ASCII letters, digits, `+`, `-` and `.`.
+    let scheme = url.scheme();
+    let Some(host) = url.host_str().filter(|host| !host.is_empty()) else {
+        return format!("{scheme}:{REDACTED}");
+    };
+    let host = crate::sanitize::sanitize_with_limit(host, 253);
+    let origin = match url.port() {
+        Some(port) => format!("{scheme}://{host}:{port}"),
+        None => format!("{scheme}://{host}"),
+    };
+    let more = !matches!(url.path(), "" | "/")
+        || url.query().is_some()
+        || url.fragment().is_some()
+        || !url.username().is_empty()
+        || url.password().is_some();
+    if more { format!("{origin}/{REDACTED}") } else { origin }
 }
 
 /// The registration the user completes on the phone.
 // Debug is derived: the fields redact themselves (SecretString, QrCode, DeepLink).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enrollment {
-    /// The operation's id.
+    /// The operation's id (from the `status` answer when `enroll`'s lacked it; empty only
+    /// when [`EnrollResponse::ids_missing`]).
     pub transaction_id: String,
     /// Poll `status` with it.
     pub status_token: SecretString,
@@ -323,16 +353,26 @@ pub struct Enrollment {
 /// Answer of [`crate::Client::enroll`]: the user and the registration to complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnrollResponse {
-    /// The (new or existing) user.
+    /// The (new or existing) user. Its `user_id` comes from the `status` answer when
+    /// `enroll`'s lacked it, and is empty only when [`EnrollResponse::ids_missing`].
     pub user: User,
     /// What to show the user, and the status token to poll.
     pub enrollment: Enrollment,
+    /// True only when the server's answer lacked the transaction id or the user id **and**
+    /// the `status` lookup that supplies them failed (or did not carry them either): the
+    /// missing ids are then empty strings. The registration exists all the same: poll and
+    /// verify its status token — the wait's final status and `verify`'s result carry the
+    /// ids. An empty id never matches in `VerifyOptions`, so binding to it refuses rather
+    /// than accepts.
+    pub ids_missing: bool,
 }
 
 impl EnrollResponse {
-    /// Reads an `enroll` answer (the 201 body). Fails only when the status token, the
-    /// transaction id or the user id is missing: the server then did not say how to follow
-    /// the registration. Any other field may be absent or odd.
+    /// Reads an `enroll` answer (the 201 body). Fails only when the status token is
+    /// missing: the server then did not say how to follow the registration. A missing
+    /// transaction id or user id is left empty and flagged in
+    /// [`EnrollResponse::ids_missing`] ([`crate::Client::enroll`] fills them from a
+    /// `status` answer); any other field may be absent or odd.
     pub fn from_json(body: &[u8]) -> Result<Self> {
         Self::from_value(&json("enroll answer", body)?)
     }
@@ -340,20 +380,47 @@ impl EnrollResponse {
     pub(crate) fn from_value(value: &serde_json::Value) -> Result<Self> {
         const WHAT: &str = "enroll answer";
         let root = Object::root(WHAT, value)?;
-        let enrollment = root.object("enrollment").ok_or_else(|| malformed(format!("{WHAT} lacks `enrollment`")))?;
-        // The status token first: with it, the registration can still be followed.
-        let status_token = SecretString::new(enrollment.required_text("statusToken", "enrollment.statusToken")?);
-        let transaction_id = enrollment.required_text("transactionId", "enrollment.transactionId")?;
-        let user = User::read(&root)?;
+        // The documented place is `enrollment`; a status token at the top level is taken
+        // too, rather than losing a registration the server started.
+        let holder = match root.object("enrollment") {
+            Some(enrollment) => enrollment,
+            None if root.get("statusToken").is_some() => root,
+            None => return Err(malformed(format!("{WHAT} lacks `enrollment`"))),
+        };
+        // The status token is all the registration needs to be followed.
+        let status_token = SecretString::new(holder.required_text("statusToken", "enrollment.statusToken")?);
+        let transaction_id = present(holder.text("transactionId"));
+        let user_id = present(root.text("userId"));
+        let ids_missing = transaction_id.is_empty() || user_id.is_empty();
         Ok(EnrollResponse {
-            user,
+            user: User::read_with_id(&root, user_id),
             enrollment: Enrollment {
                 transaction_id,
                 status_token,
-                qr_code: QrCode::read(enrollment.object("qrCode")),
-                app_link_uri: DeepLink::new(enrollment.text("appLinkUri").unwrap_or_default()),
+                qr_code: QrCode::read(holder.object("qrCode")),
+                app_link_uri: DeepLink::new(holder.text("appLinkUri").unwrap_or_default()),
             },
+            ids_missing,
         })
+    }
+
+    /// Takes the ids the answer lacked from the operation's `status` answer.
+    pub(crate) fn fill_ids(&mut self, status: &StatusResponse) {
+        fill(&mut self.enrollment.transaction_id, &status.transaction_id);
+        fill(&mut self.user.user_id, &status.user_id);
+        self.ids_missing = self.enrollment.transaction_id.is_empty() || self.user.user_id.is_empty();
+    }
+}
+
+/// An id as the answer gave it; empty when absent (or blank).
+pub(crate) fn present(id: Option<String>) -> String {
+    id.filter(|id| !id.trim().is_empty()).unwrap_or_default()
+}
+
+/// Fills an empty id from a status answer's.
+pub(crate) fn fill(id: &mut String, from_status: &Option<String>) {
+    if id.is_empty() {
+        *id = present(from_status.clone());
     }
 }
 
@@ -523,6 +590,40 @@ mod tests {
     }
 
     #[test]
+    fn deep_link_debug_shows_only_scheme_and_host() {
+        for (raw, shown) in [
+            (
+                "https://acme.mauth.nevis.cloud/open?dispatchTokenResponse=SECRET",
+                "https://acme.mauth.nevis.cloud/[redacted]",
+            ),
+            ("https://acme.example/open/SECRET", "https://acme.example/[redacted]"),
+            ("https://acme.example/open#SECRET", "https://acme.example/[redacted]"),
+            ("https://acme.example/#dispatch=SECRET", "https://acme.example/[redacted]"),
+            ("https://user:SECRET@acme.example/", "https://acme.example/[redacted]"),
+            ("https://SECRET@acme.example", "https://acme.example/[redacted]"),
+            ("http://127.0.0.1:8080/open?x=SECRET", "http://127.0.0.1:8080/[redacted]"),
+            ("javascript:SECRET", "javascript:[redacted]"),
+            ("{instance}/open?SECRET", "[redacted] (not a URL, 22 chars)"),
+            ("https://acme.example", "https://acme.example"),
+            ("https://acme.example/", "https://acme.example"),
+        ] {
+            let link = DeepLink::new(raw);
+            let debug = format!("{link:?}");
+            assert!(!debug.contains("SECRET"), "{raw}: {debug}");
+            assert!(debug.contains(&format!("link: \"{shown}\"")), "{raw}: {debug}");
+            assert_eq!(link.as_unchecked_str(), raw, "the value itself is kept");
+        }
+        // The records holding a link print it the same way.
+        let enrollment = Enrollment {
+            transaction_id: "t".into(),
+            status_token: SecretString::new("SECRET-status"),
+            qr_code: QrCode::default(),
+            app_link_uri: DeepLink::new("https://acme.example/open/SECRET"),
+        };
+        assert!(!format!("{enrollment:?}").contains("SECRET"), "{enrollment:?}");
+    }
+
+    #[test]
     fn iat_in_either_unit() {
         let seconds = epoch_seconds_or_millis(1_642_436_165).unwrap();
         let millis = epoch_seconds_or_millis(1_642_436_165_000).unwrap();
@@ -533,14 +634,43 @@ mod tests {
     }
 
     #[test]
-    fn enroll_needs_only_its_token_and_ids() {
+    fn enroll_needs_only_its_status_token() {
         let body = br#"{"userId": 7, "enrollment": {"transactionId": "t", "statusToken": "s"}}"#;
         let e = EnrollResponse::from_json(body).unwrap();
         assert_eq!(e.user.user_id, "7");
         assert_eq!(e.user.status, None);
+        assert!(!e.ids_missing);
         assert_eq!(e.enrollment.qr_code, QrCode::default());
         assert_eq!(e.enrollment.app_link_uri.problem(), Some(&DeepLinkProblem::Missing));
         let missing = EnrollResponse::from_json(br#"{"userId": "u", "enrollment": {"transactionId": "t"}}"#);
         assert_eq!(missing.unwrap_err().to_string(), "malformed answer: enroll answer lacks `enrollment.statusToken`");
+
+        // Without ids the token is kept, the ids are empty and flagged, then filled.
+        let mut partial = EnrollResponse::from_json(
+            br#"{"username": "u", "enrollment": {"statusToken": "s", "transactionId": " "}}"#,
+        )
+        .unwrap();
+        assert_eq!(partial.enrollment.status_token.expose(), "s");
+        assert_eq!((partial.user.user_id.as_str(), partial.enrollment.transaction_id.as_str()), ("", ""));
+        assert_eq!(partial.user.username.as_deref(), Some("u"));
+        assert!(partial.ids_missing);
+        let status =
+            StatusResponse::from_json(br#"{"status": "pending", "transactionId": "t", "userId": "u1"}"#).unwrap();
+        partial.fill_ids(&status);
+        assert_eq!((partial.user.user_id.as_str(), partial.enrollment.transaction_id.as_str()), ("u1", "t"));
+        assert!(!partial.ids_missing);
+        // What the answer said wins over the status.
+        let mut own = EnrollResponse::from_json(br#"{"userId": "mine", "enrollment": {"statusToken": "s"}}"#).unwrap();
+        own.fill_ids(&status);
+        assert_eq!((own.user.user_id.as_str(), own.enrollment.transaction_id.as_str()), ("mine", "t"));
+        // A status without ids leaves them missing.
+        let unknown = StatusResponse::from_json(br#"{"status": "unknown"}"#).unwrap();
+        let mut still = EnrollResponse::from_json(br#"{"enrollment": {"statusToken": "s"}}"#).unwrap();
+        still.fill_ids(&unknown);
+        assert!(still.ids_missing);
+        // A status token at the top level is taken rather than lost.
+        let flat = EnrollResponse::from_json(br#"{"userId": "u", "transactionId": "t", "statusToken": "s"}"#).unwrap();
+        assert_eq!(flat.enrollment.status_token.expose(), "s");
+        assert!(!flat.ids_missing);
     }
 }

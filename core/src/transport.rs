@@ -13,22 +13,12 @@ use url::Url;
 use crate::config::{ClientConfig, ProxySetting};
 use crate::error::{ApiErrorDetail, Endpoint, Error, Result};
 use crate::redact;
+use crate::rules::{Rule, may_resend, rule_for, send_floor};
 use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
 
 /// Largest error body read for its `error`/`message` fields; the rest is ignored.
 const ERROR_BODY_LIMIT: u64 = 16 * 1024;
-
-/// Whether a request may be sent again after a failure whose fate is unclear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Resend {
-    /// Safe to repeat (`status`): retry timeouts, resets, 502/503/504 too.
-    Idempotent,
-    /// Has an effect, or uses up a single-use token (`enroll`, `intent`, `introspect`):
-    /// re-send only if the server surely did not get it (connect failure) or refused it
-    /// with 429 or 503.
-    OnlyIfNotReceived,
-}
 
 /// A request body with its content type.
 pub(crate) enum Payload {
@@ -39,7 +29,8 @@ pub(crate) enum Payload {
     Form(Vec<(&'static str, SecretString)>),
 }
 
-/// One API call, described once and sent one or more times.
+/// One API call, described once and sent one or more times. Whether it may be re-sent,
+/// and whether it has effects, is its endpoint's entry in `rules::RULES`.
 pub(crate) struct Call<'a> {
     /// Operation name for logs (`enroll`, `status`...).
     pub operation: &'static str,
@@ -52,7 +43,6 @@ pub(crate) struct Call<'a> {
     pub payload: Payload,
     /// Bearer credential, if the endpoint needs one.
     pub bearer: Option<&'a SecretString>,
-    pub resend: Resend,
     /// Secrets in this call besides the client's credential (scrubbed from errors).
     pub secrets: Vec<&'a SecretString>,
 }
@@ -60,7 +50,8 @@ pub(crate) struct Call<'a> {
 /// A failed attempt, with what the retry logic needs to know about it.
 struct Failure {
     error: Error,
-    /// The request surely never reached the server (connect error, TLS handshake).
+    /// The request surely never reached the server (never sent, connect error, TLS
+    /// handshake).
     not_received: bool,
 }
 
@@ -77,6 +68,9 @@ pub(crate) struct Transport {
     /// from before it takes a connection until its answer is read, so no more connections
     /// are ever in use at once, and the pool keeps no more than that many idle.
     permits: Semaphore,
+    /// The least time a request with effects must have left once it got its slot
+    /// (`rules::send_floor`).
+    send_floor: Duration,
     /// Waits (`wait_for_completion`) running on this client and its clones: past
     /// `max_concurrent_requests` of them, new waits spread their first poll (see `wait.rs`).
     pub(crate) active_waits: std::sync::atomic::AtomicUsize,
@@ -125,20 +119,42 @@ impl Transport {
         }
         let http = builder.build().map_err(|e| Error::config(format!("HTTP client: {}", root_cause(&e))))?;
         let permits = Semaphore::new(config.max_concurrent_requests);
-        Ok(Self { http, permits, active_waits: Default::default(), config })
+        let send_floor = send_floor(config.request_timeout, config.call_timeout);
+        Ok(Self { http, permits, send_floor, active_waits: Default::default(), config })
     }
 
     /// Sends `call`, retrying as the policy and the call's [`Resend`] allow, and returns
     /// the 2xx body. All attempts and pauses together stay within the configured call
     /// timeout.
     pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Vec<u8>> {
-        self.send_with_retries(call).instrument(span(call)).await
+        self.send_by(call, self.call_deadline()).await
+    }
+
+    /// The deadline of a call starting now (`None`: too far to represent, i.e. none).
+    pub(crate) fn call_deadline(&self) -> Option<Instant> {
+        Instant::now().checked_add(self.config.call_timeout)
+    }
+
+    /// [`send`](Self::send) within an earlier call's deadline (a follow-up request that is
+    /// part of that call).
+    pub(crate) async fn send_by(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
+        self.send_with_retries(call, deadline).instrument(span(call)).await
     }
 
     /// [`send`](Self::send), then `parse` the answer; a malformed answer names the call's
     /// endpoint.
     pub(crate) async fn send_parsed<T>(&self, call: &Call<'_>, parse: impl FnOnce(&[u8]) -> Result<T>) -> Result<T> {
-        let body = self.send(call).await?;
+        self.send_parsed_by(call, self.call_deadline(), parse).await
+    }
+
+    /// [`send_parsed`](Self::send_parsed) within the given deadline.
+    pub(crate) async fn send_parsed_by<T>(
+        &self,
+        call: &Call<'_>,
+        deadline: Option<Instant>,
+        parse: impl FnOnce(&[u8]) -> Result<T>,
+    ) -> Result<T> {
+        let body = self.send_by(call, deadline).await?;
         parse(&body).map_err(|e| e.in_answer_of(call.endpoint))
     }
 
@@ -151,49 +167,65 @@ impl Transport {
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
     ) -> Result<Vec<u8>> {
-        self.attempt(call, 1, timeout, sent_at).instrument(span(call)).await.map_err(|f| f.error)
+        self.attempt(call, rule_for(call.endpoint), 1, timeout, sent_at)
+            .instrument(span(call))
+            .await
+            .map_err(|f| f.error)
     }
 
-    async fn send_with_retries(&self, call: &Call<'_>) -> Result<Vec<u8>> {
+    async fn send_with_retries(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
         let policy = self.config.retry;
         let call_timeout = self.config.call_timeout;
-        let started = Instant::now();
-        let deadline = started.checked_add(call_timeout);
+        let rule = rule_for(call.endpoint);
         let remaining = || deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
+        // Whether an attempt may have reached the server: a timeout is "not sent" only when
+        // none did.
+        let mut reached = false;
         let mut attempt = 1;
         loop {
             let left = remaining();
             if left.is_zero() {
-                return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout });
+                return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout, not_sent: !reached });
             }
             let attempt_timeout = self.config.request_timeout.min(left);
-            let failure = match self.attempt(call, attempt, attempt_timeout, &mut None).await {
+            let failure = match self.attempt(call, rule, attempt, attempt_timeout, &mut None).await {
                 Ok(body) => return Ok(body),
                 Err(failure) => failure,
             };
-            // An attempt cut short by the call's deadline is the call timing out.
-            if attempt_timeout < self.config.request_timeout && matches!(failure.error, Error::Timeout { .. }) {
-                return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout });
-            }
-            if attempt >= policy.max_attempts || !may_resend(call.resend, &failure) {
-                return Err(failure.error);
+            reached |= !failure.not_received;
+            let error = match failure.error {
+                // An attempt cut short by the call's deadline is the call timing out.
+                Error::Timeout { not_sent, .. } if attempt_timeout < self.config.request_timeout => {
+                    return Err(Error::Timeout {
+                        endpoint: call.endpoint,
+                        after: call_timeout,
+                        not_sent: !reached && not_sent,
+                    });
+                }
+                Error::Timeout { endpoint, after, not_sent } => {
+                    Error::Timeout { endpoint, after, not_sent: !reached && not_sent }
+                }
+                other => other,
+            };
+            if attempt >= policy.max_attempts || !may_resend(rule.resend, &error, failure.not_received) {
+                return Err(error);
             }
             // 429 and 503 are back-off signals: their Retry-After wins over our back-off.
-            let delay = match failure.error.retry_after() {
-                Some(after) if after > policy.max_retry_after => return Err(failure.error),
+            let delay = match error.retry_after() {
+                Some(after) if after > policy.max_retry_after => return Err(error),
                 Some(after) => after,
                 None => policy.backoff(attempt),
             };
             // No time left for another attempt after the pause: report what happened.
             if delay >= remaining() {
-                return Err(failure.error);
+                return Err(error);
             }
             tracing::info!(
                 target: "authcloud::http",
                 operation = call.operation,
                 attempt,
                 delay_ms = delay.as_millis() as u64,
-                error = %failure.error,
+                error = %error,
                 "retrying"
             );
             tokio::time::sleep(delay).await;
@@ -204,12 +236,13 @@ impl Transport {
     async fn attempt(
         &self,
         call: &Call<'_>,
+        rule: Rule,
         attempt: u32,
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
     ) -> Result<Vec<u8>, Failure> {
         let started = Instant::now();
-        let result = self.attempt_inner(call, timeout, sent_at).await;
+        let result = self.attempt_inner(call, rule, timeout, sent_at).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
             Ok((status, _)) => tracing::debug!(
@@ -238,20 +271,31 @@ impl Transport {
 
     /// One attempt within `timeout`: waits for a request slot, sends, reads the answer; the
     /// slot is given back when this returns (answer read, or failed).
+    ///
+    /// A request with effects (`rule.effects`) is not sent with less than the send floor
+    /// left once it has its slot: it would likely time out after the server acted, and the
+    /// caller could not tell. It fails as not sent instead, which is safe to retry.
     async fn attempt_inner(
         &self,
         call: &Call<'_>,
+        rule: Rule,
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
     ) -> Result<(StatusCode, Vec<u8>), Failure> {
-        // Timed out waiting for a slot: never sent, so safe to send again whatever the call.
-        let unsent =
-            || Failure { error: Error::Timeout { endpoint: call.endpoint, after: timeout }, not_received: true };
         let queued = tokio::time::Instant::now();
+        // Never sent, so safe to send again whatever the call.
+        let unsent = || Failure {
+            error: Error::Timeout { endpoint: call.endpoint, after: queued.elapsed(), not_sent: true },
+            not_received: true,
+        };
+        let floor = if rule.effects { self.send_floor } else { Duration::ZERO };
+        // Past this, a slot would come too late to send the request anyway.
+        let slot_wait = timeout.saturating_sub(floor);
         // A free slot is taken without arming a timer (the common case: one cheap call).
         let _permit = match self.permits.try_acquire() {
             Ok(permit) => permit,
-            Err(_) => match tokio::time::timeout(timeout, self.permits.acquire()).await {
+            Err(_) if slot_wait.is_zero() => return Err(unsent()),
+            Err(_) => match tokio::time::timeout(slot_wait, self.permits.acquire()).await {
                 Ok(Ok(permit)) => permit,
                 // The semaphore is never closed.
                 Ok(Err(_)) => return Err(Error::config("the client's request slots are closed").into()),
@@ -261,7 +305,7 @@ impl Transport {
         let now = tokio::time::Instant::now();
         // What is left of the attempt's time once a slot was free.
         let left = timeout.saturating_sub(now - queued);
-        if left.is_zero() {
+        if left.is_zero() || left < floor {
             return Err(unsent());
         }
         *sent_at = Some(now);
@@ -369,14 +413,16 @@ impl Transport {
         }
         if error.is_connect() {
             let error = if error.is_timeout() || root_is_timeout(error) {
-                Error::Timeout { endpoint: call.endpoint, after: self.config.connect_timeout.min(timeout) }
+                // No connection, so no byte of the request was sent.
+                let after = self.config.connect_timeout.min(timeout);
+                Error::Timeout { endpoint: call.endpoint, after, not_sent: true }
             } else {
                 Error::Network { endpoint: call.endpoint, reason: outside_text(&root_cause(error), &secrets) }
             };
             return Failure { error, not_received: true };
         }
         if error.is_timeout() {
-            return Failure::from(Error::Timeout { endpoint: call.endpoint, after: timeout });
+            return Failure::from(Error::Timeout { endpoint: call.endpoint, after: timeout, not_sent: false });
         }
         let reason = if error.is_body() || error.is_decode() {
             format!("response body incomplete ({})", root_cause(error))
@@ -410,20 +456,6 @@ fn span(call: &Call<'_>) -> tracing::Span {
         "authcloud.request",
         operation = call.operation,
         path = call.endpoint.path
-    )
-}
-
-fn may_resend(resend: Resend, failure: &Failure) -> bool {
-    if failure.not_received {
-        // TLS failures are configuration problems: repeating them only delays the error.
-        return !matches!(failure.error, Error::Tls { .. });
-    }
-    matches!(
-        (&failure.error, resend),
-        // Refusals that say "not processed, come back later" may be re-sent by anyone.
-        (Error::RateLimited { .. } | Error::Server { status: 503, .. }, _)
-            | (Error::Timeout { .. } | Error::Network { .. }, Resend::Idempotent)
-            | (Error::Server { status: 502 | 504, .. }, Resend::Idempotent)
     )
 }
 
@@ -546,30 +578,5 @@ mod tests {
         let d = error_detail(b"<html>bad gateway the-access-key-123</html>", &[&key]);
         let excerpt = d.excerpt.unwrap();
         assert!(excerpt.contains("bad gateway") && !excerpt.contains("the-access-key"), "{excerpt}");
-    }
-
-    #[test]
-    fn resend_rules() {
-        let endpoint = Endpoint::new("POST", "/api/v1/status");
-        let server =
-            |status| Failure::from(Error::Server { endpoint, status, retry_after: None, detail: Default::default() });
-        let net = || Failure { error: Error::Network { endpoint, reason: "reset".into() }, not_received: false };
-        let refused = || Failure { error: Error::Network { endpoint, reason: "refused".into() }, not_received: true };
-        let s503 = || server(503);
-        let s500 = || server(500);
-        let r429 = || Failure::from(Error::RateLimited { endpoint, retry_after: None, detail: Default::default() });
-        let timeout = || Failure::from(Error::Timeout { endpoint, after: Duration::from_secs(1) });
-        assert!(may_resend(Resend::Idempotent, &net()));
-        assert!(!may_resend(Resend::OnlyIfNotReceived, &net()));
-        assert!(may_resend(Resend::OnlyIfNotReceived, &refused()));
-        assert!(may_resend(Resend::Idempotent, &s503()));
-        assert!(may_resend(Resend::OnlyIfNotReceived, &s503()), "503 means not processed");
-        let s502 = || server(502);
-        assert!(may_resend(Resend::Idempotent, &s502()));
-        assert!(!may_resend(Resend::OnlyIfNotReceived, &s502()), "a 502 may come after the server acted");
-        assert!(!may_resend(Resend::Idempotent, &s500()));
-        assert!(may_resend(Resend::OnlyIfNotReceived, &r429()));
-        assert!(!may_resend(Resend::OnlyIfNotReceived, &timeout()));
-        assert!(may_resend(Resend::Idempotent, &timeout()));
     }
 }

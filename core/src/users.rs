@@ -1,9 +1,11 @@
 //! Managing users and their authenticators: look a user up (by id or username), delete a
 //! user, rename or delete an authenticator (a lost phone), and `ping`.
 //!
-//! Reads are safe to repeat and are retried; deletes are sent once (a retried delete that
-//! had already succeeded would answer 404 and misreport the outcome); a rename (PATCH with
-//! the same name) is safe to repeat. Ids go into paths only after a format check.
+//! Reads are safe to repeat and are retried; deletes are not re-sent after a timeout, a
+//! reset or a 502/504 (a retried delete that had already succeeded would answer 404 and
+//! misreport the outcome), only after a connect failure, 429 or 503; a rename (PATCH with
+//! the same name) is safe to repeat. The rules are `rules::RULES`. Ids go into paths only
+//! after a format check.
 
 use crate::approval::is_plain_id;
 use crate::client::Client;
@@ -11,14 +13,8 @@ use crate::error::{Endpoint, Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::model::{validate_user_id, validate_username};
 use crate::responses::{Authenticator, User, json};
-use crate::transport::{Call, Payload, Resend};
-
-pub(crate) const GET_USER: Endpoint = Endpoint::new("GET", "/api/v1/users/{userId}");
-pub(crate) const FIND_USER: Endpoint = Endpoint::new("GET", "/api/v1/users");
-pub(crate) const DELETE_USER: Endpoint = Endpoint::new("DELETE", "/api/v1/users/{userId}");
-pub(crate) const RENAME_AUTHENTICATOR: Endpoint = Endpoint::new("PATCH", "/api/v1/authenticators/{authenticatorId}");
-pub(crate) const DELETE_AUTHENTICATOR: Endpoint = Endpoint::new("DELETE", "/api/v1/authenticators/{authenticatorId}");
-pub(crate) const PING: Endpoint = Endpoint::new("GET", "/ping");
+use crate::rules::{DELETE_AUTHENTICATOR, DELETE_USER, FIND_USER, GET_USER, PING, RENAME_AUTHENTICATOR};
+use crate::transport::{Call, Payload};
 
 /// Longest authenticator name accepted.
 pub const MAX_AUTHENTICATOR_NAME_CHARS: usize = 100;
@@ -79,7 +75,6 @@ impl Client {
         endpoint: Endpoint,
         path: String,
         payload: Payload,
-        resend: Resend,
     ) -> Result<Call<'_>> {
         Ok(Call {
             operation,
@@ -87,7 +82,6 @@ impl Client {
             path: Some(path),
             payload,
             bearer: Some(self.require_access_key(operation)?),
-            resend,
             secrets: Vec::new(),
         })
     }
@@ -96,13 +90,7 @@ impl Client {
     /// when there is no such user.
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         validate_user_id(user_id)?;
-        let call = self.management_call(
-            "get_user",
-            GET_USER,
-            format!("/api/v1/users/{user_id}"),
-            Payload::None,
-            Resend::Idempotent,
-        )?;
+        let call = self.management_call("get_user", GET_USER, format!("/api/v1/users/{user_id}"), Payload::None)?;
         self.transport.send_parsed(&call, User::from_json).await
     }
 
@@ -111,13 +99,7 @@ impl Client {
         validate_username(username)?;
         let query: String =
             url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
-        let call = self.management_call(
-            "find_user",
-            FIND_USER,
-            format!("/api/v1/users?{query}"),
-            Payload::None,
-            Resend::Idempotent,
-        )?;
+        let call = self.management_call("find_user", FIND_USER, format!("/api/v1/users?{query}"), Payload::None)?;
         match self.transport.send(&call).await {
             Ok(body) => first_user(&body).map_err(|e| e.in_answer_of(FIND_USER)),
             Err(Error::NotFound { .. }) => Ok(None),
@@ -128,13 +110,8 @@ impl Client {
     /// `DELETE /api/v1/users/{userId}`: deletes the user and its authenticators.
     pub async fn delete_user(&self, user_id: &str) -> Result<DeleteOutcome> {
         validate_user_id(user_id)?;
-        let call = self.management_call(
-            "delete_user",
-            DELETE_USER,
-            format!("/api/v1/users/{user_id}"),
-            Payload::None,
-            Resend::OnlyIfNotReceived,
-        )?;
+        let call =
+            self.management_call("delete_user", DELETE_USER, format!("/api/v1/users/{user_id}"), Payload::None)?;
         deleted(self.transport.send(&call).await)
     }
 
@@ -157,7 +134,6 @@ impl Client {
             RENAME_AUTHENTICATOR,
             format!("/api/v1/authenticators/{authenticator_id}"),
             Payload::Json(serde_json::json!({ "name": trimmed })),
-            Resend::Idempotent,
         )?;
         let body = self.transport.send(&call).await?;
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -175,7 +151,6 @@ impl Client {
             DELETE_AUTHENTICATOR,
             format!("/api/v1/authenticators/{authenticator_id}"),
             Payload::None,
-            Resend::OnlyIfNotReceived,
         )?;
         deleted(self.transport.send(&call).await)
     }
@@ -188,7 +163,6 @@ impl Client {
             path: None,
             payload: Payload::None,
             bearer: None,
-            resend: Resend::Idempotent,
             secrets: Vec::new(),
         };
         let body = self.transport.send(&call).await?;

@@ -25,12 +25,20 @@ pub struct VerifiedUser {
 ///
 /// A backend that receives the status token from a browser must bind it to its own
 /// session: set `expected_user_id` and/or `expected_transaction_id` to the values it got
-/// from `enroll`, so a token from someone else's operation is refused.
+/// from `enroll` (or `approve`), so a token from someone else's operation is refused.
+///
+/// **Binding by `expected_transaction_id` is what stops an old enrollment being replayed as
+/// a login.** The status token of the same user's earlier, succeeded enrollment passes every
+/// other check — it is `succeeded`, names that user, and its transaction token introspects
+/// active with that `sub` — so `expected_user_id` alone accepts it. Only the transaction id
+/// of the approval this session started tells the login from the replayed enrollment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyOptions {
     /// Refuse unless the status' `userId` is this user.
     pub expected_user_id: Option<String>,
-    /// Refuse unless the status' `transactionId` is this operation.
+    /// Refuse unless the status' `transactionId` is this operation. This is the binding
+    /// that stops an old enrollment (or another login) of the same user being replayed as
+    /// the operation this session started.
     pub expected_transaction_id: Option<String>,
     /// Refuse unless introspect's `sub` equals the status' `userId` (default on).
     ///
@@ -55,7 +63,8 @@ impl VerifyOptions {
         self
     }
 
-    /// Bind to the operation the caller's session started.
+    /// Bind to the operation the caller's session started: the check that refuses the
+    /// same user's old enrollment replayed as a login.
     pub fn expect_transaction(mut self, transaction_id: impl Into<String>) -> Self {
         self.expected_transaction_id = Some(transaction_id.into());
         self
@@ -75,7 +84,9 @@ fn refuse(reason: VerificationFailure) -> Error {
 impl Client {
     /// Verifies an operation from the backend, with the access key, checking in order:
     /// 1. if expected, the status is of the expected operation and user (whatever its
-    ///    status, so someone else's token is always reported as such);
+    ///    status, so someone else's token is always reported as such). Binding by
+    ///    `expected_transaction_id` is what stops an old enrollment being replayed as a
+    ///    login: the user's own succeeded enrollment passes every other check;
     /// 2. `status` is `succeeded` and names a user;
     /// 3. the status carries a transaction token, and `introspect` calls it active;
     /// 4. unless turned off, the token's `sub` is the status' `userId` (an assumption,

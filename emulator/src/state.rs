@@ -3,10 +3,16 @@
 //! Everything the API does is a short method on [`State`], called under one mutex. Time is
 //! passed in (`now`) rather than read here, and expiry / auto-approval are applied lazily by
 //! [`State::settle`] whenever a transaction is looked at, so there are no timers to cancel.
+//!
+//! What has outlived its lifetime is forgotten the same lazy way ([`State::evict`], run by
+//! every `settle` and every new transaction or intent), so a long test suite stays bounded in
+//! memory: a transaction [`settled_retention`] after its deadline (its status then answers
+//! `unknown`, as for a token the emulator never issued), an intent at its expiry (its token
+//! is refused by then anyway). Users are kept, as the vendor keeps them.
 //! Transactions carry an [`Operation`]: `enroll` registers an authenticator, `approve` asks an
 //! existing one to confirm (a login); approvals also carry what the phone shows ([`Approval`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -18,6 +24,17 @@ pub(crate) const MAX_AUTHENTICATORS: usize = 10;
 
 /// Name given to the authenticator a simulated approval registers.
 pub(crate) const EMULATED_AUTHENTICATOR_NAME: &str = "Emulated phone";
+
+/// The least a settled transaction is kept after its deadline: a test that sleeps past a
+/// short TTL still reads `failed`, not `unknown`.
+pub(crate) const MIN_SETTLED_RETENTION: Duration = Duration::from_secs(5);
+
+/// How long a transaction is kept after its deadline before it is forgotten: its TTL, at
+/// least [`MIN_SETTLED_RETENTION`] and at most until its transaction token expires
+/// ([`crate::tokens::TRANSACTION_TOKEN_GRACE`], 1 h).
+pub(crate) fn settled_retention(ttl: Duration) -> Duration {
+    ttl.clamp(MIN_SETTLED_RETENTION, crate::tokens::TRANSACTION_TOKEN_GRACE)
+}
 
 /// Where a transaction stands, as `status` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -275,6 +292,14 @@ pub(crate) struct Transaction {
     pub(crate) tokens: TransactionTokens,
 }
 
+impl Transaction {
+    /// When it is forgotten: [`settled_retention`] after its deadline.
+    fn forget_at(&self) -> SystemTime {
+        let ttl = self.expires_at.duration_since(self.created_at).unwrap_or_default();
+        self.expires_at + settled_retention(ttl)
+    }
+}
+
 /// A minted intent token's server-side record: what it may do, for whom, and whether used.
 #[derive(Debug, Clone)]
 pub(crate) struct Intent {
@@ -354,6 +379,11 @@ pub(crate) struct State {
     user_ids_by_username: HashMap<String, Uuid>,
     transactions: HashMap<Uuid, Transaction>,
     intents: HashMap<Uuid, Intent>,
+    /// When each transaction is to be forgotten, in creation order (the TTL is the same for
+    /// all, so this is also the order of their times, clock jumps aside).
+    transactions_to_forget: VecDeque<(SystemTime, Uuid)>,
+    /// When each intent expires, in minting order.
+    intents_to_forget: VecDeque<(SystemTime, Uuid)>,
 }
 
 impl State {
@@ -425,6 +455,8 @@ impl State {
             auto_approve_at: timing.auto_approve_after.map(|after| now + after),
             tokens: TransactionTokens::default(),
         };
+        self.evict(now);
+        self.transactions_to_forget.push_back((transaction.forget_at(), transaction_id));
         self.transactions.insert(transaction_id, transaction);
         if let Some(user) = self.users.get_mut(&user_id) {
             user.transaction_ids.push(transaction_id);
@@ -456,6 +488,8 @@ impl State {
         let now = timing.now;
         let transaction_id = Uuid::new_v4();
         user.transaction_ids.push(transaction_id);
+        let deadline = now + timing.ttl;
+        let forget_at = deadline + settled_retention(timing.ttl);
         let approval = Approval {
             channel: request.channel,
             authenticator,
@@ -473,11 +507,13 @@ impl State {
                 status: TransactionStatus::Pending,
                 created_at: now,
                 last_updated_at: now,
-                expires_at: now + timing.ttl,
+                expires_at: deadline,
                 auto_approve_at: timing.auto_approve_after.map(|after| now + after),
                 tokens: TransactionTokens::default(),
             },
         );
+        self.transactions_to_forget.push_back((forget_at, transaction_id));
+        self.evict(now);
         Ok(transaction_id)
     }
 
@@ -603,9 +639,52 @@ impl State {
         }
     }
 
+    /// Applies what time has done: forgets what outlived its lifetime ([`State::evict`]),
+    /// then settles the transaction.
+    pub(crate) fn settle(&mut self, transaction_id: Uuid, now: SystemTime) {
+        self.evict(now);
+        self.settle_one(transaction_id, now);
+    }
+
+    /// Forgets the transactions [`settled_retention`] past their deadline (after applying a
+    /// due auto-approval, whose effect on the user must not be lost) and the intents past
+    /// their expiry. Cheap: it looks only at the front of two queues in time order.
+    pub(crate) fn evict(&mut self, now: SystemTime) {
+        while let Some(&(at, transaction_id)) = self.transactions_to_forget.front() {
+            if at > now {
+                break;
+            }
+            self.transactions_to_forget.pop_front();
+            self.settle_one(transaction_id, now);
+            // Gone already when its user was deleted.
+            let Some(transaction) = self.transactions.remove(&transaction_id) else {
+                continue;
+            };
+            if let Some(user) = self.users.get_mut(&transaction.user_id) {
+                // Oldest first, so it is (nearly always) the first one.
+                if let Some(index) = user.transaction_ids.iter().position(|id| *id == transaction_id) {
+                    user.transaction_ids.remove(index);
+                }
+            }
+        }
+        while let Some(&(at, jti)) = self.intents_to_forget.front() {
+            if at > now {
+                break;
+            }
+            self.intents_to_forget.pop_front();
+            self.intents.remove(&jti);
+        }
+    }
+
+    /// How many transactions and intents are kept (for tests of eviction).
+    #[cfg(test)]
+    fn kept(&self) -> (usize, usize) {
+        (self.transactions.len(), self.intents.len())
+    }
+
     /// Applies what time has done to a pending transaction: auto-approval (if configured
     /// and due before the deadline), else expiry (`failed` at its deadline).
-    pub(crate) fn settle(&mut self, transaction_id: Uuid, now: SystemTime) {
+    fn settle_one(&mut self, transaction_id: Uuid, now: SystemTime) {
         let Some(transaction) = self.transactions.get(&transaction_id) else {
             return;
         };
@@ -626,12 +705,13 @@ impl State {
 
     /// Settles every transaction of a user (before showing the user).
     pub(crate) fn settle_user(&mut self, user_id: Uuid, now: SystemTime) {
+        self.evict(now);
         let ids = match self.users.get(&user_id) {
             Some(user) => user.transaction_ids.clone(),
             None => return,
         };
         for id in ids {
-            self.settle(id, now);
+            self.settle_one(id, now);
         }
     }
 
@@ -696,8 +776,10 @@ impl State {
         status
     }
 
-    /// Records a newly minted intent token under its `jti`.
-    pub(crate) fn insert_intent(&mut self, jti: Uuid, intent: Intent) {
+    /// Records a newly minted intent token under its `jti` (forgotten at its expiry).
+    pub(crate) fn insert_intent(&mut self, jti: Uuid, intent: Intent, now: SystemTime) {
+        self.evict(now);
+        self.intents_to_forget.push_back((intent.expires_at, jti));
         self.intents.insert(jti, intent);
     }
 
@@ -883,6 +965,7 @@ mod tests {
                 expires_at: later,
                 used: false,
             },
+            now,
         );
         assert!(state.delete_user(user_id));
         assert!(!state.delete_user(user_id));
@@ -890,6 +973,95 @@ mod tests {
         assert!(state.intent(Uuid::nil()).is_none());
         assert_eq!(state.user_id_by_username("p"), None);
         assert!(state.pending_approvals(user_id).is_none());
+    }
+
+    #[test]
+    fn retention_is_the_ttl_within_bounds() {
+        assert_eq!(settled_retention(Duration::from_millis(200)), MIN_SETTLED_RETENTION);
+        assert_eq!(settled_retention(Duration::from_secs(300)), Duration::from_secs(300));
+        assert_eq!(settled_retention(Duration::from_secs(5 * 3600)), crate::tokens::TRANSACTION_TOKEN_GRACE);
+    }
+
+    #[test]
+    fn settled_transactions_are_forgotten_one_retention_after_their_deadline() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let s = Duration::from_secs;
+        let user_id = user_with_authenticators(&mut state, now, 1);
+        let (_, decided) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
+        assert_eq!(state.decide(decided, false, now), Ok(TransactionStatus::Failed));
+        let never_looked_at = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+        let status = |state: &State, tid| state.transaction(tid).map(|t| t.status);
+
+        // TTL 60 s: deadline at 60 s, forgotten at 120 s — settled and answering until then.
+        state.settle(decided, now + s(119));
+        assert_eq!(status(&state, decided), Some(TransactionStatus::Failed));
+        state.settle(never_looked_at, now + s(119));
+        assert_eq!(status(&state, never_looked_at), Some(TransactionStatus::Failed), "expired");
+        state.settle(decided, now + s(120));
+        assert_eq!(status(&state, decided), None, "forgotten: status answers unknown");
+        assert_eq!(status(&state, never_looked_at), None);
+        assert_eq!(state.decide(decided, true, now + s(121)), Err(DecideError::Unknown));
+        // The user stays, with its authenticator; its list of transactions shrinks.
+        let user = state.user(user_id).expect("users are kept");
+        assert_eq!(user.authenticators.len(), 1);
+        assert!(user.transaction_ids.is_empty(), "{:?}", user.transaction_ids);
+        assert_eq!(state.kept(), (0, 0));
+    }
+
+    #[test]
+    fn a_due_auto_approval_is_applied_before_its_transaction_is_forgotten() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+        let (user_id, tid) = state.begin_enrollment(Target::New { username: Some("auto".into()) }, auto);
+        // Nobody looks at it; a later enrollment sweeps it away.
+        state.begin_enrollment(Target::New { username: None }, timing(now + Duration::from_secs(3600)));
+        assert!(state.transaction(tid).is_none());
+        let user = state.user(user_id).expect("kept");
+        assert_eq!((user.status, user.authenticators.len()), (UserStatus::Active, 1), "the approval counted");
+    }
+
+    #[test]
+    fn intents_are_forgotten_at_their_expiry() {
+        let mut state = State::default();
+        let now = SystemTime::now();
+        let intent = |expires_at| Intent {
+            operation: Operation::Enroll,
+            user_id: None,
+            username: Some("i".into()),
+            channels: None,
+            expires_at,
+            used: false,
+        };
+        let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+        state.insert_intent(first, intent(now + Duration::from_secs(10)), now);
+        state.insert_intent(second, intent(now + Duration::from_secs(20)), now + Duration::from_secs(9));
+        assert!(state.intent(first).is_some() && state.intent(second).is_some());
+        state.evict(now + Duration::from_secs(10));
+        assert!(state.intent(first).is_none() && state.intent(second).is_some());
+        state.evict(now + Duration::from_secs(20));
+        assert_eq!(state.kept(), (0, 0));
+    }
+
+    #[test]
+    fn a_long_run_stays_bounded() {
+        // 20,000 settled enrollments, one every 10 ms, TTL 1 s: each is forgotten 1 s + 5 s
+        // after it started, so about 600 are ever kept at once.
+        let mut state = State::default();
+        let start = SystemTime::now();
+        let ttl = Duration::from_secs(1);
+        let mut most = 0;
+        for i in 0..20_000u32 {
+            let now = start + Duration::from_millis(10 * u64::from(i));
+            let target = Target::New { username: None };
+            let (_, tid) = state.begin_enrollment(target, Timing { now, ttl, auto_approve_after: None });
+            assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Succeeded));
+            most = most.max(state.kept().0);
+        }
+        let retained = (ttl + settled_retention(ttl)).as_millis() / 10;
+        assert!(most as u128 <= retained + 1, "{most} kept at once, expected at most {}", retained + 1);
+        assert!(state.transactions_to_forget.len() <= most);
     }
 
     #[test]

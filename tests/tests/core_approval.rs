@@ -145,7 +145,8 @@ async fn message_rules_are_checked_locally_before_any_request() {
 }
 
 /// The fault matrix on approval: typed errors, and the approval sent exactly once unless
-/// the server surely did not take it (429/503 refusals are retried).
+/// the server surely did not take it (429, and 503 with `Retry-After`, are retried; a bare
+/// 503 may come from a gateway that forwarded it).
 #[tokio::test]
 async fn faults_on_approval_send_it_once() {
     let emu = emulator().await;
@@ -161,7 +162,8 @@ async fn faults_on_approval_send_it_once() {
         (FaultKind::Drop, Some(ErrorKind::Network), 1),
         (FaultKind::Delay { delay_ms: 3_000 }, Some(ErrorKind::Timeout), 1),
         (FaultKind::Status { status: 429, retry_after: Some(0) }, None, 2),
-        (FaultKind::Status { status: 503, retry_after: None }, None, 2),
+        (FaultKind::Status { status: 503, retry_after: None }, Some(ErrorKind::Server), 1),
+        (FaultKind::Status { status: 503, retry_after: Some(0) }, None, 2),
     ] {
         let before = requests_to(&emu, APPROVAL).len();
         fault(&emu, APPROVAL, 1, kind.clone());
@@ -301,4 +303,34 @@ async fn auto_approve_applies_to_approvals() {
     let outcome = client.wait_for_completion(&approval.status_token, &fast(), &NoObserver).await.unwrap();
     assert!(outcome.succeeded());
     assert!(outcome.elapsed >= Duration::from_millis(250), "{:?}", outcome.elapsed);
+}
+
+/// Why `verify` of a login must bind the transaction id: the same user's old, succeeded
+/// enrollment passes every other check, so a status token replayed from it would pass for
+/// the login. `expected_transaction_id` (the approval this session started) refuses it.
+#[tokio::test]
+async fn only_the_transaction_binding_stops_an_old_enrollment_replayed_as_a_login() {
+    let emu = emulator().await;
+    let client = server_client(&emu);
+    let enrolled = client.enroll(&EnrollRequest::username("replayed")).await.unwrap();
+    emu.approve(&enrolled.enrollment.transaction_id).unwrap();
+    let user_id = enrolled.user.user_id.clone();
+    let login = client.approve(&ApprovalRequest::push(UserRef::UserId(user_id.clone()))).await.unwrap();
+
+    // The old enrollment's token, posted instead of the login's: same user, succeeded, active.
+    let replayed = &enrolled.enrollment.status_token;
+    let by_user = VerifyOptions::default().expect_user(&user_id);
+    let accepted = client.verify(replayed, &by_user).await.expect("the user binding alone accepts it");
+    assert_eq!(accepted.user_id, user_id);
+    let bound = by_user.expect_transaction(&login.transaction_id);
+    match client.verify(replayed, &bound).await {
+        Err(Error::NotVerified { reason: VerificationFailure::TransactionMismatch { expected, actual } }) => {
+            assert_eq!(expected, login.transaction_id);
+            assert_eq!(actual.as_deref(), Some(enrolled.enrollment.transaction_id.as_str()));
+        }
+        other => panic!("{other:?}"),
+    }
+    // The login itself, once approved, verifies with the same binding.
+    emu.approve(&login.transaction_id).unwrap();
+    assert_eq!(client.verify(&login.status_token, &bound).await.unwrap().user_id, user_id);
 }

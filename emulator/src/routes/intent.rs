@@ -60,7 +60,7 @@ pub(crate) async fn intent(
             Target::New { username } => (None, username),
         };
         let intent = Intent { operation, user_id, username: username.clone(), channels, expires_at, used: false };
-        world.insert_intent(jti, intent);
+        world.insert_intent(jti, intent, now);
         (user_id, username)
     };
     let sub = user_id.map(|id| id.to_string()).or(username).unwrap_or_default();

@@ -20,9 +20,10 @@ use crate::wire::StatusResponse;
 
 /// Handles `POST /api/v1/status` with `{"statusToken": "..."}`.
 ///
-/// A status token this emulator never signed, or whose transaction it no longer knows,
-/// answers `{"status": "unknown"}`. An expired transaction's token still resolves (to
-/// `failed`): the JWT's own expiry is not checked here.
+/// A status token this emulator never signed, or whose transaction it no longer knows
+/// (reset, deleted user, or forgotten after its retention: see `State::evict`), answers
+/// `{"status": "unknown"}`. An expired transaction's token still resolves (to `failed`)
+/// until then: the JWT's own expiry is not checked here.
 pub(crate) async fn status(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,

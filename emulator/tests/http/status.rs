@@ -75,6 +75,35 @@ async fn expired_transactions_fail_and_cannot_be_approved() {
 }
 
 #[tokio::test]
+async fn settled_transactions_are_forgotten_after_their_retention() {
+    // TTL 200 ms: the deadline is 200 ms after the enrollment, and the transaction is kept
+    // 5 s (the least retention) past it, then forgotten — its status is `unknown` as for a
+    // token the emulator never issued, its transaction token introspects inactive.
+    let ctx = start_with(EmulatorConfig { transaction_ttl: Duration::from_millis(200), ..Default::default() }).await;
+    let answer = ctx.enroll(json!({ "username": "forgotten" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    ctx.emu.approve(&transaction_id).unwrap();
+    let succeeded = ctx.status(&status_token).await;
+    assert_eq!(succeeded["status"], "succeeded");
+    let token = succeeded["token"].as_str().unwrap().to_owned();
+    assert_eq!(ctx.introspect(&token).await["active"], true);
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded", "kept past the deadline");
+    assert_eq!(ctx.introspect(&token).await["active"], true);
+
+    tokio::time::sleep(Duration::from_millis(4400)).await;
+    assert_eq!(ctx.status(&status_token).await, json!({ "status": "unknown" }));
+    assert_eq!(ctx.introspect(&token).await, json!({ "active": false }));
+    assert!(ctx.emu.transaction_status(&transaction_id).is_none());
+    let response = ctx.control(&format!("/_emulator/transactions/{transaction_id}/approve")).await;
+    assert_error(response, 404).await;
+    // The user is kept, with the authenticator the enrollment registered.
+    let user = ctx.user(answer["userId"].as_str().unwrap()).await;
+    assert_eq!(user["authenticators"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
 async fn status_rejects_bad_requests() {
     let ctx = start().await;
     let url = ctx.url("/api/v1/status");

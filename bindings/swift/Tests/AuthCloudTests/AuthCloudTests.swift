@@ -244,8 +244,9 @@ final class AuthCloudTests: XCTestCase {
         let impatient = try Client(config: config(emulator, requestTimeoutMs: 300))
         try emulator.injectFault(path: enrollPath, fault: .delay(delayMs: 1500), count: 1)
         XCTAssertThrowsError(try impatient.enroll(username: "u")) { error in
-            guard case AuthCloudError.Timeout(_, let afterMs) = error else { return XCTFail("\(error)") }
+            guard case AuthCloudError.Timeout(_, let afterMs, let notSent) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(afterMs, 300)
+            XCTAssertFalse(notSent, "the slow enroll was sent")
         }
         // 401, 404, 429 (Retry-After beyond the cap) and the timeout: one request each.
         XCTAssertEqual(try emulator.requests().filter { $0.path == enrollPath }.count, 4, "enroll is never re-sent")
