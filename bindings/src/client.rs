@@ -83,6 +83,10 @@ impl Client {
     /// the vendor's documentation). `expected_user_id` / `expected_transaction_id` bind
     /// the operation to the caller's session: a status token from someone else's
     /// operation is refused before introspect. A failed check raises `NotVerified` naming it.
+    /// Binding by `expected_transaction_id` is what stops an old enrollment being replayed
+    /// as a login: the same user's succeeded enrollment passes every other check, so pass
+    /// the transaction id of the operation this session started (for a login, the
+    /// approval's).
     #[uniffi::method(default(expected_user_id = None, expected_transaction_id = None, check_subject = true))]
     pub fn verify(
         &self,
