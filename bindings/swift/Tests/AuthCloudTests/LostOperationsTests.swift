@@ -57,8 +57,8 @@ func withinDeadline(
     }
 }
 
-func lostOpsRequests(_ emulator: Emulator, _ path: String) -> Int {
-    emulator.requests().filter { $0.path == path }.count
+func lostOpsRequests(_ emulator: Emulator, _ path: String) throws -> Int {
+    try emulator.requests().filter { $0.path == path }.count
 }
 
 /// A user with one authenticator (enrolled and approved on the simulated phone).
@@ -96,13 +96,13 @@ final class LostOperationsTests: XCTestCase {
             for drop: Set<String> in [["transactionId"], ["userId"], ["transactionId", "userId"]] {
                 let (transactionId, userId, token, body) = try partialEnrollAnswer(client, drop: drop)
                 try emulator.injectFault(path: enrollPath, fault: .json(status: 201, bodyJson: body))
-                let lookups = lostOpsRequests(emulator, statusPath)
+                let lookups = try lostOpsRequests(emulator, statusPath)
                 let enrolled = try client.enroll(username: "swift-partial")
                 try mustHold(!enrolled.idsMissing, "\(drop): ids missing")
                 try mustHold(enrolled.enrollment.transactionId == transactionId, "\(drop): transaction id")
                 try mustHold(enrolled.user.userId == userId, "\(drop): user id")
                 try mustHold(enrolled.enrollment.statusToken.reveal() == token, "\(drop): status token")
-                try mustHold(lostOpsRequests(emulator, statusPath) == lookups + 1, "\(drop): one status lookup")
+                try mustHold(try lostOpsRequests(emulator, statusPath) == lookups + 1, "\(drop): one status lookup")
             }
         }
     }
@@ -155,7 +155,7 @@ final class LostOperationsTests: XCTestCase {
             let kept = try client.approve(request: request)
             try mustHold(kept.idsMissing && kept.transactionId == "", "the id is flagged as missing")
             try mustHold(kept.statusToken.reveal() == real.statusToken.reveal(), "the status token is kept")
-            try mustHold(lostOpsRequests(emulator, approvalPath) == 3, "each approval sent once")
+            try mustHold(try lostOpsRequests(emulator, approvalPath) == 3, "each approval sent once")
         }
     }
 
@@ -174,12 +174,12 @@ final class LostOperationsTests: XCTestCase {
             for path in [enrollPath, approvalPath] {
                 // A status call holds the only slot for 800 ms: once it is free, 200 ms would
                 // be left of the 1 s, below the floor.
-                let seen = lostOpsRequests(emulator, statusPath)
+                let seen = try lostOpsRequests(emulator, statusPath)
                 try emulator.injectFault(path: statusPath, fault: .delay(delayMs: 800))
                 let holder = DispatchGroup()
                 DispatchQueue.global().async(group: holder) { _ = try? oneSlot.status(statusToken: statusToken) }
-                while lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
-                let sent = lostOpsRequests(emulator, path)
+                while try lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
+                let sent = try lostOpsRequests(emulator, path)
                 let started = Date()
                 do {
                     if path == enrollPath {
@@ -193,13 +193,13 @@ final class LostOperationsTests: XCTestCase {
                 }
                 try mustHold(Date().timeIntervalSince(started) < 1.2, "\(path) waited too long")
                 try mustHold(holder.wait(timeout: .now() + 5) == .success, "the holder did not finish")
-                try mustHold(lostOpsRequests(emulator, path) == sent, "\(path) reached the emulator")
+                try mustHold(try lostOpsRequests(emulator, path) == sent, "\(path) reached the emulator")
             }
-            try mustHold(emulator.pendingApprovals(userId: userId).isEmpty, "a push went to the phone")
+            try mustHold(try emulator.pendingApprovals(userId: userId).isEmpty, "a push went to the phone")
             // Not sent means safe to retry: with the slot free, the same calls go through.
             _ = try oneSlot.enroll(username: "swift-queued")
             _ = try oneSlot.approve(request: ApprovalRequest(userId: userId))
-            try mustHold(emulator.pendingApprovals(userId: userId).count == 1, "one push after the retry")
+            try mustHold(try emulator.pendingApprovals(userId: userId).count == 1, "one push after the retry")
         }
     }
 
@@ -212,11 +212,11 @@ final class LostOperationsTests: XCTestCase {
                 callTimeoutMs: 1000, initialBackoffMs: 10, maxBackoffMs: 50, maxConcurrentRequests: 1))
         withinDeadline {
             let statusToken = try oneSlot.enroll(username: "swift-sentence").enrollment.statusToken
-            let seen = lostOpsRequests(emulator, statusPath)
+            let seen = try lostOpsRequests(emulator, statusPath)
             try emulator.injectFault(path: statusPath, fault: .delay(delayMs: 800))
             let holder = DispatchGroup()
             DispatchQueue.global().async(group: holder) { _ = try? oneSlot.status(statusToken: statusToken) }
-            while lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
+            while try lostOpsRequests(emulator, statusPath) == seen { Thread.sleep(forTimeInterval: 0.005) }
             do {
                 _ = try oneSlot.enroll(username: "swift-sentence")
                 throw LostOperationsFailure(description: "enroll was sent with too little time left")
@@ -244,12 +244,12 @@ final class LostOperationsTests: XCTestCase {
             } catch AuthCloudError.Server(_, let httpStatus, _, _) {
                 try mustHold(httpStatus == 503, "status \(httpStatus)")
             }
-            try mustHold(lostOpsRequests(emulator, approvalPath) == 1, "exactly one approval request")
+            try mustHold(try lostOpsRequests(emulator, approvalPath) == 1, "exactly one approval request")
 
             try emulator.injectFault(path: approvalPath, fault: .status(status: 503, retryAfterSecs: 0))
             let approval = try client.approve(request: request)
-            try mustHold(lostOpsRequests(emulator, approvalPath) == 3, "the refused one and its re-send")
-            let pending = emulator.pendingApprovals(userId: userId).map(\.transactionId)
+            try mustHold(try lostOpsRequests(emulator, approvalPath) == 3, "the refused one and its re-send")
+            let pending = try emulator.pendingApprovals(userId: userId).map(\.transactionId)
             try mustHold(pending == [approval.transactionId], "one push on the phone: \(pending)")
         }
     }
