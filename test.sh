@@ -87,7 +87,8 @@ run_python() {
   build_wheel
   step "pytest in a fresh venv with only the wheel and pytest"
   fresh_venv target/venv-wheel "$wheel" "pytest==$PYTEST_VERSION"
-  target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
+  # Under a deadline: a hang fails the stage instead of stalling it (the suite takes ~1 min).
+  timeout 900 target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests
   step "the wheel's pytest plugin: a test file with only its fixtures (no conftest)"
   (cd target && venv-wheel/bin/python -m pytest -q -p no:cacheprovider "$ROOT/examples/python/test_with_plugin.py")
   step "uniffi.toml takes effect (generated names)"

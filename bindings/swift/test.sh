@@ -14,7 +14,8 @@ cargo build --locked --release -p authcloud-ffi --features emulator
 # Inside the chroot the repo is /work; build products stay in the repo's target/.
 flags="-Xswiftc -warnings-as-errors -Xlinker -L/work/target/release -Xlinker -rpath -Xlinker /work/target/release"
 echo "swift test (bindings/swift)"
-"$here/chroot.sh" run "cd /work/bindings/swift && swift test --build-path /work/target/swift-build $flags"
+# Under a deadline (the build included): a hang fails the stage instead of stalling it.
+"$here/chroot.sh" run "cd /work/bindings/swift && timeout 1500 swift test --build-path /work/target/swift-build $flags"
 echo "swift run (examples/swift/RegisterApp)"
 # SwiftPM 6.0's cached build manifest misses source files added to a dependency package
 # (here bindings/swift): re-plan every time (about a second).
