@@ -1,10 +1,18 @@
-//! The control API under `/_emulator/`: not part of the vendor API, but loopback test tooling
-//! (no auth). It plays the user's phone (lists pending approvals, approves / denies), injects
-//! faults, shows the request log and resets.
+//! The control API under `/_emulator/`: not part of the vendor API, but test tooling. It
+//! plays the user's phone (lists pending approvals, approves / denies), injects faults, shows
+//! the request log and resets.
+//!
+//! Every control request carries [`CONTROL_HEADER`]`: 1`. A page the developer happens to
+//! visit can post a form or fire an image request at `http://127.0.0.1:PORT/…` from any site,
+//! but it cannot add a custom header without a CORS preflight, which these routes never
+//! grant: so no web page can approve a pending login or reset the emulator behind the
+//! developer's back. Bound beyond loopback, where other machines can reach the port, the
+//! access key is required as Bearer too.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -13,13 +21,18 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 
 use crate::app::Shared;
+use crate::auth;
 use crate::body;
 use crate::errors::{ApiError, EmulatorError};
 use crate::faults::Fault;
 use crate::wire::PendingApprovalJson;
 
-/// The control routes.
-pub(crate) fn routes() -> Router<Arc<Shared>> {
+/// The header every control request carries, with the value `1`.
+pub const CONTROL_HEADER: &str = "x-emulator-control";
+
+/// The control routes, each behind [`require_control_caller`] (a `route_layer`, so unknown
+/// paths and wrong methods still get the usual 404 / 405).
+pub(crate) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route("/_emulator/transactions/{transactionId}/approve", post(approve))
         .route("/_emulator/transactions/{transactionId}/deny", post(deny))
@@ -27,6 +40,30 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_emulator/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/reset", post(reset))
+        .route_layer(middleware::from_fn_with_state(shared, require_control_caller))
+}
+
+/// Lets a request through only with `X-Emulator-Control: 1` (403 otherwise) and, when the
+/// emulator listens beyond loopback, the access key as Bearer (401 otherwise).
+async fn require_control_caller(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    match check_control_caller(&shared, request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
+}
+
+fn check_control_caller(shared: &Shared, headers: &HeaderMap) -> Result<(), ApiError> {
+    if headers.get(CONTROL_HEADER).is_none_or(|value| value.as_bytes() != b"1") {
+        return Err(ApiError::forbidden(
+            "the control API needs the header `X-Emulator-Control: 1` (a web page cannot send it cross-site)",
+        ));
+    }
+    if !shared.local_addr.ip().is_loopback() && !shared.is_access_key(auth::bearer(headers)?) {
+        return Err(ApiError::unauthorized(
+            "beyond loopback the control API needs the access key as `Authorization: Bearer …`",
+        ));
+    }
+    Ok(())
 }
 
 /// `POST /_emulator/transactions/{transactionId}/approve` → `{"transactionId", "status"}`.

@@ -2,7 +2,7 @@
 //! one layout, escaping, and how the phone renders an approval's message.
 
 use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode, header};
 
 use crate::message::{self, Message};
 
@@ -29,6 +29,40 @@ pub(crate) fn page_with_head(status: StatusCode, title: &str, head_extra: &str, 
 /// An HTML answer with a status.
 pub(crate) fn page(status: StatusCode, title: &str, body_html: &str) -> Response {
     page_with_head(status, title, "", body_html)
+}
+
+/// A 403 page for a form posted from another site, `None` for one posted from this emulator's
+/// own pages (or by a program, which sends neither header). Without it any page the developer
+/// visits could approve a pending login by posting the form the phone page shows.
+///
+/// `Sec-Fetch-Site` decides where a browser sends it (all current ones); only `same-origin`
+/// and `none` (typed or bookmarked) pass — not `same-site`: another port on 127.0.0.1 is
+/// another application. Without it, `Origin` must name this host. An `Origin: null` alone is
+/// refused; browsers that send it for these pages (they set `Referrer-Policy: no-referrer`)
+/// also send `Sec-Fetch-Site`.
+pub(crate) fn refuse_cross_site(headers: &HeaderMap) -> Option<Response> {
+    if posted_from_here(headers) {
+        return None;
+    }
+    Some(page(
+        StatusCode::FORBIDDEN,
+        "Refused",
+        "<p>This form was posted from another site. Open the link or the phone page of this \
+         emulator and press the button there.</p>",
+    ))
+}
+
+fn posted_from_here(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let (Ok(origin), Some(Ok(host))) = (origin.to_str(), headers.get(header::HOST).map(|host| host.to_str())) else {
+        return false;
+    };
+    origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://")) == Some(host)
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -62,6 +96,26 @@ pub(crate) fn message_block(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs.iter().map(|(name, value)| (http::HeaderName::from_static(name), value.parse().unwrap())).collect()
+    }
+
+    #[test]
+    fn only_posts_from_this_emulator_pass() {
+        let here = [("host", "127.0.0.1:9000")];
+        assert!(posted_from_here(&headers(&here)), "a program sends neither header");
+        assert!(posted_from_here(&headers(&[here[0], ("sec-fetch-site", "same-origin")])));
+        assert!(posted_from_here(&headers(&[here[0], ("sec-fetch-site", "none")])));
+        assert!(posted_from_here(&headers(&[here[0], ("sec-fetch-site", "same-origin"), ("origin", "null")])));
+        assert!(posted_from_here(&headers(&[here[0], ("origin", "http://127.0.0.1:9000")])));
+        assert!(!posted_from_here(&headers(&[here[0], ("sec-fetch-site", "cross-site")])));
+        assert!(!posted_from_here(&headers(&[here[0], ("sec-fetch-site", "same-site")])));
+        assert!(!posted_from_here(&headers(&[here[0], ("origin", "http://127.0.0.1:8000")])));
+        assert!(!posted_from_here(&headers(&[here[0], ("origin", "https://evil.example")])));
+        assert!(!posted_from_here(&headers(&[here[0], ("origin", "null")])));
+        assert!(!posted_from_here(&headers(&[("origin", "http://127.0.0.1:9000")])), "no Host to compare with");
+    }
 
     #[test]
     fn messages_render_as_the_phone_shows_them() {

@@ -100,6 +100,14 @@ pub async fn serve(args: LaunchArgs, program: &str) -> ExitCode {
     if emulator.local_addr().ip().is_unspecified() {
         eprintln!("{program}: serving on {}, advertising {}", emulator.local_addr(), emulator.base_url());
     }
+    if !emulator.local_addr().ip().is_loopback() {
+        eprintln!(
+            "{program}: warning: {} is reachable from other machines; anyone who can reach it can \
+             see and decide this emulator's transactions through its phone pages, and its control \
+             API (/_emulator/) now needs the access key as Bearer as well",
+            emulator.local_addr()
+        );
+    }
     eprintln!("{program}: press Ctrl-C to stop");
     shutdown.wait().await;
     emulator.stop().await;

@@ -56,6 +56,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 pub use config::{EmulatorConfig, IatUnit};
+pub use control::CONTROL_HEADER;
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 pub use requests::RequestRecord;

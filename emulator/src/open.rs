@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::body;
-use crate::html::{escape, message_block, page};
+use crate::html::{escape, message_block, page, refuse_cross_site};
 use crate::state::{DecideError, Operation, TransactionStatus};
 
 /// The query / form field carrying the dispatch token, as in the vendor's deep link.
@@ -139,6 +139,9 @@ async fn decline(State(shared): State<Arc<Shared>>, headers: HeaderMap, form: By
 }
 
 fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> Response {
+    if let Some(refused) = refuse_cross_site(headers) {
+        return refused;
+    }
     let pairs = match body::form(headers, form) {
         Ok(pairs) => pairs,
         Err(err) => {

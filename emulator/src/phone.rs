@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::body;
-use crate::html::{escape, message_block, page, page_with_head};
+use crate::html::{escape, message_block, page, page_with_head, refuse_cross_site};
 use crate::state::{Channel, DecideError, Operation, PendingApproval};
 use crate::time::iso8601;
 
@@ -129,6 +129,9 @@ async fn decline(State(shared): State<Arc<Shared>>, headers: HeaderMap, form: By
 
 /// Decides an approval (not an enrollment: those are decided through their deep link).
 fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> Response {
+    if let Some(refused) = refuse_cross_site(headers) {
+        return refused;
+    }
     let pairs = match body::form(headers, form) {
         Ok(pairs) => pairs,
         Err(err) => return page(err.status, "Unsupported form", "<p>Send the form as a browser does.</p>"),

@@ -1,6 +1,7 @@
 //! No answer, error message, request-log record or trace line ever contains the access key or
 //! a token that a client sent in a header, whatever the client gets wrong.
 
+use reqwest::Method;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -132,7 +133,7 @@ async fn secrets_never_come_back() {
     seen.push(basic.text().await.unwrap());
 
     seen.push(serde_json::to_string(&ctx.emu.requests()).unwrap());
-    seen.push(ctx.http.get(ctx.url("/_emulator/requests")).send().await.unwrap().text().await.unwrap());
+    seen.push(ctx.control_request(Method::GET, "/_emulator/requests").send().await.unwrap().text().await.unwrap());
     seen.push(format!("{:?}", ctx.emu));
     seen.push(format!("{:?}", EmulatorConfig { access_key: Some(key.into()), ..Default::default() }));
     let bad_config = EmulatorConfig { access_key: Some(format!("{key} with space")), ..Default::default() };

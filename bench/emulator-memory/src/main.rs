@@ -84,6 +84,7 @@ async fn enroll_and_settle(http: &reqwest::Client, args: &Args, i: usize) -> Res
     let transaction_id =
         enrolled["enrollment"]["transactionId"].as_str().ok_or("enroll answer without transactionId")?.to_owned();
     http.post(format!("{}/_emulator/transactions/{transaction_id}/approve", args.base_url))
+        .header("x-emulator-control", "1") // the control API's guard against cross-site pages
         .send()
         .await
         .map_err(|e| format!("approve: {e}"))?

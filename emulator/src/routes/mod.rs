@@ -49,7 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/ping", get(ping::ping))
         .merge(open::routes())
         .merge(phone::routes())
-        .merge(control::routes())
+        .merge(control::routes(Arc::clone(&shared)))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(shared)

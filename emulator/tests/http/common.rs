@@ -5,8 +5,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use authcloud_emulator::{Emulator, EmulatorConfig};
-use reqwest::{Client, RequestBuilder, Response, StatusCode};
+use authcloud_emulator::{CONTROL_HEADER, Emulator, EmulatorConfig};
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -132,17 +132,22 @@ impl Ctx {
         response.json().await.expect("approval JSON")
     }
 
+    /// A request to the control API, with the header it needs (`X-Emulator-Control: 1`).
+    pub fn control_request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http.request(method, self.url(path)).header(CONTROL_HEADER, "1")
+    }
+
     /// `GET /_emulator/users/{userId}/approvals`; asserts 200.
     pub async fn pending(&self, user_id: &str) -> Vec<Value> {
-        let response =
-            self.http.get(self.url(&format!("/_emulator/users/{user_id}/approvals"))).send().await.expect("sent");
+        let path = format!("/_emulator/users/{user_id}/approvals");
+        let response = self.control_request(Method::GET, &path).send().await.expect("sent");
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("approvals JSON")
     }
 
     /// POSTs to a control endpoint without a body.
     pub async fn control(&self, path: &str) -> Response {
-        self.http.post(self.url(path)).send().await.expect("control sent")
+        self.control_request(Method::POST, path).send().await.expect("control sent")
     }
 }
 

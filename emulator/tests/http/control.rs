@@ -1,5 +1,6 @@
 //! The control API, the simulated authenticator pages, auto-approval, reset and the log.
 
+use reqwest::Method;
 use std::time::Duration;
 
 use authcloud_emulator::{EmulatorConfig, EmulatorError, TransactionStatus};
@@ -31,7 +32,7 @@ async fn control_api_approves_and_denies() {
     assert_error(ctx.control(&format!("/_emulator/transactions/{unknown}/approve")).await, 404).await;
     assert_error(ctx.control("/_emulator/transactions/not-a-uuid/deny").await, 404).await;
     let wrong_method =
-        ctx.http.get(ctx.url(&format!("/_emulator/transactions/{unknown}/approve"))).send().await.unwrap();
+        ctx.control_request(Method::GET, &format!("/_emulator/transactions/{unknown}/approve")).send().await.unwrap();
     assert_error(wrong_method, 405).await;
 
     // The library says the same.
@@ -135,8 +136,7 @@ async fn reset_forgets_everything() {
     let ctx = start().await;
     let answer = ctx.enroll(json!({ "username": "olga" })).await;
     let intent = ctx.intent(json!({ "username": "olga", "operation": "enroll" })).await;
-    ctx.http
-        .post(ctx.url("/_emulator/faults"))
+    ctx.control_request(Method::POST, "/_emulator/faults")
         .json(&json!({ "path": "/ping", "kind": "garbage", "count": 5 }))
         .send()
         .await
@@ -146,7 +146,8 @@ async fn reset_forgets_everything() {
     assert_eq!(response.status(), 204);
 
     assert!(ctx.emu.requests().is_empty(), "log cleared");
-    let faults: Value = ctx.http.get(ctx.url("/_emulator/faults")).send().await.unwrap().json().await.unwrap();
+    let faults: Value =
+        ctx.control_request(Method::GET, "/_emulator/faults").send().await.unwrap().json().await.unwrap();
     assert_eq!(faults, json!([]));
     assert_eq!(ctx.http.get(ctx.url("/ping")).send().await.unwrap().text().await.unwrap(), "PONG");
     let path = format!("/api/v1/users/{}", answer["userId"].as_str().unwrap());
@@ -168,7 +169,8 @@ async fn request_log_redacts_and_reports_sizes() {
     ctx.control("/_emulator/reset").await; // control calls are not logged…
     ctx.enroll(json!({ "username": "pia2" })).await; // …and reset cleared the rest.
 
-    let records: Vec<Value> = ctx.http.get(ctx.url("/_emulator/requests")).send().await.unwrap().json().await.unwrap();
+    let records: Vec<Value> =
+        ctx.control_request(Method::GET, "/_emulator/requests").send().await.unwrap().json().await.unwrap();
     assert_eq!(records.len(), 1, "{records:?}");
     let record = &records[0];
     assert_eq!(record["method"], "POST");
@@ -210,4 +212,130 @@ async fn request_log_redacts_and_reports_sizes() {
     let dump = serde_json::to_string(&records).unwrap();
     assert!(!dump.contains(&ctx.key()));
     assert!(!dump.contains(&dispatch));
+}
+
+/// What a browser sends with a form a page on another site posts to the emulator.
+const CROSS_SITE: [(&str, &str); 3] = [
+    ("origin", "https://attacker.example"),
+    ("sec-fetch-site", "cross-site"),
+    ("content-type", "application/x-www-form-urlencoded"),
+];
+
+#[tokio::test]
+async fn a_page_the_developer_visits_cannot_drive_the_control_api() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "vic" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    let user_id = answer["userId"].as_str().unwrap().to_owned();
+    let routes = [
+        (Method::POST, format!("/_emulator/transactions/{transaction_id}/approve")),
+        (Method::POST, format!("/_emulator/transactions/{transaction_id}/deny")),
+        (Method::GET, format!("/_emulator/users/{user_id}/approvals")),
+        (Method::POST, "/_emulator/faults".to_owned()),
+        (Method::GET, "/_emulator/faults".to_owned()),
+        (Method::DELETE, "/_emulator/faults".to_owned()),
+        (Method::GET, "/_emulator/requests".to_owned()),
+        (Method::POST, "/_emulator/reset".to_owned()),
+    ];
+    for (method, path) in &routes {
+        // A form or an <img> from another site: no custom header.
+        let mut cross_site = ctx.http.request(method.clone(), ctx.url(path)).body(r#"{"path":"/ping","kind":"drop"}"#);
+        for (name, value) in CROSS_SITE {
+            cross_site = cross_site.header(name, value);
+        }
+        let message = assert_error(cross_site.send().await.unwrap(), 403).await;
+        assert!(message.contains("X-Emulator-Control: 1"), "{message}");
+        // The header with any other value is refused as well.
+        let wrong_value = ctx.http.request(method.clone(), ctx.url(path)).header("x-emulator-control", "true");
+        assert_error(wrong_value.send().await.unwrap(), 403).await;
+        // No preflight grants the header to another origin.
+        let preflight = ctx
+            .http
+            .request(Method::OPTIONS, ctx.url(path))
+            .header("origin", "https://attacker.example")
+            .header("access-control-request-method", method.as_str())
+            .header("access-control-request-headers", "x-emulator-control")
+            .send()
+            .await
+            .unwrap();
+        assert!(!preflight.status().is_success(), "{path}: {}", preflight.status());
+        let granted: Vec<_> =
+            preflight.headers().keys().filter(|name| name.as_str().starts_with("access-control-")).collect();
+        assert!(granted.is_empty(), "{path}: {granted:?}");
+    }
+    // Nothing happened: still pending, no fault queued, the log kept.
+    assert_eq!(ctx.status(&status_token).await["status"], "pending");
+    assert!(ctx.emu.requests().iter().any(|record| record.path == "/api/v1/users/enroll"), "not reset");
+    let faults: Value =
+        ctx.control_request(Method::GET, "/_emulator/faults").send().await.unwrap().json().await.unwrap();
+    assert_eq!(faults, json!([]));
+    // With the header it works.
+    assert_eq!(ctx.control(&format!("/_emulator/transactions/{transaction_id}/approve")).await.status(), 200);
+}
+
+#[tokio::test]
+async fn beyond_loopback_the_control_api_needs_the_access_key_too() {
+    let bind = "0.0.0.0:0".parse().unwrap();
+    let ctx = start_with(EmulatorConfig { bind, ..EmulatorConfig::default() }).await;
+    let answer = ctx.enroll(json!({ "username": "wes" })).await;
+    let (transaction_id, status_token) = enrollment(&answer);
+    let approve = format!("/_emulator/transactions/{transaction_id}/approve");
+
+    let header_only = ctx.control(&approve).await;
+    assert_error(header_only, 401).await;
+    let wrong_key = ctx.control_request(Method::POST, &approve).bearer_auth("not-the-key").send().await.unwrap();
+    assert_error(wrong_key, 401).await;
+    let key_without_header = ctx.http.post(ctx.url(&approve)).bearer_auth(ctx.key()).send().await.unwrap();
+    assert_error(key_without_header, 403).await;
+    assert_eq!(ctx.status(&status_token).await["status"], "pending");
+
+    let both = ctx.control_request(Method::POST, &approve).bearer_auth(ctx.key()).send().await.unwrap();
+    assert_eq!(both.status(), 200);
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded");
+}
+
+#[tokio::test]
+async fn the_deep_link_page_refuses_a_form_posted_from_another_site() {
+    let ctx = start().await;
+    let answer = ctx.enroll(json!({ "username": "xia" })).await;
+    let (_, status_token) = enrollment(&answer);
+    let link = answer["enrollment"]["appLinkUri"].as_str().unwrap();
+    let dispatch = link.split("dispatchTokenResponse=").nth(1).unwrap().to_owned();
+    let form = format!("dispatchTokenResponse={dispatch}");
+
+    for action in ["/open/approve", "/open/decline"] {
+        let mut forged = ctx.http.post(ctx.url(action)).body(form.clone());
+        for (name, value) in CROSS_SITE {
+            forged = forged.header(name, value);
+        }
+        let refused = forged.send().await.unwrap();
+        assert_eq!(refused.status(), 403);
+        assert!(refused.text().await.unwrap().contains("posted from another site"));
+        // Another port on the same host is another application ("same-site" is not enough).
+        let neighbour = ctx
+            .http
+            .post(ctx.url(action))
+            .header("sec-fetch-site", "same-site")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(neighbour.status(), 403);
+    }
+    assert_eq!(ctx.status(&status_token).await["status"], "pending");
+
+    // The page's own button, as Chromium posts it (`Origin: null` under no-referrer).
+    let own = ctx
+        .http
+        .post(ctx.url("/open/approve"))
+        .header("sec-fetch-site", "same-origin")
+        .header("origin", "null")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert_eq!(ctx.status(&status_token).await["status"], "succeeded");
 }

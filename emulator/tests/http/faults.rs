@@ -1,6 +1,7 @@
 //! Injected faults, through the control API and the library; `drop` and `truncated` are also
 //! checked at the raw TCP level.
 
+use reqwest::Method;
 use std::time::{Duration, Instant};
 
 use authcloud_emulator::{Fault, FaultKind};
@@ -9,7 +10,7 @@ use serde_json::{Value, json};
 use crate::common::{Ctx, assert_error, raw_exchange, raw_post, start};
 
 async fn inject(ctx: &Ctx, fault: Value) {
-    let response = ctx.http.post(ctx.url("/_emulator/faults")).json(&fault).send().await.unwrap();
+    let response = ctx.control_request(Method::POST, "/_emulator/faults").json(&fault).send().await.unwrap();
     assert_eq!(response.status(), 200, "{fault}");
 }
 
@@ -21,7 +22,8 @@ fn status_body() -> Value {
 async fn status_fault_with_retry_after_then_normal() {
     let ctx = start().await;
     inject(&ctx, json!({"path": "/api/v1/status", "count": 2, "kind": "status", "status": 503, "retryAfter": 1})).await;
-    let listed: Value = ctx.http.get(ctx.url("/_emulator/faults")).send().await.unwrap().json().await.unwrap();
+    let listed: Value =
+        ctx.control_request(Method::GET, "/_emulator/faults").send().await.unwrap().json().await.unwrap();
     assert_eq!(
         listed,
         json!([{"path": "/api/v1/status", "count": 2, "kind": "status", "status": 503, "retryAfter": 1}])
@@ -45,7 +47,8 @@ async fn status_fault_with_retry_after_then_normal() {
     }
     let normal = ctx.post_json("/api/v1/status", None, &status_body()).send().await.unwrap();
     assert_eq!(normal.status(), 200);
-    let listed: Value = ctx.http.get(ctx.url("/_emulator/faults")).send().await.unwrap().json().await.unwrap();
+    let listed: Value =
+        ctx.control_request(Method::GET, "/_emulator/faults").send().await.unwrap().json().await.unwrap();
     assert_eq!(listed, json!([]));
 
     // Other paths are untouched; any method counts.
@@ -184,10 +187,11 @@ async fn invalid_faults_are_refused() {
         json!({"path": "/ping", "kind": "oversized", "sizeBytes": 1}),
         json!({"kind": "drop"}),
     ] {
-        let response = ctx.http.post(ctx.url("/_emulator/faults")).json(&bad).send().await.unwrap();
+        let response = ctx.control_request(Method::POST, "/_emulator/faults").json(&bad).send().await.unwrap();
         assert_error(response, 400).await;
     }
-    let cleared: Value = ctx.http.delete(ctx.url("/_emulator/faults")).send().await.unwrap().json().await.unwrap();
+    let cleared: Value =
+        ctx.control_request(Method::DELETE, "/_emulator/faults").send().await.unwrap().json().await.unwrap();
     assert_eq!(cleared, json!({"cleared": 0}));
     assert!(ctx.emu.inject_fault(Fault { path: "/_emulator/faults".into(), count: 1, kind: FaultKind::Drop }).is_err());
 }

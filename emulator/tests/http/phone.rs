@@ -1,6 +1,7 @@
 //! The simulated phone for approvals: the control API's list, the library's
 //! `pending_approvals`, and the `/phone/{userId}` page with its Approve / Decline forms.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{assert_error, enrollment, start};
@@ -55,10 +56,10 @@ async fn pending_approvals_through_the_control_api_and_the_library() {
 
     for unknown in [uuid::Uuid::new_v4().to_string(), "not-a-uuid".to_owned()] {
         assert!(ctx.emu.pending_approvals(&unknown).is_empty());
-        let response = ctx.http.get(ctx.url(&format!("/_emulator/users/{unknown}/approvals"))).send().await;
+        let response = ctx.control_request(Method::GET, &format!("/_emulator/users/{unknown}/approvals")).send().await;
         assert_error(response.unwrap(), 404).await;
     }
-    let wrong_method = ctx.http.post(ctx.url(&format!("/_emulator/users/{user_id}/approvals"))).send().await;
+    let wrong_method = ctx.control_request(Method::POST, &format!("/_emulator/users/{user_id}/approvals")).send().await;
     assert_error(wrong_method.unwrap(), 405).await;
 }
 
@@ -179,4 +180,52 @@ async fn request_log_shows_the_new_paths_with_tokens_redacted() {
     assert!(!dump.contains("secret-ish"), "bodies are not logged");
     let dispatch = approval["appLinkUri"].as_str().unwrap().split("dispatchTokenResponse=").nth(1).unwrap();
     assert!(!dump.contains(dispatch));
+}
+
+#[tokio::test]
+async fn the_phone_buttons_refuse_a_form_posted_from_another_site() {
+    let ctx = start().await;
+    ctx.user_with_phones("yan", 1).await;
+    let push = ctx.approval(json!({ "username": "yan" })).await;
+    let id = push["transactionId"].as_str().unwrap();
+    let status_token = push["statusToken"].as_str().unwrap();
+
+    for action in ["/phone/approve", "/phone/decline"] {
+        for (site, origin) in [("cross-site", "https://attacker.example"), ("same-site", "http://127.0.0.1:1")] {
+            let forged = ctx
+                .http
+                .post(ctx.url(action))
+                .header("origin", origin)
+                .header("sec-fetch-site", site)
+                .form(&[("transactionId", id)])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(forged.status(), 403, "{action} {site}");
+            assert!(forged.text().await.unwrap().contains("posted from another site"));
+        }
+        // An older browser without Sec-Fetch-Site: the Origin decides.
+        let foreign_origin = ctx
+            .http
+            .post(ctx.url(action))
+            .header("origin", "https://attacker.example")
+            .form(&[("transactionId", id)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign_origin.status(), 403);
+    }
+    assert_eq!(ctx.status(status_token).await["status"], "pending");
+
+    let host = ctx.url("").trim_start_matches("http://").to_owned();
+    let own = ctx
+        .http
+        .post(ctx.url("/phone/approve"))
+        .header("origin", format!("http://{host}"))
+        .form(&[("transactionId", id)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), 200);
+    assert_eq!(ctx.status(status_token).await["status"], "succeeded");
 }

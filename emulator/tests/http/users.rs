@@ -1,6 +1,7 @@
 //! User and authenticator management: find by username, delete users, rename and delete
 //! authenticators, and the limit of ten authenticators per user.
 
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::common::{assert_error, enrollment, start};
@@ -59,7 +60,8 @@ async fn deleting_a_user_forgets_it_and_its_transactions() {
     assert_eq!(ctx.introspect(&intent).await, json!({ "active": false }));
     assert!(ctx.emu.transaction_status(&approval_id).is_none());
     assert!(ctx.emu.pending_approvals(&user_id).is_empty());
-    let control = ctx.http.get(ctx.url(&format!("/_emulator/users/{user_id}/approvals"))).send().await.unwrap();
+    let control =
+        ctx.control_request(Method::GET, &format!("/_emulator/users/{user_id}/approvals")).send().await.unwrap();
     assert_error(control, 404).await;
 
     assert_error(delete().await.unwrap(), 404).await;
