@@ -1,14 +1,21 @@
-"""The guide's web flow with authcloud's AsyncClient on FastAPI.
+"""The guide's registration and login flows with authcloud's AsyncClient on FastAPI, as a
+template that is safe to copy: the site's own accounts first, a phone only for the account
+that is signed in, logins by push with number matching.
 
-GET  /              the username forms (register, or log in when already registered)
-POST /register      enroll, then a page with the QR code, the deep link and the status poller
-POST /verify        verify (status + introspect) bound to this session's user and transaction
-POST /login         a push approval with a prompt to the user's phone, then a page with the poller
-POST /login/verify  verify the login the same way
+GET  /                    sign up / sign in / log in with your phone; signed in: the account
+POST /signup              create an account (username + password, argon2id), signed in
+POST /signin              sign in with the password
+POST /signout             sign out
+POST /register            "Add your phone": enroll the signed-in account, then the QR page
+POST /verify              verify the phone (status + introspect), store userId + authenticatorId
+POST /login               a push to the account's own phone, with a two-digit number to match
+POST /login/api/v1/status the login page's status poll (answered here: see `login_status`)
+POST /login/verify        verify the login, then a new signed-in session
 
-The backend holds the access key; the browser only ever sees the status token (it polls the
-status endpoint itself, as the guide says). Status tokens and the ids to expect live in a
-server-side session keyed by a random cookie; nothing secret is ever logged.
+Every POST must come from this site: a per-session CSRF token in every form plus a
+`Sec-Fetch-Site` / `Origin` check. Accounts, sessions, pending operations and rate limits
+live in SQLite (`store.py`), so several processes on one database serve the same people.
+The backend holds the access key; nothing secret is logged.
 
 Run it with ./run.sh --port 8000 (embedded emulator), or with AUTHCLOUD_INSTANCE and
 AUTHCLOUD_ACCESS_KEY set to use a real instance.
@@ -19,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import html
+import json
 import logging
 import os
 import re
@@ -26,26 +34,42 @@ import secrets
 import socket
 import sys
 import time
-from dataclasses import dataclass
+import uuid
 from pathlib import Path
 from typing import Optional
+from urllib.parse import parse_qsl
 
 import uvicorn
-from fastapi import FastAPI, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 
 import authcloud
+from store import SESSION_SECONDS, Account, Session, Store, UsernameTaken, hash_password, password_matches
 
 HERE = Path(__file__).resolve().parent
 SHARED = HERE.parent / "web-shared"
 POLLER = HERE.parent.parent / "web" / "dist" / "index.js"
 
 SESSION_COOKIE = "authcloud_example_session"
-SESSION_TTL_SECONDS = 30 * 60
-MAX_SESSIONS = 10_000
-MAX_USERNAME = 300
+MAX_USERNAME = 64
 USERNAME_CHARS = re.compile(r"[A-Za-z0-9_.@-]+")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 1024
+MAX_BODY_BYTES = 64 * 1024
+MAX_FIELDS = 20
 POLL_INTERVAL_MS = authcloud.WaitOptions().poll_interval_ms  # the guide's 1.5 s, from the SDK
+
+# Rate limits, per minute (window below), counted in the database for every process.
+RATE_WINDOW_SECONDS = 60.0
+SIGN_INS_PER_USERNAME = 5
+SIGN_INS_PER_ADDRESS = 20
+# A login answers no sooner than this, whether the username is known (a push was sent) or
+# not (nothing was): the answer's timing does not tell which.
+LOGIN_ANSWER_FLOOR_SECONDS = 1.0
+
+REGISTRATION = "registration"
+LOGIN = "login"
+LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
 
 log = logging.getLogger("authcloud-example")
 
@@ -56,61 +80,23 @@ def render(name: str, **values: object) -> str:
     return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(str(values.get(m.group(1), "")), quote=True), text)
 
 
-REGISTRATION = "registration"
-LOGIN = "login"
-LOGIN_MESSAGE = "<html>Log in to the <b>authcloud web example</b>?</html>"
-LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
-
-
-@dataclass
-class Operation:
-    """What this browser session started (a registration or a login): kept on the server,
-    never in a log."""
-
-    flow: str
-    username: str
-    user_id: str
-    transaction_id: str
-    status_token: authcloud.Secret
-    created: float
-    verified_user: Optional[str] = None
-
-
-class Sessions:
-    """In-memory sessions with a lifetime and a cap (a real app would use its own store)."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, Operation] = {}
-
-    def create(self, operation: Operation) -> str:
-        self._expire()
-        while len(self._items) >= MAX_SESSIONS:
-            self._items.pop(next(iter(self._items)))
-        session_id = secrets.token_urlsafe(32)
-        self._items[session_id] = operation
-        return session_id
-
-    def get(self, session_id: Optional[str]) -> Optional[Operation]:
-        self._expire()
-        return self._items.get(session_id) if session_id else None
-
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, r in self._items.items() if now - r.created > SESSION_TTL_SECONDS]:
-            del self._items[key]
+def login_message(number: int) -> str:
+    """The push's message: the phone shows the same number as the page (number matching)."""
+    return f"<html>Log in to the <b>authcloud web example</b>?<br>Check that the page shows <b>{number:02d}</b>.</html>"
 
 
 class Backend:
-    """The SDK client, the place the browser polls, and the sessions."""
+    """The SDK client, the database, and where the browser polls."""
 
-    def __init__(self, transaction_ttl_ms: int) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         instance = os.environ.get("AUTHCLOUD_INSTANCE")
         key = os.environ.get("AUTHCLOUD_ACCESS_KEY")
+        transaction_ttl_ms = int(args.transaction_ttl * 1000)
         self.emulator: Optional[authcloud.Emulator] = None
         if instance and key:
             config = authcloud.ClientConfig(instance=instance, access_key=authcloud.Secret(key))
             self.public_base_url = f"https://{instance}.mauth.nevis.cloud"
-            self.expires_in_ms = int(os.environ.get("AUTHCLOUD_TRANSACTION_TTL_MS", "0"))
+            self.expires_in_ms = int(os.environ.get("AUTHCLOUD_TRANSACTION_TTL_MS", "300000"))
             self.mode = f"Using the Authentication Cloud instance {instance}."
         else:
             # AUTHCLOUD_ACCESS_KEY alone sets the emulator's key (handy for tests).
@@ -119,25 +105,101 @@ class Backend:
             self.emulator = authcloud.Emulator.start(options)
             config = authcloud.ClientConfig(base_url=self.emulator.base_url(), access_key=self.emulator.access_key())
             self.public_base_url = self.emulator.base_url()
+            log.info("embedded emulator: %s", self.public_base_url)
             self.expires_in_ms = transaction_ttl_ms
             self.mode = "Using the embedded emulator: open the deep link in a browser tab to play the phone."
         self.client = authcloud.AsyncClient(config)
-        self.sessions = Sessions()
+        self.store = Store(args.database)
+        self.pushes_per_account = args.pushes_per_account
+        self.pushes_per_address = args.pushes_per_address
 
 
-def message_page(status_code: int, title: str, message: str, state: str) -> HTMLResponse:
-    return HTMLResponse(render("message", title=title, message=message, state=state), status_code=status_code)
+# --- replies -------------------------------------------------------------------------------
 
 
 def wants_json(request: Request) -> bool:
     return "application/json" in request.headers.get("accept", "")
 
 
-def reply(request: Request, status_code: int, title: str, message: str, state: str, **extra: object) -> Response:
+def reply(request: Request, status_code: int, title: str, message: str, state: str,
+          headers: Optional[dict[str, str]] = None, **extra: object) -> Response:
     """The same outcome as JSON (for the page's script) or as a page (without JavaScript)."""
     if wants_json(request):
-        return JSONResponse({"message": message, "state": state, **extra}, status_code=status_code)
-    return message_page(status_code, title, message, state)
+        return JSONResponse({"message": message, "state": state, **extra}, status_code=status_code, headers=headers)
+    page = render("message", title=title, message=message, state=state)
+    return HTMLResponse(page, status_code=status_code, headers=headers)
+
+
+def set_session_cookie(request: Request, response: Response, cookie_value: str) -> None:
+    response.set_cookie(SESSION_COOKIE, cookie_value, max_age=SESSION_SECONDS, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+
+
+def client_address(request: Request) -> str:
+    # Behind a reverse proxy, use the address it reports (and only if you trust it).
+    return request.client.host if request.client else "unknown"
+
+
+def posted_from_here(request: Request) -> bool:
+    """A browser says where a request comes from: `Sec-Fetch-Site` (current browsers), else
+    `Origin`. Only this site's own pages pass; a program that sends neither (curl, tests)
+    passes this check but still needs the session's CSRF token."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = request.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+class TooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request) -> bytes:
+    """The body, refused beyond MAX_BODY_BYTES (the pages send a few hundred bytes)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise TooLarge()
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise TooLarge()
+    return body
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The url-encoded form of a POST (the pages send nothing else; any other body is an
+    empty form); the last value of a name wins."""
+    body = await read_body(request)
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+        return {}
+    try:
+        return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+    except ValueError:  # more fields than any page sends
+        return {}
+
+
+async def checked_post(request: Request) -> tuple[Optional[Session], dict[str, str], Optional[Response]]:
+    """Every POST: from this site, with the session's CSRF token. Returns the session and the
+    form, or the refusal to send."""
+    if not posted_from_here(request):
+        log.warning("refused a cross-site %s %s", request.method, request.url.path)
+        return None, {}, reply(request, 403, "Refused", "This form was posted from another site.", "cross-site")
+    try:
+        form = await read_form(request)
+    except TooLarge:
+        return None, {}, reply(request, 413, "Request too large", "The request is larger than this example accepts.",
+                               "bad-request")
+    session = request.app.state.backend.store.session(request.cookies.get(SESSION_COOKIE))
+    token = form.get("csrf", "")
+    if session is None or not secrets.compare_digest(token.encode(), session.csrf_token.encode()):
+        return None, form, reply(request, 403, "Session expired",
+                                 "This page is out of date or your session expired. Go back and reload it.", "csrf")
+    return session, form, None
 
 
 def username_problem(username: str) -> Optional[str]:
@@ -150,97 +212,206 @@ def username_problem(username: str) -> Optional[str]:
     return None
 
 
-def with_session(page: str, operation: Operation, backend: Backend) -> HTMLResponse:
-    """The waiting page, with a new session cookie for the operation it waits for."""
-    session_id = backend.sessions.create(operation)
-    response = HTMLResponse(page, headers={"Cache-Control": "no-store"})
-    response.set_cookie(SESSION_COOKIE, session_id, max_age=SESSION_TTL_SECONDS, httponly=True, samesite="lax", path="/")
+def shown(username: str) -> str:
+    """The username to show again in a form: not one too long to be one."""
+    return username if len(username) <= MAX_USERNAME else ""
+
+
+def bucket_name(username: str) -> str:
+    """A rate-limit bucket's name for a typed username (case-insensitive, bounded)."""
+    return username.lower()[:300]
+
+
+def password_problem(password: str) -> Optional[str]:
+    if len(password) < MIN_PASSWORD:
+        return f"A password has at least {MIN_PASSWORD} characters."
+    if len(password) > MAX_PASSWORD:
+        return f"A password has at most {MAX_PASSWORD} characters."
+    return None
+
+
+def too_many(request: Request, wait_seconds: int, what: str) -> Response:
+    return reply(request, 429, "Too many attempts", f"Too many {what}. Try again in {wait_seconds} seconds.",
+                 "rate-limited", headers={"Retry-After": str(wait_seconds)})
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+def front_page(backend: Backend, session: Session, status_code: int = 200, **values: object) -> HTMLResponse:
+    """Signed out: sign up, sign in, log in with your phone. Signed in: the account."""
+    account = session.account
+    if account is None:
+        page = render("index", csrf=session.csrf_token, mode=backend.mode, **values)
+    else:
+        phone = ("Your phone is linked (authenticator {}).".format(account.authenticator_id)
+                 if account.has_phone else "No phone linked yet.")
+        page = render("account", csrf=session.csrf_token, username=account.username, phone_state=phone,
+                      phone_linked="yes" if account.has_phone else "no",
+                      add_label="Add another phone" if account.has_phone else "Add your phone", mode=backend.mode,
+                      **values)
+    return HTMLResponse(page, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def signed_in_redirect(request: Request, backend: Backend, account_id: str, replacing: Session) -> Response:
+    cookie_value, _ = backend.store.new_session(account_id, replacing)
+    response = RedirectResponse("/", status_code=303)
+    set_session_cookie(request, response, cookie_value)
     return response
 
 
-# What a verify reply says, per flow: (title, message, state) on success.
-DONE = {
-    REGISTRATION: ("Registered", "Your phone is linked to user {user_id}.", "registered"),
-    LOGIN: ("Logged in", "You are logged in as {username} (user {user_id}).", "logged-in"),
-}
-NOUNS = {REGISTRATION: "registration", LOGIN: "login"}
-
-
-async def verify_operation(backend: Backend, request: Request, flow: str, status_token: str) -> Response:
-    """`POST /verify` and `POST /login/verify`: the session's own operation, bound to its ids."""
-    noun = NOUNS[flow]
-    operation = backend.sessions.get(request.cookies.get(SESSION_COOKIE))
+async def verify_operation(backend: Backend, request: Request, flow: str) -> Response:
+    """`POST /verify` and `POST /login/verify`: the session's own operation, once."""
+    noun = {REGISTRATION: "registration", LOGIN: "login"}[flow]
+    session, form, refused = await checked_post(request)
+    if refused:
+        return refused
+    operation = backend.store.operation(session, form.get("operation", ""))
     if operation is None or operation.flow != flow:
         return reply(request, 401, f"No {noun} in progress",
                      f"This browser has no {noun} in progress (it may have expired). Start again.", "no-session")
-    if not status_token:
-        return reply(request, 400, "Nothing to verify", "The request carried no status token.", "bad-request")
-    if operation.verified_user is not None:
-        return reply(request, 409, "Already done",
-                     f"This {noun} was already verified for user {operation.verified_user}.", "replayed")
-    if not secrets.compare_digest(status_token.encode(), operation.status_token.reveal().encode()):
-        log.warning("%s verification refused: a status token from another operation", noun)
-        return reply(request, 403, f"Not your {noun}", f"That confirmation belongs to another {noun}, not to yours.", "foreign")
+    if flow == REGISTRATION and (session.account is None or session.account.id != operation.account_id):
+        return reply(request, 401, "Sign in first", "Only the account that started it can link this phone.", "no-session")
+    if not backend.store.claim(operation.id):
+        state = "replayed" if backend.store.operation(session, operation.id).state == "done" else "in-progress"
+        return reply(request, 409, "Already done", f"This {noun} was already verified or is being verified.", state)
+    done = False
     try:
-        # Bound to the ids this session got from enroll or approve: defence in depth over the
-        # token comparison above, and the only check when a backend keeps no token.
-        verified = await backend.client.verify(
-            authcloud.Secret(status_token),
-            expected_user_id=operation.user_id,
-            expected_transaction_id=operation.transaction_id,
-        )
-    except authcloud.AuthCloudError.NotVerified as error:
-        foreign = error.check in (authcloud.VerificationCheck.USER_MISMATCH, authcloud.VerificationCheck.TRANSACTION_MISMATCH)
-        log.warning("%s verification refused: %s", noun, error.check.name)
-        if foreign:
-            return reply(request, 403, f"Not your {noun}", f"That confirmation belongs to another {noun}, not to yours.", "foreign")
-        return reply(request, 409, "Not confirmed",
-                     f"The {noun} has not been confirmed on the phone (or was declined).", "not-confirmed")
-    except authcloud.AuthCloudError as error:
-        log.warning("%s verification failed: %s", noun, type(error).__name__)
-        return reply(request, 502, "Verification unavailable", f"The Authentication Cloud could not verify it: {error}", "error")
-    operation.verified_user = verified.user_id
-    # Here a real application links verified.user_id to its own account record (registration)
-    # or signs the browser in as that account (login).
-    log.info("%s verified: user %r", noun, verified.user_id)
-    title, message, state = DONE[flow]
-    text = message.format(user_id=verified.user_id, username=verified.username or operation.username)
-    return reply(request, 200, title, text, state, userId=verified.user_id, username=verified.username or operation.username)
+        if operation.status_token is None:
+            # A login for an unknown username: nothing was sent, so nothing can be confirmed.
+            return reply(request, 409, "Not confirmed",
+                         f"The {noun} has not been confirmed on the phone (or was declined).", "not-confirmed")
+        try:
+            # Bound to the ids this operation got from enroll or approve.
+            verified = await backend.client.verify(
+                authcloud.Secret(operation.status_token),
+                expected_user_id=operation.cloud_user_id,
+                expected_transaction_id=operation.transaction_id,
+            )
+        except authcloud.AuthCloudError.NotVerified as error:
+            log.warning("%s verification refused: %s", noun, error.check.name)
+            return reply(request, 409, "Not confirmed",
+                         f"The {noun} has not been confirmed on the phone (or was declined).", "not-confirmed")
+        except authcloud.AuthCloudError as error:
+            log.warning("%s verification failed: %s", noun, type(error).__name__)
+            return reply(request, 502, "Verification unavailable",
+                         f"The Authentication Cloud could not verify it: {error}", "error")
+        if flow == REGISTRATION:
+            try:
+                user = await backend.client.get_user(verified.user_id)
+            except authcloud.AuthCloudError as error:
+                log.warning("registration verified, but the user could not be read: %s", type(error).__name__)
+                return reply(request, 502, "Verification unavailable",
+                             f"The Authentication Cloud could not list the phone: {error}", "error")
+            newest = max(user.authenticators, key=lambda a: a.enrolled_at or "", default=None)
+            if newest is None:
+                return reply(request, 502, "Verification unavailable", "The new phone is not listed yet.", "error")
+            backend.store.link_phone(operation.account_id, verified.user_id, newest.authenticator_id)
+            done = True
+            log.info("registration verified: user %r, authenticator %r", verified.user_id, newest.authenticator_id)
+            return reply(request, 200, "Registered", "Your phone is linked to your account.", "registered",
+                         userId=verified.user_id, authenticatorId=newest.authenticator_id)
+        # A login: sign this browser in as the account, in a new session.
+        done = True
+        log.info("login verified: user %r", verified.user_id)
+        account_name = backend.store.account_name(operation.account_id)
+        response = reply(request, 200, "Logged in", f"You are logged in as {account_name}.", "logged-in",
+                         username=account_name)
+        cookie_value, _ = backend.store.new_session(operation.account_id, session)
+        set_session_cookie(request, response, cookie_value)
+        return response
+    finally:
+        backend.store.release(operation.id, done)
 
 
 def create_app(backend: Backend) -> FastAPI:
     app = FastAPI(title="authcloud web example", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.backend = backend
+    store = backend.store
 
     @app.get("/", response_class=HTMLResponse)
-    async def index() -> HTMLResponse:
-        return HTMLResponse(render("index", mode=backend.mode))
+    async def index(request: Request) -> Response:
+        session = store.session(request.cookies.get(SESSION_COOKIE))
+        if session is not None:
+            return front_page(backend, session)
+        cookie_value, session = store.new_session(None)
+        response = front_page(backend, session)
+        set_session_cookie(request, response, cookie_value)
+        return response
+
+    @app.post("/signup")
+    async def signup(request: Request) -> Response:
+        session, form, refused = await checked_post(request)
+        if refused:
+            return refused
+        username = form.get("username", "").strip()
+        password = form.get("password", "")
+        problem = username_problem(username) or password_problem(password)
+        if problem:
+            return front_page(backend, session, 400, signup_error=problem, signup_username=shown(username))
+        password_hash = await asyncio.to_thread(hash_password, password)
+        try:
+            account = store.create_account(username, password_hash)
+        except UsernameTaken:
+            return front_page(backend, session, 409, signup_error="That username is taken. Sign in, or pick another.",
+                              signup_username=username)
+        log.info("account created: %r", account.id)
+        return signed_in_redirect(request, backend, account.id, session)
+
+    @app.post("/signin")
+    async def signin(request: Request) -> Response:
+        session, form, refused = await checked_post(request)
+        if refused:
+            return refused
+        username = form.get("username", "").strip()
+        password = form.get("password", "")
+        wait = store.take([(f"signin:user:{bucket_name(username)}", SIGN_INS_PER_USERNAME),
+                           (f"signin:address:{client_address(request)}", SIGN_INS_PER_ADDRESS)], RATE_WINDOW_SECONDS)
+        if wait is not None:
+            return too_many(request, wait, "sign-in attempts")
+        account, password_hash = store.account_for_sign_in(username)
+        # Hashed even for an unknown name or an overlong password: the same work either way.
+        matches = await asyncio.to_thread(password_matches, password_hash, password[:MAX_PASSWORD])
+        if account is None or not matches or len(password) > MAX_PASSWORD:
+            return front_page(backend, session, 401, signin_error="Wrong username or password.",
+                              signin_username=shown(username))
+        log.info("signed in: %r", account.id)
+        return signed_in_redirect(request, backend, account.id, session)
+
+    @app.post("/signout")
+    async def signout(request: Request) -> Response:
+        session, _, refused = await checked_post(request)
+        if refused:
+            return refused
+        store.end_session(session)
+        response = RedirectResponse("/", status_code=303)
+        response.delete_cookie(SESSION_COOKIE, path="/")
+        return response
 
     @app.post("/register")
-    async def register(username: str = Form("")) -> Response:
-        username = username.strip()
-        problem = username_problem(username)
-        if problem:
-            shown = username if len(username) <= MAX_USERNAME else ""
-            return HTMLResponse(render("index", error=problem, username=shown, mode=backend.mode), status_code=400)
+    async def register(request: Request) -> Response:
+        session, _, refused = await checked_post(request)
+        if refused:
+            return refused
+        account = session.account
+        if account is None:
+            # The guide: link a phone only to an account that authenticated strongly first.
+            return reply(request, 401, "Sign in first", "Sign in to add a phone to your account.", "not-signed-in")
         try:
-            enrolled = await backend.client.enroll(username=username)
-        except authcloud.AuthCloudError.InvalidInput as error:
-            return HTMLResponse(render("index", error=str(error), username=username, mode=backend.mode), status_code=400)
+            # The account's random id, never what the person typed: no personal data leaves.
+            if account.cloud_user_id:
+                enrolled = await backend.client.enroll(user_id=account.cloud_user_id)
+            else:
+                enrolled = await backend.client.enroll(username=account.id)
         except authcloud.AuthCloudError as error:
             log.warning("enroll failed: %s", type(error).__name__)
-            return message_page(502, "Registration unavailable", f"The Authentication Cloud could not start it: {error}", "error")
-
+            return reply(request, 502, "Registration unavailable",
+                         f"The Authentication Cloud could not start it: {error}", "error")
         enrollment = enrolled.enrollment
-        registration = Operation(
-            flow=REGISTRATION,
-            username=username,
-            user_id=enrolled.user.user_id,
-            transaction_id=enrollment.transaction_id,
-            status_token=enrollment.status_token,
-            created=time.monotonic(),
-        )
-        log.info("registration started: user %r, transaction %r", registration.user_id, registration.transaction_id)
-
+        operation_id = store.add_operation(
+            session, REGISTRATION, account.id, enrolled.user.user_id, enrollment.transaction_id,
+            enrollment.status_token.reveal(), None, backend.expires_in_ms / 1000 + 60)
+        log.info("registration started: user %r, transaction %r", enrolled.user.user_id, enrollment.transaction_id)
         qr = enrollment.qr_code
         try:
             qr.png()  # only a real PNG goes into the <img>
@@ -251,7 +422,9 @@ def create_app(backend: Backend) -> FastAPI:
         href = link.href() if link.is_valid() else ""
         page = render(
             "register",
-            username=username,
+            username=account.username,
+            csrf=session.csrf_token,
+            operation=operation_id,
             base_url=backend.public_base_url,
             status_token=enrollment.status_token.reveal(),
             poll_interval_ms=POLL_INTERVAL_MS,
@@ -265,67 +438,98 @@ def create_app(backend: Backend) -> FastAPI:
             link_missing_class="hidden" if href else "",
             link_problem=link.problem() or "",
         )
-        return with_session(page, registration, backend)
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
     @app.post("/verify")
-    async def verify(request: Request, statusToken: str = Form("")) -> Response:  # noqa: N803 (the guide's name)
-        return await verify_operation(backend, request, REGISTRATION, statusToken)
+    async def verify(request: Request) -> Response:
+        return await verify_operation(backend, request, REGISTRATION)
 
     @app.post("/login")
-    async def login(username: str = Form("")) -> Response:
-        username = username.strip()
-
-        def refused(status_code: int, problem: str) -> HTMLResponse:
-            shown = username if len(username) <= MAX_USERNAME else ""
-            page = render("index", login_error=problem, login_username=shown, mode=backend.mode)
-            return HTMLResponse(page, status_code=status_code)
-
+    async def login(request: Request) -> Response:
+        started = time.monotonic()
+        session, form, refused = await checked_post(request)
+        if refused:
+            return refused
+        username = form.get("username", "").strip()
         problem = username_problem(username)
         if problem:
-            return refused(400, problem)
-        try:
-            # Asking first gives the person a precise answer; approve() below would refuse
-            # both cases too (404 / 400), only less readably.
-            user = await backend.client.find_user(username)
-            if user is None:
-                return refused(404, f"Nobody is registered as {username}. Register first.")
-            if not user.authenticators:
-                return refused(409, f"{username} has no phone registered any more. Register again.")
-            approval = await backend.client.approve(authcloud.ApprovalRequest(
-                user_id=user.user_id,
-                channel=authcloud.ApprovalChannel.PUSH,
-                prompt=True,
-                message=LOGIN_MESSAGE,
-                notification_message=LOGIN_NOTIFICATION,
-            ))
-        except authcloud.AuthCloudError as error:
-            log.warning("login failed to start: %s", type(error).__name__)
-            return message_page(502, "Login unavailable", f"The Authentication Cloud could not start it: {error}", "error")
-        login_operation = Operation(
-            flow=LOGIN,
-            username=username,
-            user_id=user.user_id,
-            transaction_id=approval.transaction_id,
-            status_token=approval.status_token,
-            created=time.monotonic(),
-        )
-        log.info("login started: user %r, transaction %r", user.user_id, approval.transaction_id)
-        phone_url = f"{backend.public_base_url}/phone/{user.user_id}" if backend.emulator is not None else ""
+            return front_page(backend, session, 400, login_error=problem, login_username=shown(username))
+        # Counted by the name typed, known or not, so the limit itself tells nothing.
+        wait = store.take([(f"push:user:{bucket_name(username)}", backend.pushes_per_account),
+                           (f"push:address:{client_address(request)}", backend.pushes_per_address)],
+                          RATE_WINDOW_SECONDS)
+        if wait is not None:
+            return too_many(request, wait, "login requests")
+        account = store.account_by_username(username)
+        number = 10 + secrets.randbelow(90)
+        user_id = transaction_id = status_token = None
+        if account is not None and account.has_phone:
+            try:
+                # The account's own phone, by its stored ids; never "the newest" of the user.
+                approval = await backend.client.approve(authcloud.ApprovalRequest(
+                    user_id=account.cloud_user_id,
+                    authenticator_id=account.authenticator_id,
+                    channel=authcloud.ApprovalChannel.PUSH,
+                    prompt=True,
+                    message=login_message(number),
+                    notification_message=LOGIN_NOTIFICATION,
+                ))
+            except authcloud.AuthCloudError as error:
+                log.warning("login failed to start: %s", type(error).__name__)
+                return reply(request, 502, "Login unavailable",
+                             f"The Authentication Cloud could not start it: {error}", "error")
+            user_id, transaction_id = account.cloud_user_id, approval.transaction_id
+            status_token = approval.status_token.reveal()
+            log.info("login started: user %r, transaction %r", user_id, transaction_id)
+        operation_id = store.add_operation(session, LOGIN, account.id if account and user_id else None, user_id,
+                                           transaction_id, status_token, number, backend.expires_in_ms / 1000)
+        # The simulated phone's page (embedded emulator only); a made-up one for unknown names.
+        phone_url = (f"{backend.public_base_url}/phone/{user_id or uuid.uuid4()}"
+                     if backend.emulator is not None else "")
         page = render(
             "login",
             username=username,
-            base_url=backend.public_base_url,
-            status_token=approval.status_token.reveal(),
+            csrf=session.csrf_token,
+            operation=operation_id,
+            number=f"{number:02d}",
             poll_interval_ms=POLL_INTERVAL_MS,
             expires_in_ms=backend.expires_in_ms,
             phone_url=phone_url,
             phone_class="" if phone_url else "hidden",
         )
-        return with_session(page, login_operation, backend)
+        await asyncio.sleep(max(0.0, LOGIN_ANSWER_FLOOR_SECONDS - (time.monotonic() - started)))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @app.post("/login/api/v1/status")
+    async def login_status(request: Request) -> Response:
+        """The login page polls here (the status poller with this site as its base URL), not
+        the cloud: the status token stays on the server, and a login for an unknown username
+        (nothing sent) stays `pending` until it expires, exactly like one nobody approves."""
+        if not posted_from_here(request):
+            return JSONResponse({"message": "refused"}, status_code=403)
+        try:
+            parsed = json.loads(await read_body(request))
+            handle = parsed.get("statusToken", "") if isinstance(parsed, dict) else ""
+        except (TooLarge, ValueError):
+            handle = ""
+        # The handle is as unguessable as a status token and, like one, enough to poll with
+        # (the poller sends no cookies); verifying needs the session as well.
+        operation = store.operation_by_id(str(handle)) if handle else None
+        if operation is None or operation.flow != LOGIN:
+            return JSONResponse({"status": "unknown"})
+        if operation.status_token is None:
+            status = "pending" if time.time() < operation.expires_at else "failed"
+            return JSONResponse({"status": status})
+        try:
+            answer = await backend.client.status(authcloud.Secret(operation.status_token))
+        except authcloud.AuthCloudError as error:
+            log.warning("login status failed: %s", type(error).__name__)
+            return JSONResponse({"message": "status unavailable"}, status_code=503, headers={"Retry-After": "2"})
+        return JSONResponse({"status": answer.status_text})
 
     @app.post("/login/verify")
-    async def login_verify(request: Request, statusToken: str = Form("")) -> Response:  # noqa: N803
-        return await verify_operation(backend, request, LOGIN, statusToken)
+    async def login_verify(request: Request) -> Response:
+        return await verify_operation(backend, request, LOGIN)
 
     @app.get("/static/authcloud-poller.js")
     async def poller() -> FileResponse:
@@ -335,7 +539,8 @@ def create_app(backend: Backend) -> FastAPI:
     async def static(name: str) -> Response:
         path = SHARED / "static" / name
         if name not in {"phone-confirmation.js", "style.css"} or not path.is_file():
-            return message_page(404, "Not found", "There is no such file.", "not-found")
+            return HTMLResponse(render("message", title="Not found", message="There is no such file.",
+                                       state="not-found"), status_code=404)
         media = "text/javascript" if name.endswith(".js") else "text/css"
         return FileResponse(path, media_type=media)
 
@@ -358,11 +563,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8000, help="TCP port on 127.0.0.1 (0 = any free port)")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--database", type=Path, default=Path(os.environ.get("AUTHCLOUD_EXAMPLE_DATABASE", HERE / "accounts.sqlite3")),
+                        help="the SQLite file with accounts and sessions (created on first start)")
     parser.add_argument("--transaction-ttl", type=float, default=300.0, metavar="SECONDS",
-                        help="embedded emulator: how long a registration waits for the phone")
+                        help="embedded emulator: how long a registration or login waits for the phone")
+    parser.add_argument("--pushes-per-account", type=int, default=3, metavar="N",
+                        help="login pushes per username per minute")
+    parser.add_argument("--pushes-per-address", type=int, default=10, metavar="N",
+                        help="login pushes per client address per minute")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    backend = Backend(transaction_ttl_ms=int(args.transaction_ttl * 1000))
+    backend = Backend(args)
+    log.info("database: %s", args.database.resolve())
     try:
         asyncio.run(serve(args.port, args.host, backend))
     except KeyboardInterrupt:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import select
 import signal
 import subprocess
@@ -42,18 +43,27 @@ class Backend:
         self.url = url
         self.log_path = log_path
         self.secrets: list[str] = [ACCESS_KEY]
+        self.database: pathlib.Path | None = None
+        self.emulator_url = ""
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
 
-def start_backend(name: str, log_dir: pathlib.Path) -> Backend:
-    log_path = log_dir / f"{name}-backend.log"
+def start_backend(name: str, log_dir: pathlib.Path, database: pathlib.Path, *extra: str,
+                  label: str = "") -> Backend:
+    """Starts `name`'s run.sh on any free port with its own embedded emulator, on `database`.
+    The per-address push limit is raised unless `extra` sets it: every test browses from
+    127.0.0.1, and the limit has a test of its own."""
+    log_path = log_dir / f"{name}{label}-backend.log"
     env = dict(os.environ, AUTHCLOUD_ACCESS_KEY=ACCESS_KEY, PYTHONUNBUFFERED="1")
     env.pop("AUTHCLOUD_INSTANCE", None)
+    env.pop("AUTHCLOUD_EXAMPLE_DATABASE", None)
+    limits = [] if "--pushes-per-address" in extra else ["--pushes-per-address", "1000"]
     log = log_path.open("w")
     process = subprocess.Popen(
-        [str(BACKENDS[name]), "--port", "0", "--transaction-ttl", str(TRANSACTION_TTL_SECONDS)],
+        [str(BACKENDS[name]), "--port", "0", "--transaction-ttl", str(TRANSACTION_TTL_SECONDS),
+         "--database", str(database), *limits, *extra],
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
@@ -75,7 +85,13 @@ def start_backend(name: str, log_dir: pathlib.Path) -> Backend:
         raise AssertionError(f"{name} backend did not start: {line!r}\n{log_path.read_text()[-3000:]}")
     url = line.split()[-1]
     httpx.get(url + "/", timeout=10).raise_for_status()
-    return Backend(name, process, url, log_path)
+    backend = Backend(name, process, url, log_path)
+    backend.database = database
+    # Both backends log their embedded emulator's address before they listen.
+    found = re.search(r"embedded emulator: (http://\S+)", log_path.read_text())
+    assert found, f"{name} backend did not log its emulator's address"
+    backend.emulator_url = found.group(1)
+    return backend
 
 
 def stop_backend(backend: Backend) -> None:
@@ -96,9 +112,17 @@ def artifacts() -> pathlib.Path:
     return path
 
 
+def fresh_database(artifacts: pathlib.Path, name: str) -> pathlib.Path:
+    """A database file of its own for one backend (and the processes that share it)."""
+    path = artifacts / f"{name}-accounts.sqlite3"
+    for stale in artifacts.glob(f"{name}-accounts.sqlite3*"):
+        stale.unlink()
+    return path
+
+
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
 def backend(request, artifacts):
-    started = start_backend(request.param, artifacts)
+    started = start_backend(request.param, artifacts, fresh_database(artifacts, request.param))
     yield started
     stop_backend(started)
 

@@ -1,7 +1,10 @@
 // The behaviour of the pages that wait for the phone (registration and login): poll the
 // status from the browser (the guide's 1.5 s loop, through @authcloud/status-poller), then
 // ask this site's backend to verify. The page's `data-flow` says which of the two it is.
-// No secret is logged; the status token stays in the page and the backend's session.
+// No secret is logged. The registration page polls the cloud with its status token, as
+// the guide does; the login page polls its own backend with an opaque handle (the backend
+// keeps the token), so a login for an unknown username looks the same as any other.
+// Every request to the backend carries the session's CSRF token.
 import { pollStatus } from "/static/authcloud-poller.js";
 
 const page = document.querySelector("[data-flow]");
@@ -17,7 +20,7 @@ const FLOWS = {
     doneHeading: "Registered",
     waiting: "Waiting for you to confirm on your phone…",
     verifying: "Confirmed on the phone — verifying…",
-    doneText: (result) => `Registered: your phone is linked to user ${result.userId}.`,
+    doneText: () => "Registered: your phone is linked to your account.",
     noun: "registration",
     startAgain: "Start again to get a new QR code.",
   },
@@ -28,7 +31,7 @@ const FLOWS = {
     doneHeading: "Logged in",
     waiting: "Waiting for you to approve the login on your phone…",
     verifying: "Approved on the phone — verifying…",
-    doneText: (result) => `Logged in as ${result.username || result.userId} (user ${result.userId}).`,
+    doneText: (result) => `Logged in as ${result.username}.`,
     noun: "login",
     startAgain: "Log in again to send a new request to your phone.",
   },
@@ -49,12 +52,12 @@ function show(state, text) {
   }
 }
 
-async function verify(statusToken) {
+async function verify() {
   show("verifying", flow.verifying);
   const response = await fetch(flow.verifyPath, {
     method: "POST",
     headers: { "Accept": "application/json" },
-    body: new URLSearchParams({ statusToken }),
+    body: new URLSearchParams({ operation: page.dataset.operation, csrf: page.dataset.csrf }),
     credentials: "same-origin",
   });
   let result = {};
@@ -95,7 +98,7 @@ async function main() {
   if (outcome.kind === "final") {
     switch (outcome.answer.status) {
       case "succeeded":
-        return verify(statusToken);
+        return verify();
       case "failed":
         return show(...failedText());
       case "unknown":

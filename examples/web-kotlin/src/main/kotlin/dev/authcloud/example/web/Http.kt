@@ -21,6 +21,8 @@ class FormException(message: String) : Exception(message)
 class Form(private val fields: List<Pair<String, String>>) {
     fun value(name: String): String? = fields.lastOrNull { it.first == name }?.second
 
+    val size: Int get() = fields.size
+
     companion object {
         val EMPTY = Form(emptyList())
     }

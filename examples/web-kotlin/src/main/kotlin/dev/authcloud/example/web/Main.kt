@@ -1,5 +1,5 @@
 // Starts the web example: java -jar authcloud-web-kotlin-example.jar [--port PORT] [--host HOST]
-// [--transaction-ttl SECONDS]. Prints "listening on http://HOST:PORT" on stdout once it
+// [--database FILE] [--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N]. Prints "listening on http://HOST:PORT" on stdout once it
 // accepts connections; everything else goes to stderr. Ctrl-C / SIGTERM stop it (and the
 // embedded emulator).
 package dev.authcloud.example.web
@@ -13,17 +13,24 @@ import java.util.concurrent.CountDownLatch
 import java.util.concurrent.atomic.AtomicReference
 import kotlin.system.exitProcess
 
-private const val USAGE = "usage: authcloud-web-kotlin-example [-h] [--port PORT] [--host HOST] [--transaction-ttl SECONDS]"
+private const val USAGE = "usage: authcloud-web-kotlin-example [-h] [--port PORT] [--host HOST] [--database DATABASE] " +
+    "[--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N]"
 
-private const val HELP = """$USAGE
+private val HELP = """$USAGE
 
-The guide's web flow with authcloud's AsyncClient on Ktor (the same app as ../web-python).
+The guide's registration and login flows with authcloud's AsyncClient on Ktor, as a
+template that is safe to copy (the same app as ../web-python): the site's own accounts
+first, a phone only for the account that is signed in, logins by push with number matching.
 
-GET  /              the username forms (register, or log in when already registered)
-POST /register      enroll, then a page with the QR code, the deep link and the status poller
-POST /verify        verify (status + introspect) bound to this session's user and transaction
-POST /login         a push approval with a prompt to the user's phone, then a page with the poller
-POST /login/verify  verify the login the same way
+GET  /                    sign up / sign in / log in with your phone; signed in: the account
+POST /signup              create an account (username + password, argon2id), signed in
+POST /signin              sign in with the password
+POST /signout             sign out
+POST /register            "Add your phone": enroll the signed-in account, then the QR page
+POST /verify              verify the phone (status + introspect), store userId + authenticatorId
+POST /login               a push to the account's own phone, with a two-digit number to match
+POST /login/api/v1/status the login page's status poll (answered here)
+POST /login/verify        verify the login, then a new signed-in session
 
 Without AUTHCLOUD_INSTANCE and AUTHCLOUD_ACCESS_KEY it runs on an embedded emulator
 (AUTHCLOUD_ACCESS_KEY alone sets the emulator's key). It reads the shared templates from
@@ -34,10 +41,21 @@ options:
   -h, --help            show this help message and exit
   --port PORT           TCP port on 127.0.0.1 (0 = any free port)
   --host HOST           address to listen on
+  --database DATABASE   the SQLite file with accounts and sessions (created on first start)
   --transaction-ttl SECONDS
-                        embedded emulator: how long a registration waits for the phone"""
+                        embedded emulator: how long a registration or login waits for the phone
+  --pushes-per-account N
+                        login pushes per username per minute
+  --pushes-per-address N
+                        login pushes per client address per minute"""
 
-private class Options(val port: Int, val host: String, val transactionTtlSeconds: Double)
+private class Options(
+    val port: Int,
+    val host: String,
+    val database: File?,
+    val transactionTtlSeconds: Double,
+    val pushLimits: PushLimits,
+)
 
 /** Exits 2 with the usage, as argparse does. */
 private fun usageError(message: String): Nothing {
@@ -46,10 +64,15 @@ private fun usageError(message: String): Nothing {
     exitProcess(2)
 }
 
+private val OPTIONS = setOf("--port", "--host", "--database", "--transaction-ttl", "--pushes-per-account", "--pushes-per-address")
+
 private fun parseArgs(args: Array<String>): Options {
     var port = 8000
     var host = "127.0.0.1"
+    var database: File? = System.getenv("AUTHCLOUD_EXAMPLE_DATABASE")?.takeIf { it.isNotEmpty() }?.let(::File)
     var ttl = 300.0
+    var perAccount = 3
+    var perAddress = 10
     var i = 0
     while (i < args.size) {
         val arg = args[i++]
@@ -58,17 +81,21 @@ private fun parseArgs(args: Array<String>): Options {
             exitProcess(0)
         }
         val name = arg.substringBefore('=')
-        if (name !in setOf("--port", "--host", "--transaction-ttl")) usageError("unrecognized arguments: $arg")
+        if (name !in OPTIONS) usageError("unrecognized arguments: $arg")
         val value = if (arg.contains('=')) arg.substringAfter('=') else args.getOrNull(i++) ?: usageError("argument $name: expected one argument")
+        fun count() = value.trim().toIntOrNull()?.takeIf { it >= 0 } ?: usageError("argument $name: invalid int value: '$value'")
         when (name) {
             "--port" -> port = value.trim().toIntOrNull()?.takeIf { it in 0..65535 }
                 ?: usageError("argument --port: invalid port: '$value'")
             "--host" -> host = value
+            "--database" -> database = File(value)
             "--transaction-ttl" -> ttl = value.trim().toDoubleOrNull()?.takeIf { it >= 0 && it.isFinite() }
                 ?: usageError("argument --transaction-ttl: invalid seconds: '$value'")
+            "--pushes-per-account" -> perAccount = count()
+            "--pushes-per-address" -> perAddress = count()
         }
     }
-    return Options(port, host, ttl)
+    return Options(port, host, database, ttl, PushLimits(perAccount, perAddress))
 }
 
 /** The authcloud repository (the one with examples/web-shared and web/dist). */
@@ -118,12 +145,15 @@ fun main(args: Array<String>) {
         }
     }
 
+    val database = (options.database ?: File(repo, "examples/web-kotlin/accounts.sqlite3")).absoluteFile
     val backend = try {
-        Backend((options.transactionTtlSeconds * 1000).toLong(), files)
+        Backend((options.transactionTtlSeconds * 1000).toLong(), files, database, options.pushLimits)
     } catch (e: Exception) {
         System.err.println("authcloud-web-kotlin-example: cannot start: ${e.message ?: kindOf(e)}")
         exitProcess(1)
     }
+    if (backend.emulator != null) Log.info("embedded emulator: ${backend.publicBaseUrl}")
+    Log.info("database: ${database.path}")
     val app = WebApp(backend)
     val server = embeddedServer(CIO, port = options.port, host = options.host) {
         intercept(ApplicationCallPipeline.Call) {

@@ -1,24 +1,26 @@
-// The guide's web flow with authcloud's AsyncClient on Ktor:
+// The guide's registration and login flows with authcloud's AsyncClient on Ktor, the same
+// app as ../web-python (routes, status codes, pages, JSON, cookies and log lines), including
+// what that framework answers by itself: 404/405 as {"detail": …}, 307 for a trailing slash.
 //
-// GET  /              the username forms (register, or log in when already registered)
-// POST /register      enroll, then a page with the QR code, the deep link and the status poller
-// POST /verify        verify (status + introspect) bound to this session's user and transaction
-// POST /login         a push approval with a prompt to the user's phone, then a page with the poller
-// POST /login/verify  verify the login the same way
+// GET  /                    sign up / sign in / log in with your phone; signed in: the account
+// POST /signup              create an account (username + password, argon2id), signed in
+// POST /signin              sign in with the password
+// POST /signout             sign out
+// POST /register            "Add your phone": enroll the signed-in account, then the QR page
+// POST /verify              verify the phone (status + introspect), store userId + authenticatorId
+// POST /login               a push to the account's own phone, with a two-digit number to match
+// POST /login/api/v1/status the login page's status poll (answered here: see `loginStatus`)
+// POST /login/verify        verify the login, then a new signed-in session
 //
-// The backend holds the access key; the browser only ever sees the status token (it polls the
-// status endpoint itself, as the guide says). Status tokens and the ids to expect live in a
-// server-side session keyed by a random cookie; nothing secret is ever logged.
-//
-// Routes, status codes, pages and JSON are those of ../web-python (FastAPI), including what
-// that framework answers by itself: 404/405 as {"detail": …}, 307 for a trailing slash.
+// Every POST must come from this site: a per-session CSRF token in every form plus a
+// `Sec-Fetch-Site` / `Origin` check. Accounts, sessions, pending operations and rate limits
+// live in SQLite (Store.kt). The backend holds the access key; nothing secret is logged.
 package dev.authcloud.example.web
 
 import dev.authcloud.ApprovalChannel
 import dev.authcloud.ApprovalRequest
 import dev.authcloud.AuthCloudException
 import dev.authcloud.Secret
-import dev.authcloud.VerificationCheck
 import dev.authcloud.WaitOptions
 import io.ktor.http.ContentType
 import io.ktor.http.HttpHeaders
@@ -34,27 +36,52 @@ import io.ktor.server.response.respondBytes
 import io.ktor.util.date.GMTDate
 import io.ktor.utils.io.readRemaining
 import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.withContext
 import kotlinx.io.readByteArray
 import java.io.File
 import java.security.MessageDigest
+import java.security.SecureRandom
+import java.util.UUID
 
-const val MAX_USERNAME = 300
+const val MAX_USERNAME = 64
 private val USERNAME_CHARS = Regex("[A-Za-z0-9_.@-]+")
-
-/** What the phone shows for a login: the prompt (the message rules' HTML) and the notification. */
-const val LOGIN_MESSAGE = "<html>Log in to the <b>authcloud web example</b>?</html>"
-const val LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
+const val MIN_PASSWORD = 8
+const val MAX_PASSWORD = 1024
 
 /** The guide's 1.5 s, from the SDK. */
 val POLL_INTERVAL_MS: ULong = WaitOptions().pollIntervalMs
 
-/** The most body bytes read from one request (two maximal Starlette fields and change). */
-private const val MAX_BODY_BYTES = 4L * 1024 * 1024
+/** Rate limits, per minute (the window), counted in the database for every process. */
+private const val RATE_WINDOW_SECONDS = 60.0
+private const val SIGN_INS_PER_USERNAME = 5
+private const val SIGN_INS_PER_ADDRESS = 20
+
+/**
+ * A login answers no sooner than this, whether the username is known (a push was sent) or
+ * not (nothing was): the answer's timing does not tell which.
+ */
+private const val LOGIN_ANSWER_FLOOR_MS = 1000L
+
+private const val REGISTRATION = "registration"
+private const val LOGIN = "login"
+const val LOGIN_NOTIFICATION = "Approve your login to the authcloud web example"
+
+/** The push's message: the phone shows the same number as the page (number matching). */
+fun loginMessage(number: Int): String =
+    "<html>Log in to the <b>authcloud web example</b>?<br>Check that the page shows <b>${"%02d".format(number)}</b>.</html>"
+
+/** The most body bytes read from one request (the pages send a few hundred). */
+private const val MAX_BODY_BYTES = 64 * 1024
+private const val MAX_FORM_FIELDS = 20
 
 private val HTML = ContentType.parse("text/html; charset=utf-8")
 private val JSON = ContentType.parse("application/json")
 private val JAVASCRIPT = ContentType.parse("text/javascript; charset=utf-8")
 private val CSS = ContentType.parse("text/css; charset=utf-8")
+
+private val random = SecureRandom()
 
 /** A reply, made before anything is sent. */
 private class Reply(
@@ -64,13 +91,17 @@ private class Reply(
     val headers: List<Pair<String, String>> = emptyList(),
 )
 
-private val POST_ROUTES = setOf("/register", "/verify", "/login", "/login/verify")
+private val POST_ROUTES = setOf("/signup", "/signin", "/signout", "/register", "/verify", "/login", "/login/api/v1/status", "/login/verify")
 
 /** A body too large to read. */
 private class TooLargeException : Exception("request body too large")
 
+/** What every checked POST has: its session and its form. */
+private class Checked(val session: Session, val form: Form)
+
 class WebApp(private val backend: Backend) {
     private val files = backend.files
+    private val store = backend.store
 
     /** Answers one request; never throws (except for cancellation), never a 500. */
     suspend fun handle(call: ApplicationCall) {
@@ -130,11 +161,18 @@ class WebApp(private val backend: Backend) {
             return detail(HttpStatusCode.MethodNotAllowed, "Method Not Allowed", listOf(HttpHeaders.Allow to allowed.value))
         }
         return when (path) {
-            "/" -> html(HttpStatusCode.OK, render(files.templates, "index", mapOf("mode" to backend.mode)))
-            "/register" -> withForm(call, forVerify = false) { register(it) }
-            "/verify" -> withForm(call, forVerify = true) { verifyOperation(call, Flow.REGISTRATION, it) }
-            "/login" -> withForm(call, forVerify = false) { login(it) }
-            "/login/verify" -> withForm(call, forVerify = true) { verifyOperation(call, Flow.LOGIN, it) }
+            "/" -> index(call)
+            "/signup" -> checked(call) { signup(call, it) }
+            "/signin" -> checked(call) { signin(call, it) }
+            "/signout" -> checked(call) { signout(it) }
+            "/register" -> checked(call) { register(call, it) }
+            "/verify" -> checked(call) { verifyOperation(call, REGISTRATION, it) }
+            "/login" -> {
+                val started = System.nanoTime()
+                checked(call) { login(call, it, started) }
+            }
+            "/login/api/v1/status" -> loginStatus(call)
+            "/login/verify" -> checked(call) { verifyOperation(call, LOGIN, it) }
             "/static/authcloud-poller.js" -> file(files.poller, JAVASCRIPT)
             else -> staticFile(path.substring("/static/".length))
         }
@@ -156,9 +194,6 @@ class WebApp(private val backend: Backend) {
     private fun html(status: HttpStatusCode, page: String, headers: List<Pair<String, String>> = emptyList()) =
         Reply(status, page.toByteArray(Charsets.UTF_8), HTML, headers)
 
-    private fun messagePage(status: HttpStatusCode, title: String, message: String, state: String) =
-        html(status, render(files.templates, "message", mapOf("title" to title, "message" to message, "state" to state)))
-
     private fun wantsJson(call: ApplicationCall) = (call.request.headers[HttpHeaders.Accept] ?: "").contains("application/json")
 
     /** The same outcome as JSON (for the page's script) or as a page (without JavaScript). */
@@ -169,74 +204,190 @@ class WebApp(private val backend: Backend) {
         message: String,
         state: String,
         extra: Map<String, Any?> = emptyMap(),
+        headers: List<Pair<String, String>> = emptyList(),
     ): Reply {
         if (wantsJson(call)) {
-            return Reply(status, json(mapOf("message" to message, "state" to state) + extra).toByteArray(Charsets.UTF_8), JSON)
+            return Reply(status, json(mapOf("message" to message, "state" to state) + extra).toByteArray(Charsets.UTF_8), JSON, headers)
         }
-        return messagePage(status, title, message, state)
+        val page = render(files.templates, "message", mapOf("title" to title, "message" to message, "state" to state))
+        return html(status, page, headers)
     }
 
-    /** Reads the form body (as FastAPI does before the handler runs), then runs [handler]. */
-    private suspend fun withForm(call: ApplicationCall, forVerify: Boolean, handler: suspend (Form) -> Reply): Reply {
-        val form = try {
-            val declared = call.request.headers[HttpHeaders.ContentLength]?.toLongOrNull()
-            if (declared != null && declared > MAX_BODY_BYTES) throw TooLargeException()
-            val body = call.receiveChannel().readRemaining(MAX_BODY_BYTES + 1).readByteArray()
-            if (body.size > MAX_BODY_BYTES) throw TooLargeException()
-            parseForm(call.request.headers[HttpHeaders.ContentType], body)
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: FormException) {
-            return detail(HttpStatusCode.BadRequest, e.message ?: "There was an error parsing the body")
+    private fun isHttps(call: ApplicationCall) = call.request.local.scheme == "https"
+
+    /** As Starlette's set_cookie writes it. */
+    private fun sessionCookie(call: ApplicationCall, cookieValue: String): Pair<String, String> =
+        HttpHeaders.SetCookie to ("$SESSION_COOKIE=$cookieValue; HttpOnly; Max-Age=$SESSION_SECONDS; Path=/; SameSite=lax" +
+            (if (isHttps(call)) "; Secure" else ""))
+
+    private fun cookieValue(call: ApplicationCall): String? = parseCookies(call.request.headers[HttpHeaders.Cookie])[SESSION_COOKIE]
+
+    /** Behind a reverse proxy, use the address it reports (and only if you trust it). */
+    private fun clientAddress(call: ApplicationCall): String = call.request.local.remoteAddress
+
+    /**
+     * A browser says where a request comes from: `Sec-Fetch-Site` (current browsers), else
+     * `Origin`. Only this site's own pages pass; a program that sends neither (curl, tests)
+     * passes this check but still needs the session's CSRF token.
+     */
+    private fun postedFromHere(call: ApplicationCall): Boolean {
+        val headers = call.request.headers
+        headers["Sec-Fetch-Site"]?.let { return it == "same-origin" || it == "none" }
+        val origin = headers[HttpHeaders.Origin] ?: return true
+        val host = headers[HttpHeaders.Host] ?: ""
+        return origin == "http://$host" || origin == "https://$host"
+    }
+
+    /** The body, refused beyond [MAX_BODY_BYTES]. */
+    private suspend fun readBody(call: ApplicationCall): ByteArray {
+        val declared = call.request.headers[HttpHeaders.ContentLength]?.toLongOrNull()
+        if (declared != null && declared > MAX_BODY_BYTES) throw TooLargeException()
+        val body = call.receiveChannel().readRemaining(MAX_BODY_BYTES + 1L).readByteArray()
+        if (body.size > MAX_BODY_BYTES) throw TooLargeException()
+        return body
+    }
+
+    /** Every POST: from this site, with the session's CSRF token; then [handler]. */
+    private suspend fun checked(call: ApplicationCall, handler: suspend (Checked) -> Reply): Reply {
+        if (!postedFromHere(call)) {
+            Log.warning("refused a cross-site ${call.request.httpMethod.value} ${call.request.local.uri.substringBefore('?')}")
+            return reply(call, HttpStatusCode.Forbidden, "Refused", "This form was posted from another site.", "cross-site")
+        }
+        val body = try {
+            readBody(call)
         } catch (e: TooLargeException) {
-            val message = "The request is larger than this example accepts."
-            return if (forVerify) reply(call, HttpStatusCode.PayloadTooLarge, "Request too large", message, "bad-request")
-            else messagePage(HttpStatusCode.PayloadTooLarge, "Request too large", message, "bad-request")
-        } catch (e: Exception) {
-            Log.warning("request body unreadable: ${kindOf(e)}")
-            val message = "The request could not be read."
-            return if (forVerify) reply(call, HttpStatusCode.BadRequest, "Bad request", message, "bad-request")
-            else messagePage(HttpStatusCode.BadRequest, "Bad request", message, "bad-request")
+            return reply(call, HttpStatusCode.PayloadTooLarge, "Request too large", "The request is larger than this example accepts.", "bad-request")
         }
-        return handler(form)
+        // The url-encoded form the pages send; any other body, or more fields than any page
+        // sends, is an empty form (and so fails the CSRF check).
+        val contentType = call.request.headers[HttpHeaders.ContentType]
+        val parsed = try {
+            if (parseContentType(contentType).first == "application/x-www-form-urlencoded") parseForm(contentType, body) else Form.EMPTY
+        } catch (e: FormException) {
+            Form.EMPTY
+        }
+        val form = if (parsed.size > MAX_FORM_FIELDS) Form.EMPTY else parsed
+        val session = store.session(cookieValue(call))
+        val token = form.value("csrf") ?: ""
+        if (session == null || !MessageDigest.isEqual(token.toByteArray(Charsets.UTF_8), session.csrfToken.toByteArray(Charsets.UTF_8))) {
+            return reply(
+                call, HttpStatusCode.Forbidden, "Session expired",
+                "This page is out of date or your session expired. Go back and reload it.", "csrf",
+            )
+        }
+        return handler(Checked(session, form))
     }
 
-    private fun indexWithError(error: String, username: String) = html(
-        HttpStatusCode.BadRequest,
-        render(files.templates, "index", mapOf("error" to error, "username" to username, "mode" to backend.mode)),
+    private fun tooMany(call: ApplicationCall, waitSeconds: Int, what: String) = reply(
+        call, HttpStatusCode.TooManyRequests, "Too many attempts", "Too many $what. Try again in $waitSeconds seconds.",
+        "rate-limited", headers = listOf(HttpHeaders.RetryAfter to waitSeconds.toString()),
     )
 
-    private suspend fun register(form: Form): Reply {
-        val username = pyStrip(form.value("username") ?: "")
-        val problem = usernameProblem(username)
-        if (problem != null) {
-            return indexWithError(problem, shownUsername(username))
+    // --- pages -----------------------------------------------------------------------------
+
+    /** Signed out: sign up, sign in, log in with your phone. Signed in: the account. */
+    private fun frontPage(session: Session, status: HttpStatusCode = HttpStatusCode.OK, values: Map<String, Any?> = emptyMap()): Reply {
+        val account = session.account
+        val page = if (account == null) {
+            render(files.templates, "index", mapOf("csrf" to session.csrfToken, "mode" to backend.mode) + values)
+        } else {
+            val phone = if (account.hasPhone) "Your phone is linked (authenticator ${account.authenticatorId})." else "No phone linked yet."
+            render(
+                files.templates, "account",
+                mapOf(
+                    "csrf" to session.csrfToken,
+                    "username" to account.username,
+                    "phone_state" to phone,
+                    "phone_linked" to if (account.hasPhone) "yes" else "no",
+                    "add_label" to if (account.hasPhone) "Add another phone" else "Add your phone",
+                    "mode" to backend.mode,
+                ) + values,
+            )
         }
+        return html(status, page, listOf(HttpHeaders.CacheControl to "no-store"))
+    }
+
+    private fun index(call: ApplicationCall): Reply {
+        store.session(cookieValue(call))?.let { return frontPage(it) }
+        val (cookie, session) = store.newSession(null)
+        val page = frontPage(session)
+        return Reply(page.status, page.body, page.contentType, page.headers + sessionCookie(call, cookie))
+    }
+
+    private fun signedInRedirect(call: ApplicationCall, accountId: String, replacing: Session): Reply {
+        val (cookie, _) = store.newSession(accountId, replacing)
+        return Reply(HttpStatusCode.SeeOther, headers = listOf(HttpHeaders.Location to "/", sessionCookie(call, cookie)))
+    }
+
+    private suspend fun signup(call: ApplicationCall, checked: Checked): Reply {
+        val username = pyStrip(checked.form.value("username") ?: "")
+        val password = checked.form.value("password") ?: ""
+        (usernameProblem(username) ?: passwordProblem(password))?.let {
+            return frontPage(checked.session, HttpStatusCode.BadRequest, mapOf("signup_error" to it, "signup_username" to shownUsername(username)))
+        }
+        val hash = withContext(Dispatchers.Default) { Passwords.hash(password) }
+        val account = try {
+            store.createAccount(username, hash)
+        } catch (e: UsernameTakenException) {
+            return frontPage(
+                checked.session, HttpStatusCode.Conflict,
+                mapOf("signup_error" to "That username is taken. Sign in, or pick another.", "signup_username" to username),
+            )
+        }
+        Log.info("account created: ${pyRepr(account.id)}")
+        return signedInRedirect(call, account.id, checked.session)
+    }
+
+    private suspend fun signin(call: ApplicationCall, checked: Checked): Reply {
+        val username = pyStrip(checked.form.value("username") ?: "")
+        val password = checked.form.value("password") ?: ""
+        val wait = store.take(
+            listOf("signin:user:${bucketName(username)}" to SIGN_INS_PER_USERNAME, "signin:address:${clientAddress(call)}" to SIGN_INS_PER_ADDRESS),
+            RATE_WINDOW_SECONDS,
+        )
+        if (wait != null) return tooMany(call, wait, "sign-in attempts")
+        val (account, hash) = store.accountForSignIn(username)
+        // Hashed even for an unknown name or an overlong password: the same work either way.
+        val matches = withContext(Dispatchers.Default) { Passwords.matches(hash, password.take(MAX_PASSWORD)) }
+        if (account == null || !matches || password.codePointCount(0, password.length) > MAX_PASSWORD) {
+            return frontPage(
+                checked.session, HttpStatusCode.Unauthorized,
+                mapOf("signin_error" to "Wrong username or password.", "signin_username" to shownUsername(username)),
+            )
+        }
+        Log.info("signed in: ${pyRepr(account.id)}")
+        return signedInRedirect(call, account.id, checked.session)
+    }
+
+    private fun signout(checked: Checked): Reply {
+        store.endSession(checked.session)
+        return Reply(
+            HttpStatusCode.SeeOther,
+            headers = listOf(
+                HttpHeaders.Location to "/",
+                HttpHeaders.SetCookie to "$SESSION_COOKIE=\"\"; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=lax",
+            ),
+        )
+    }
+
+    private suspend fun register(call: ApplicationCall, checked: Checked): Reply {
+        // The guide: link a phone only to an account that authenticated strongly first.
+        val account = checked.session.account
+            ?: return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Sign in to add a phone to your account.", "not-signed-in")
         val enrolled = try {
-            backend.client.enroll(username = username)
-        } catch (e: AuthCloudException.InvalidInput) {
-            return indexWithError(describe(e), username)
+            // The account's random id, never what the person typed: no personal data leaves.
+            if (!account.cloudUserId.isNullOrEmpty()) backend.client.enroll(userId = account.cloudUserId)
+            else backend.client.enroll(username = account.id)
         } catch (e: AuthCloudException) {
             Log.warning("enroll failed: ${kindOf(e)}")
-            return messagePage(HttpStatusCode.BadGateway, "Registration unavailable", "The Authentication Cloud could not start it: ${describe(e)}", "error")
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Exception) {
-            Log.warning("enroll failed: ${kindOf(e)}")
-            return messagePage(HttpStatusCode.BadGateway, "Registration unavailable", "The Authentication Cloud could not start it: an unexpected ${kindOf(e)}", "error")
+            return reply(call, HttpStatusCode.BadGateway, "Registration unavailable", "The Authentication Cloud could not start it: ${describe(e)}", "error")
         }
-
         val enrollment = enrolled.enrollment
-        val registration = Operation(
-            flow = Flow.REGISTRATION,
-            username = username,
-            userId = enrolled.user.userId,
-            transactionId = enrollment.transactionId,
-            statusToken = enrollment.statusToken,
-            createdNanos = System.nanoTime(),
+        val operationId = store.addOperation(
+            checked.session, REGISTRATION, account.id, enrolled.user.userId, enrollment.transactionId,
+            enrollment.statusToken.reveal(), null, backend.expiresInMs / 1000.0 + 60,
         )
-        Log.info("registration started: user ${pyRepr(registration.userId)}, transaction ${pyRepr(registration.transactionId)}")
-
+        Log.info("registration started: user ${pyRepr(enrolled.user.userId)}, transaction ${pyRepr(enrollment.transactionId)}")
         val qr = enrollment.qrCode
         val link = enrollment.appLinkUri
         try {
@@ -253,7 +404,9 @@ class WebApp(private val backend: Backend) {
                 files.templates,
                 "register",
                 mapOf(
-                    "username" to username,
+                    "username" to account.username,
+                    "csrf" to checked.session.csrfToken,
+                    "operation" to operationId,
                     "base_url" to backend.publicBaseUrl,
                     "status_token" to enrollment.statusToken.reveal(),
                     "poll_interval_ms" to POLL_INTERVAL_MS,
@@ -268,174 +421,194 @@ class WebApp(private val backend: Backend) {
                     "link_problem" to (link.problem() ?: ""),
                 ),
             )
-            return withSession(page, registration)
+            return html(HttpStatusCode.OK, page, listOf(HttpHeaders.CacheControl to "no-store"))
         } finally {
             qr.destroy()
             link.destroy()
         }
     }
 
-    /** The waiting page, with a new session cookie for the operation it waits for. */
-    private fun withSession(page: String, operation: Operation): Reply {
-        val sessionId = backend.sessions.create(operation)
-        return html(
-            HttpStatusCode.OK,
-            page,
+    private suspend fun login(call: ApplicationCall, checked: Checked, startedNanos: Long): Reply {
+        val username = pyStrip(checked.form.value("username") ?: "")
+        usernameProblem(username)?.let {
+            return frontPage(checked.session, HttpStatusCode.BadRequest, mapOf("login_error" to it, "login_username" to shownUsername(username)))
+        }
+        // Counted by the name typed, known or not, so the limit itself tells nothing.
+        val wait = store.take(
             listOf(
-                HttpHeaders.CacheControl to "no-store",
-                // As Starlette's set_cookie writes it.
-                HttpHeaders.SetCookie to "$SESSION_COOKIE=$sessionId; HttpOnly; Max-Age=$SESSION_TTL_SECONDS; Path=/; SameSite=lax",
+                "push:user:${bucketName(username)}" to backend.pushLimits.perAccount,
+                "push:address:${clientAddress(call)}" to backend.pushLimits.perAddress,
             ),
+            RATE_WINDOW_SECONDS,
         )
-    }
-
-    private suspend fun login(form: Form): Reply {
-        val username = pyStrip(form.value("username") ?: "")
-
-        fun refused(status: HttpStatusCode, problem: String) = html(
-            status,
-            render(
-                files.templates,
-                "index",
-                mapOf("login_error" to problem, "login_username" to shownUsername(username), "mode" to backend.mode),
-            ),
-        )
-
-        usernameProblem(username)?.let { return refused(HttpStatusCode.BadRequest, it) }
-        val unavailable = { reason: String ->
-            messagePage(HttpStatusCode.BadGateway, "Login unavailable", "The Authentication Cloud could not start it: $reason", "error")
-        }
-        val (user, approval) = try {
-            // Asking first gives the person a precise answer; approve() below would refuse
-            // both cases too (404 / 400), only less readably.
-            val found = backend.client.findUser(username)
-                ?: return refused(HttpStatusCode.NotFound, "Nobody is registered as $username. Register first.")
-            if (found.authenticators.isEmpty()) {
-                return refused(HttpStatusCode.Conflict, "$username has no phone registered any more. Register again.")
+        if (wait != null) return tooMany(call, wait, "login requests")
+        val account = store.accountByUsername(username)
+        val number = 10 + random.nextInt(90)
+        var userId: String? = null
+        var transactionId: String? = null
+        var statusToken: String? = null
+        if (account != null && account.hasPhone) {
+            val approval = try {
+                // The account's own phone, by its stored ids; never "the newest" of the user.
+                backend.client.approve(
+                    ApprovalRequest(
+                        userId = account.cloudUserId,
+                        authenticatorId = account.authenticatorId,
+                        channel = ApprovalChannel.PUSH,
+                        prompt = true,
+                        message = loginMessage(number),
+                        notificationMessage = LOGIN_NOTIFICATION,
+                    ),
+                )
+            } catch (e: AuthCloudException) {
+                Log.warning("login failed to start: ${kindOf(e)}")
+                return reply(call, HttpStatusCode.BadGateway, "Login unavailable", "The Authentication Cloud could not start it: ${describe(e)}", "error")
             }
-            found to backend.client.approve(
-                ApprovalRequest(
-                    userId = found.userId,
-                    channel = ApprovalChannel.PUSH,
-                    prompt = true,
-                    message = LOGIN_MESSAGE,
-                    notificationMessage = LOGIN_NOTIFICATION,
-                ),
-            )
-        } catch (e: AuthCloudException) {
-            Log.warning("login failed to start: ${kindOf(e)}")
-            return unavailable(describe(e))
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Exception) {
-            Log.warning("login failed to start: ${kindOf(e)}")
-            return unavailable("an unexpected ${kindOf(e)}")
+            userId = account.cloudUserId
+            transactionId = approval.transactionId
+            statusToken = approval.statusToken.reveal()
+            Log.info("login started: user ${pyRepr(userId)}, transaction ${pyRepr(transactionId)}")
         }
-        // A push approval has neither; release them should a server send them anyway.
-        approval.qrCode?.destroy()
-        approval.appLinkUri?.destroy()
-
-        val login = Operation(
-            flow = Flow.LOGIN,
-            username = username,
-            userId = user.userId,
-            transactionId = approval.transactionId,
-            statusToken = approval.statusToken,
-            createdNanos = System.nanoTime(),
+        val operationId = store.addOperation(
+            checked.session, LOGIN, if (userId != null) account?.id else null, userId, transactionId, statusToken, number,
+            backend.expiresInMs / 1000.0,
         )
-        Log.info("login started: user ${pyRepr(user.userId)}, transaction ${pyRepr(approval.transactionId)}")
-        val phoneUrl = if (backend.emulator != null) "${backend.publicBaseUrl}/phone/${user.userId}" else ""
+        // The simulated phone's page (embedded emulator only); a made-up one for unknown names.
+        val phoneUrl = if (backend.emulator != null) "${backend.publicBaseUrl}/phone/${userId ?: UUID.randomUUID()}" else ""
         val page = render(
             files.templates,
             "login",
             mapOf(
                 "username" to username,
-                "base_url" to backend.publicBaseUrl,
-                "status_token" to approval.statusToken.reveal(),
+                "csrf" to checked.session.csrfToken,
+                "operation" to operationId,
+                "number" to "%02d".format(number),
                 "poll_interval_ms" to POLL_INTERVAL_MS,
                 "expires_in_ms" to backend.expiresInMs,
                 "phone_url" to phoneUrl,
                 "phone_class" to if (phoneUrl.isNotEmpty()) "" else "hidden",
             ),
         )
-        return withSession(page, login)
+        delay(maxOf(0L, LOGIN_ANSWER_FLOOR_MS - (System.nanoTime() - startedNanos) / 1_000_000))
+        return html(HttpStatusCode.OK, page, listOf(HttpHeaders.CacheControl to "no-store"))
     }
 
-    /** `POST /verify` and `POST /login/verify`: the session's own operation, bound to its ids. */
-    private suspend fun verifyOperation(call: ApplicationCall, flow: Flow, form: Form): Reply {
-        val noun = flow.noun
-        val statusToken = form.value("statusToken") ?: ""
-        val operation = backend.sessions.get(parseCookies(call.request.headers[HttpHeaders.Cookie])[SESSION_COOKIE])
+    /**
+     * The login page polls here (the status poller with this site as its base URL), not the
+     * cloud: the status token stays on the server, and a login for an unknown username (nothing
+     * sent) stays `pending` until it expires, exactly like one nobody approves. The handle is as
+     * unguessable as a status token and, like one, enough to poll with (the poller sends no
+     * cookies); verifying needs the session as well.
+     */
+    private suspend fun loginStatus(call: ApplicationCall): Reply {
+        if (!postedFromHere(call)) return Reply(HttpStatusCode.Forbidden, json(mapOf("message" to "refused")).toByteArray(), JSON)
+        val handle = try {
+            val body = readBody(call).toString(Charsets.UTF_8)
+            Regex(""""statusToken"\s*:\s*"([A-Za-z0-9_-]{1,100})"""").find(body)?.groupValues?.get(1) ?: ""
+        } catch (e: TooLargeException) {
+            ""
+        }
+        val operation = if (handle.isNotEmpty()) store.operationById(handle) else null
+        if (operation == null || operation.flow != LOGIN) return statusReply("unknown")
+        val token = operation.statusToken
+            ?: return statusReply(if (System.currentTimeMillis() / 1000 < operation.expiresAt) "pending" else "failed")
+        return try {
+            val answer = Secret(token).use { backend.client.status(it) }
+            statusReply(answer.statusText)
+        } catch (e: AuthCloudException) {
+            Log.warning("login status failed: ${kindOf(e)}")
+            Reply(HttpStatusCode.ServiceUnavailable, json(mapOf("message" to "status unavailable")).toByteArray(), JSON, listOf(HttpHeaders.RetryAfter to "2"))
+        }
+    }
+
+    private fun statusReply(status: String) = Reply(HttpStatusCode.OK, json(mapOf("status" to status)).toByteArray(), JSON)
+
+    /** `POST /verify` and `POST /login/verify`: the session's own operation, once. */
+    private suspend fun verifyOperation(call: ApplicationCall, flow: String, checked: Checked): Reply {
+        val noun = flow
+        val session = checked.session
+        val operation = store.operation(session, checked.form.value("operation") ?: "")
         if (operation == null || operation.flow != flow) {
             return reply(
                 call, HttpStatusCode.Unauthorized, "No $noun in progress",
                 "This browser has no $noun in progress (it may have expired). Start again.", "no-session",
             )
         }
-        if (statusToken.isEmpty()) {
-            return reply(call, HttpStatusCode.BadRequest, "Nothing to verify", "The request carried no status token.", "bad-request")
+        if (flow == REGISTRATION && (session.account == null || session.account.id != operation.accountId)) {
+            return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Only the account that started it can link this phone.", "no-session")
         }
-        operation.verifiedUser?.let { user ->
-            return reply(call, HttpStatusCode.Conflict, "Already done", "This $noun was already verified for user $user.", "replayed")
+        if (!store.claim(operation.id)) {
+            val state = if (store.operation(session, operation.id)?.state == "done") "replayed" else "in-progress"
+            return reply(call, HttpStatusCode.Conflict, "Already done", "This $noun was already verified or is being verified.", state)
         }
-        if (!MessageDigest.isEqual(statusToken.toByteArray(Charsets.UTF_8), operation.statusToken.reveal().toByteArray(Charsets.UTF_8))) {
-            Log.warning("$noun verification refused: a status token from another operation")
-            return foreign(call, flow)
-        }
-        val verified = try {
-            // Bound to the ids this session got from enroll or approve: defence in depth over
-            // the token comparison above, and the only check when a backend keeps no token.
-            Secret(statusToken).use { token ->
-                backend.client.verify(
-                    token,
-                    expectedUserId = operation.userId,
-                    expectedTransactionId = operation.transactionId,
+        var done = false
+        try {
+            val statusToken = operation.statusToken
+                // A login for an unknown username: nothing was sent, so nothing can be confirmed.
+                ?: return notConfirmed(call, noun)
+            val verified = try {
+                // Bound to the ids this operation got from enroll or approve.
+                Secret(statusToken).use { token ->
+                    backend.client.verify(token, expectedUserId = operation.cloudUserId, expectedTransactionId = operation.transactionId)
+                }
+            } catch (e: AuthCloudException.NotVerified) {
+                Log.warning("$noun verification refused: ${e.check.name}")
+                return notConfirmed(call, noun)
+            } catch (e: AuthCloudException) {
+                Log.warning("$noun verification failed: ${kindOf(e)}")
+                return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not verify it: ${describe(e)}", "error")
+            }
+            val accountId = operation.accountId ?: return notConfirmed(call, noun)
+            if (flow == REGISTRATION) {
+                val user = try {
+                    backend.client.getUser(verified.userId)
+                } catch (e: AuthCloudException) {
+                    Log.warning("registration verified, but the user could not be read: ${kindOf(e)}")
+                    return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not list the phone: ${describe(e)}", "error")
+                }
+                val newest = user.authenticators.maxByOrNull { it.enrolledAt ?: "" }
+                    ?: return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The new phone is not listed yet.", "error")
+                store.linkPhone(accountId, verified.userId, newest.authenticatorId)
+                done = true
+                Log.info("registration verified: user ${pyRepr(verified.userId)}, authenticator ${pyRepr(newest.authenticatorId)}")
+                return reply(
+                    call, HttpStatusCode.OK, "Registered", "Your phone is linked to your account.", "registered",
+                    mapOf("userId" to verified.userId, "authenticatorId" to newest.authenticatorId),
                 )
             }
-        } catch (e: AuthCloudException.NotVerified) {
-            Log.warning("$noun verification refused: ${e.check.name}")
-            if (e.check == VerificationCheck.USER_MISMATCH || e.check == VerificationCheck.TRANSACTION_MISMATCH) {
-                return foreign(call, flow)
-            }
+            // A login: sign this browser in as the account, in a new session.
+            done = true
+            Log.info("login verified: user ${pyRepr(verified.userId)}")
+            val name = store.accountName(accountId)
+            val (cookie, _) = store.newSession(accountId, session)
             return reply(
-                call, HttpStatusCode.Conflict, "Not confirmed",
-                "The $noun has not been confirmed on the phone (or was declined).", "not-confirmed",
+                call, HttpStatusCode.OK, "Logged in", "You are logged in as $name.", "logged-in", mapOf("username" to name),
+                headers = listOf(sessionCookie(call, cookie)),
             )
-        } catch (e: AuthCloudException) {
-            Log.warning("$noun verification failed: ${kindOf(e)}")
-            return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not verify it: ${describe(e)}", "error")
-        } catch (e: CancellationException) {
-            throw e
-        } catch (e: Exception) {
-            Log.warning("$noun verification failed: ${kindOf(e)}")
-            return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not verify it: an unexpected ${kindOf(e)}", "error")
+        } finally {
+            store.release(operation.id, done)
         }
-        operation.verifiedUser = verified.userId
-        // Here a real application links verified.userId to its own account record
-        // (registration) or signs the browser in as that account (login).
-        Log.info("$noun verified: user ${pyRepr(verified.userId)}")
-        val username = verified.username?.takeIf { it.isNotEmpty() } ?: operation.username
-        return reply(
-            call, HttpStatusCode.OK, flow.doneTitle, flow.doneMessage(verified.userId, username), flow.doneState,
-            mapOf("userId" to verified.userId, "username" to username),
-        )
     }
 
-    private fun foreign(call: ApplicationCall, flow: Flow) = reply(
-        call, HttpStatusCode.Forbidden, "Not your ${flow.noun}",
-        "That confirmation belongs to another ${flow.noun}, not to yours.", "foreign",
+    private fun notConfirmed(call: ApplicationCall, noun: String) = reply(
+        call, HttpStatusCode.Conflict, "Not confirmed", "The $noun has not been confirmed on the phone (or was declined).", "not-confirmed",
     )
 
     private fun staticFile(name: String): Reply {
         val file = File(files.static, name)
         if (name !in setOf("phone-confirmation.js", "style.css") || !file.isFile) {
-            return messagePage(HttpStatusCode.NotFound, "Not found", "There is no such file.", "not-found")
+            return reply404()
         }
         return file(file, if (name.endsWith(".js")) JAVASCRIPT else CSS)
     }
 
+    private fun reply404(): Reply = html(
+        HttpStatusCode.NotFound,
+        render(files.templates, "message", mapOf("title" to "Not found", "message" to "There is no such file.", "state" to "not-found")),
+    )
+
     private fun file(file: File, type: ContentType): Reply {
-        if (!file.isFile) return messagePage(HttpStatusCode.NotFound, "Not found", "There is no such file.", "not-found")
+        if (!file.isFile) return reply404()
         return Reply(HttpStatusCode.OK, file.readBytes(), type)
     }
 }
@@ -448,10 +621,22 @@ fun usernameProblem(username: String): String? = when {
     else -> null
 }
 
-/** The username to show again in the form: not one too long to be one. */
+/** Why a new password is refused, or null. */
+fun passwordProblem(password: String): String? {
+    val length = password.codePointCount(0, password.length)
+    return when {
+        length < MIN_PASSWORD -> "A password has at least $MIN_PASSWORD characters."
+        length > MAX_PASSWORD -> "A password has at most $MAX_PASSWORD characters."
+        else -> null
+    }
+}
+
+/** The username to show again in a form: not one too long to be one. */
 private fun shownUsername(username: String): String =
     if (username.codePointCount(0, username.length) <= MAX_USERNAME) username else ""
 
+/** A rate-limit bucket's name for a typed username (case-insensitive, bounded). */
+private fun bucketName(username: String): String = username.lowercase().take(300)
 /** Python's `str.strip()`: the whitespace of `str.isspace()` at both ends. */
 fun pyStrip(text: String): String = text.trim { it in PY_WHITESPACE }
 
