@@ -63,6 +63,7 @@ POLL_INTERVAL_MS = authcloud.WaitOptions().poll_interval_ms  # the guide's 1.5 s
 RATE_WINDOW_SECONDS = 60.0
 SIGN_INS_PER_USERNAME = 5
 SIGN_INS_PER_ADDRESS = 20
+SIGN_UPS_PER_ADDRESS = 30
 # A login answers no sooner than this, whether the username is known (a push was sent) or
 # not (nothing was): the answer's timing does not tell which.
 LOGIN_ANSWER_FLOOR_SECONDS = 1.0
@@ -78,6 +79,19 @@ def render(name: str, **values: object) -> str:
     """Fills `{{key}}` placeholders with HTML-escaped values (the shared templates)."""
     text = (SHARED / "templates" / f"{name}.html").read_text()
     return re.sub(r"\{\{(\w+)\}\}", lambda m: html.escape(str(values.get(m.group(1), "")), quote=True), text)
+
+
+# The poller's body, `{"statusToken": "<handle>"}`, read the same way by both backends.
+HANDLE_IN_BODY = re.compile(r'"statusToken"\s*:\s*"([A-Za-z0-9_-]{1,100})"')
+
+
+async def cloud_round_trip(backend: "Backend") -> None:
+    """One status call that cannot succeed, for a login nothing was sent for: its answers
+    then take as long as a real login's (which asks the cloud), so timing tells nothing."""
+    try:
+        await backend.client.status(authcloud.Secret(secrets.token_urlsafe(32)))
+    except authcloud.AuthCloudError:
+        pass
 
 
 def login_message(number: int) -> str:
@@ -178,7 +192,8 @@ async def read_form(request: Request) -> dict[str, str]:
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return {}
     try:
-        return dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
+        # As the framework (and the Kotlin backend) read forms: bytes as latin-1, then %XX as UTF-8.
+        return dict(parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS))
     except ValueError:  # more fields than any page sends
         return {}
 
@@ -273,12 +288,14 @@ async def verify_operation(backend: Backend, request: Request, flow: str) -> Res
     if flow == REGISTRATION and (session.account is None or session.account.id != operation.account_id):
         return reply(request, 401, "Sign in first", "Only the account that started it can link this phone.", "no-session")
     if not backend.store.claim(operation.id):
-        state = "replayed" if backend.store.operation(session, operation.id).state == "done" else "in-progress"
+        current = backend.store.operation(session, operation.id)
+        state = "in-progress" if current is not None and current.state == "verifying" else "replayed"
         return reply(request, 409, "Already done", f"This {noun} was already verified or is being verified.", state)
     done = False
     try:
         if operation.status_token is None:
             # A login for an unknown username: nothing was sent, so nothing can be confirmed.
+            await cloud_round_trip(backend)
             return reply(request, 409, "Not confirmed",
                          f"The {noun} has not been confirmed on the phone (or was declined).", "not-confirmed")
         try:
@@ -303,14 +320,20 @@ async def verify_operation(backend: Backend, request: Request, flow: str) -> Res
                 log.warning("registration verified, but the user could not be read: %s", type(error).__name__)
                 return reply(request, 502, "Verification unavailable",
                              f"The Authentication Cloud could not list the phone: {error}", "error")
-            newest = max(user.authenticators, key=lambda a: a.enrolled_at or "", default=None)
-            if newest is None:
-                return reply(request, 502, "Verification unavailable", "The new phone is not listed yet.", "error")
-            backend.store.link_phone(operation.account_id, verified.user_id, newest.authenticator_id)
+            # The phone this enrollment added: the one id that was not there when it started.
+            # None or several (another enrollment for the user in between): link nothing.
+            known = set((operation.known_authenticators or "").split())
+            new = [a.authenticator_id for a in user.authenticators if a.authenticator_id not in known]
+            if len(new) != 1:
+                log.warning("registration verified, but %d new authenticators: none linked", len(new))
+                return reply(request, 409, "Not linked",
+                             "The phone could not be told apart from another one added at the same time. Start again.",
+                             "ambiguous")
+            backend.store.link_phone(operation.account_id, verified.user_id, new[0])
             done = True
-            log.info("registration verified: user %r, authenticator %r", verified.user_id, newest.authenticator_id)
+            log.info("registration verified: user %r, authenticator %r", verified.user_id, new[0])
             return reply(request, 200, "Registered", "Your phone is linked to your account.", "registered",
-                         userId=verified.user_id, authenticatorId=newest.authenticator_id)
+                         userId=verified.user_id, authenticatorId=new[0])
         # A login: sign this browser in as the account, in a new session.
         done = True
         log.info("login verified: user %r", verified.user_id)
@@ -349,6 +372,9 @@ def create_app(backend: Backend) -> FastAPI:
         problem = username_problem(username) or password_problem(password)
         if problem:
             return front_page(backend, session, 400, signup_error=problem, signup_username=shown(username))
+        wait = store.take([(f"signup:address:{client_address(request)}", SIGN_UPS_PER_ADDRESS)], RATE_WINDOW_SECONDS)
+        if wait is not None:
+            return too_many(request, wait, "sign-ups")
         password_hash = await asyncio.to_thread(hash_password, password)
         try:
             account = store.create_account(username, password_hash)
@@ -400,8 +426,12 @@ def create_app(backend: Backend) -> FastAPI:
         try:
             # The account's random id, never what the person typed: no personal data leaves.
             if account.cloud_user_id:
+                # The phones the user has now, to tell the new one after verify.
+                current = await backend.client.get_user(account.cloud_user_id)
+                known = " ".join(a.authenticator_id for a in current.authenticators)
                 enrolled = await backend.client.enroll(user_id=account.cloud_user_id)
             else:
+                known = ""
                 enrolled = await backend.client.enroll(username=account.id)
         except authcloud.AuthCloudError as error:
             log.warning("enroll failed: %s", type(error).__name__)
@@ -410,7 +440,7 @@ def create_app(backend: Backend) -> FastAPI:
         enrollment = enrolled.enrollment
         operation_id = store.add_operation(
             session, REGISTRATION, account.id, enrolled.user.user_id, enrollment.transaction_id,
-            enrollment.status_token.reveal(), None, backend.expires_in_ms / 1000 + 60)
+            enrollment.status_token.reveal(), None, backend.expires_in_ms / 1000 + 60, known)
         log.info("registration started: user %r, transaction %r", enrolled.user.user_id, enrollment.transaction_id)
         qr = enrollment.qr_code
         try:
@@ -508,16 +538,16 @@ def create_app(backend: Backend) -> FastAPI:
         if not posted_from_here(request):
             return JSONResponse({"message": "refused"}, status_code=403)
         try:
-            parsed = json.loads(await read_body(request))
-            handle = parsed.get("statusToken", "") if isinstance(parsed, dict) else ""
-        except (TooLarge, ValueError):
-            handle = ""
+            found = HANDLE_IN_BODY.search((await read_body(request)).decode("latin-1"))
+        except TooLarge:
+            found = None
         # The handle is as unguessable as a status token and, like one, enough to poll with
         # (the poller sends no cookies); verifying needs the session as well.
-        operation = store.operation_by_id(str(handle)) if handle else None
+        operation = store.operation_by_id(found.group(1)) if found else None
         if operation is None or operation.flow != LOGIN:
             return JSONResponse({"status": "unknown"})
         if operation.status_token is None:
+            await cloud_round_trip(backend)
             status = "pending" if time.time() < operation.expires_at else "failed"
             return JSONResponse({"status": status})
         try:
@@ -548,7 +578,11 @@ def create_app(backend: Backend) -> FastAPI:
 
 
 async def serve(port: int, host: str, backend: Backend) -> None:
-    config = uvicorn.Config(create_app(backend), log_level="info", access_log=True, lifespan="off")
+    # No X-Forwarded-* trusted (uvicorn would trust them from loopback): the client address
+    # of the rate limits and the scheme of the Secure cookie are the connection's own. Behind
+    # a reverse proxy, configure which one to trust.
+    config = uvicorn.Config(create_app(backend), log_level="info", access_log=True, lifespan="off",
+                            proxy_headers=False)
     server = uvicorn.Server(config)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -31,8 +31,10 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_
 DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
 SESSION_SECONDS = 8 * 60 * 60
+STALE_CLAIM_SECONDS = 60
 OPERATION_COLUMNS = (
-    "SELECT id, flow, account_id, cloud_user_id, transaction_id, status_token, number, state, expires_at FROM operations"
+    "SELECT id, flow, account_id, cloud_user_id, transaction_id, status_token, number, known_authenticators, state,"
+    " expires_at FROM operations"
 )
 
 
@@ -64,6 +66,7 @@ class Operation:
     transaction_id: Optional[str]
     status_token: Optional[str]
     number: Optional[int]
+    known_authenticators: Optional[str]
     state: str
     expires_at: int
 
@@ -189,16 +192,16 @@ class Store:
 
     def add_operation(self, session: Session, flow: str, account_id: Optional[str], cloud_user_id: Optional[str],
                       transaction_id: Optional[str], status_token: Optional[str], number: Optional[int],
-                      expires_in_seconds: float) -> str:
+                      expires_in_seconds: float, known_authenticators: Optional[str] = None) -> str:
         operation_id = secrets.token_urlsafe(24)
         now = time.time()
         with self._connect() as db:
             db.execute("DELETE FROM operations WHERE expires_at <= ?", (int(now) - 3600,))
             db.execute(
                 "INSERT INTO operations (id, session_id, flow, account_id, cloud_user_id, transaction_id, status_token,"
-                " number, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " number, known_authenticators, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (operation_id, session.id, flow, account_id, cloud_user_id, transaction_id, status_token, number,
-                 int(now), int(now + expires_in_seconds)),
+                 known_authenticators, int(now), int(now + expires_in_seconds)),
             )
         return operation_id
 
@@ -220,10 +223,14 @@ class Store:
 
     def claim(self, operation_id: str) -> bool:
         """Single flight: moves a pending operation to 'verifying'; False if another request
-        (in this process or another) already has it or it is done."""
+        (in this process or another) already has it or it is done. A claim older than
+        STALE_CLAIM_SECONDS (its process died mid-verify) can be taken over."""
+        now = int(time.time())
         with self._connect() as db:
             return db.execute(
-                "UPDATE operations SET state = 'verifying' WHERE id = ? AND state = 'pending'", (operation_id,)
+                "UPDATE operations SET state = 'verifying', claimed_at = ? WHERE id = ? AND"
+                " (state = 'pending' OR (state = 'verifying' AND claimed_at < ?))",
+                (now, operation_id, now - STALE_CLAIM_SECONDS),
             ).rowcount == 1
 
     def release(self, operation_id: str, done: bool) -> None:

@@ -34,7 +34,9 @@ CREATE TABLE IF NOT EXISTS operations (
   transaction_id TEXT,
   status_token TEXT,
   number INTEGER,                       -- login: the two digits the page and the phone show
+  known_authenticators TEXT,            -- registration: the user's authenticator ids before it, space-separated
   state TEXT NOT NULL DEFAULT 'pending',-- 'pending' | 'verifying' (single flight) | 'done'
+  claimed_at INTEGER,                   -- when 'verifying' began; a claim older than a minute is stale
   created_at INTEGER NOT NULL,
   expires_at INTEGER NOT NULL
 );

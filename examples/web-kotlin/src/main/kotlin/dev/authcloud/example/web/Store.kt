@@ -17,6 +17,8 @@ import java.util.Base64
 import java.util.UUID
 
 const val SESSION_SECONDS = 8 * 60 * 60
+/** A verify claim older than this (its process died mid-verify) can be taken over. */
+const val STALE_CLAIM_SECONDS = 60
 
 private val random = SecureRandom()
 
@@ -39,6 +41,7 @@ class Operation(
     val transactionId: String?,
     val statusToken: String?,
     val number: Int?,
+    val knownAuthenticators: String?,
     val state: String,
     val expiresAt: Long,
 )
@@ -99,11 +102,12 @@ object Passwords {
 }
 
 private const val OPERATION_COLUMNS =
-    "SELECT id, flow, account_id, cloud_user_id, transaction_id, status_token, number, state, expires_at FROM operations"
+    "SELECT id, flow, account_id, cloud_user_id, transaction_id, status_token, number, known_authenticators, state, " +
+        "expires_at FROM operations"
 
 private fun ResultSet.operation() = Operation(
     getString(1), getString(2), getString(3), getString(4), getString(5), getString(6),
-    getInt(7).takeUnless { wasNull() }, getString(8), getLong(9),
+    getInt(7).takeUnless { wasNull() }, getString(8), getString(9), getLong(10),
 )
 
 /** One short connection per call (as the Python backend does); SQLite serialises writers. */
@@ -239,15 +243,16 @@ class Store(val path: File, schema: File) {
         statusToken: String?,
         number: Int?,
         expiresInSeconds: Double,
+        knownAuthenticators: String? = null,
     ): String {
         val id = tokenUrlsafe(24)
         val now = System.currentTimeMillis() / 1000.0
         update("DELETE FROM operations WHERE expires_at <= ?", now.toLong() - 3600)
         update(
             "INSERT INTO operations (id, session_id, flow, account_id, cloud_user_id, transaction_id, status_token, " +
-                "number, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            id, session.id, flow, accountId, cloudUserId, transactionId, statusToken, number, now.toLong(),
-            (now + expiresInSeconds).toLong(),
+                "number, known_authenticators, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            id, session.id, flow, accountId, cloudUserId, transactionId, statusToken, number, knownAuthenticators,
+            now.toLong(), (now + expiresInSeconds).toLong(),
         )
         return id
     }
@@ -258,9 +263,18 @@ class Store(val path: File, schema: File) {
     fun operationById(operationId: String): Operation? =
         query("$OPERATION_COLUMNS WHERE id = ?", operationId) { it.operation() }
 
-    /** Single flight: pending → verifying; false if another request (of any process) has it or it is done. */
-    fun claim(operationId: String): Boolean =
-        update("UPDATE operations SET state = 'verifying' WHERE id = ? AND state = 'pending'", operationId) == 1
+    /**
+     * Single flight: pending → verifying; false if another request (of any process) has it or
+     * it is done. A claim older than [STALE_CLAIM_SECONDS] can be taken over.
+     */
+    fun claim(operationId: String): Boolean {
+        val now = now()
+        return update(
+            "UPDATE operations SET state = 'verifying', claimed_at = ? WHERE id = ? AND " +
+                "(state = 'pending' OR (state = 'verifying' AND claimed_at < ?))",
+            now, operationId, now - STALE_CLAIM_SECONDS,
+        ) == 1
+    }
 
     fun release(operationId: String, done: Boolean) {
         update("UPDATE operations SET state = ? WHERE id = ?", if (done) "done" else "pending", operationId)

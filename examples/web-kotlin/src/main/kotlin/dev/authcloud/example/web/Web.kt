@@ -57,6 +57,7 @@ val POLL_INTERVAL_MS: ULong = WaitOptions().pollIntervalMs
 private const val RATE_WINDOW_SECONDS = 60.0
 private const val SIGN_INS_PER_USERNAME = 5
 private const val SIGN_INS_PER_ADDRESS = 20
+private const val SIGN_UPS_PER_ADDRESS = 30
 
 /**
  * A login answers no sooner than this, whether the username is known (a push was sent) or
@@ -266,7 +267,9 @@ class WebApp(private val backend: Backend) {
         } catch (e: FormException) {
             Form.EMPTY
         }
-        val form = if (parsed.size > MAX_FORM_FIELDS) Form.EMPTY else parsed
+        // Counted as Python's parse_qsl counts them: one more than the separators.
+        val fieldCount = body.count { it == '&'.code.toByte() } + 1
+        val form = if (fieldCount > MAX_FORM_FIELDS) Form.EMPTY else parsed
         val session = store.session(cookieValue(call))
         val token = form.value("csrf") ?: ""
         if (session == null || !MessageDigest.isEqual(token.toByteArray(Charsets.UTF_8), session.csrfToken.toByteArray(Charsets.UTF_8))) {
@@ -325,6 +328,8 @@ class WebApp(private val backend: Backend) {
         (usernameProblem(username) ?: passwordProblem(password))?.let {
             return frontPage(checked.session, HttpStatusCode.BadRequest, mapOf("signup_error" to it, "signup_username" to shownUsername(username)))
         }
+        store.take(listOf("signup:address:${clientAddress(call)}" to SIGN_UPS_PER_ADDRESS), RATE_WINDOW_SECONDS)
+            ?.let { return tooMany(call, it, "sign-ups") }
         val hash = withContext(Dispatchers.Default) { Passwords.hash(password) }
         val account = try {
             store.createAccount(username, hash)
@@ -348,7 +353,8 @@ class WebApp(private val backend: Backend) {
         if (wait != null) return tooMany(call, wait, "sign-in attempts")
         val (account, hash) = store.accountForSignIn(username)
         // Hashed even for an unknown name or an overlong password: the same work either way.
-        val matches = withContext(Dispatchers.Default) { Passwords.matches(hash, password.take(MAX_PASSWORD)) }
+        val cut = if (password.codePointCount(0, password.length) > MAX_PASSWORD) password.substring(0, password.offsetByCodePoints(0, MAX_PASSWORD)) else password
+        val matches = withContext(Dispatchers.Default) { Passwords.matches(hash, cut) }
         if (account == null || !matches || password.codePointCount(0, password.length) > MAX_PASSWORD) {
             return frontPage(
                 checked.session, HttpStatusCode.Unauthorized,
@@ -374,10 +380,16 @@ class WebApp(private val backend: Backend) {
         // The guide: link a phone only to an account that authenticated strongly first.
         val account = checked.session.account
             ?: return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Sign in to add a phone to your account.", "not-signed-in")
+        var known = ""
         val enrolled = try {
             // The account's random id, never what the person typed: no personal data leaves.
-            if (!account.cloudUserId.isNullOrEmpty()) backend.client.enroll(userId = account.cloudUserId)
-            else backend.client.enroll(username = account.id)
+            if (!account.cloudUserId.isNullOrEmpty()) {
+                // The phones the user has now, to tell the new one after verify.
+                known = backend.client.getUser(account.cloudUserId).authenticators.joinToString(" ") { it.authenticatorId }
+                backend.client.enroll(userId = account.cloudUserId)
+            } else {
+                backend.client.enroll(username = account.id)
+            }
         } catch (e: AuthCloudException) {
             Log.warning("enroll failed: ${kindOf(e)}")
             return reply(call, HttpStatusCode.BadGateway, "Registration unavailable", "The Authentication Cloud could not start it: ${describe(e)}", "error")
@@ -385,7 +397,7 @@ class WebApp(private val backend: Backend) {
         val enrollment = enrolled.enrollment
         val operationId = store.addOperation(
             checked.session, REGISTRATION, account.id, enrolled.user.userId, enrollment.transactionId,
-            enrollment.statusToken.reveal(), null, backend.expiresInMs / 1000.0 + 60,
+            enrollment.statusToken.reveal(), null, backend.expiresInMs / 1000.0 + 60, known,
         )
         Log.info("registration started: user ${pyRepr(enrolled.user.userId)}, transaction ${pyRepr(enrollment.transactionId)}")
         val qr = enrollment.qrCode
@@ -511,13 +523,28 @@ class WebApp(private val backend: Backend) {
         val operation = if (handle.isNotEmpty()) store.operationById(handle) else null
         if (operation == null || operation.flow != LOGIN) return statusReply("unknown")
         val token = operation.statusToken
-            ?: return statusReply(if (System.currentTimeMillis() / 1000 < operation.expiresAt) "pending" else "failed")
+        if (token == null) {
+            cloudRoundTrip()
+            return statusReply(if (System.currentTimeMillis() / 1000 < operation.expiresAt) "pending" else "failed")
+        }
         return try {
             val answer = Secret(token).use { backend.client.status(it) }
             statusReply(answer.statusText)
         } catch (e: AuthCloudException) {
             Log.warning("login status failed: ${kindOf(e)}")
             Reply(HttpStatusCode.ServiceUnavailable, json(mapOf("message" to "status unavailable")).toByteArray(), JSON, listOf(HttpHeaders.RetryAfter to "2"))
+        }
+    }
+
+    /**
+     * One status call that cannot succeed, for a login nothing was sent for: its answers then
+     * take as long as a real login's (which asks the cloud), so timing tells nothing.
+     */
+    private suspend fun cloudRoundTrip() {
+        try {
+            Secret(tokenUrlsafe(32)).use { backend.client.status(it) }
+        } catch (e: AuthCloudException) {
+            // Expected: the cloud does not know it.
         }
     }
 
@@ -538,14 +565,17 @@ class WebApp(private val backend: Backend) {
             return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Only the account that started it can link this phone.", "no-session")
         }
         if (!store.claim(operation.id)) {
-            val state = if (store.operation(session, operation.id)?.state == "done") "replayed" else "in-progress"
+            val state = if (store.operation(session, operation.id)?.state == "verifying") "in-progress" else "replayed"
             return reply(call, HttpStatusCode.Conflict, "Already done", "This $noun was already verified or is being verified.", state)
         }
         var done = false
         try {
             val statusToken = operation.statusToken
+            if (statusToken == null) {
                 // A login for an unknown username: nothing was sent, so nothing can be confirmed.
-                ?: return notConfirmed(call, noun)
+                cloudRoundTrip()
+                return notConfirmed(call, noun)
+            }
             val verified = try {
                 // Bound to the ids this operation got from enroll or approve.
                 Secret(statusToken).use { token ->
@@ -566,14 +596,23 @@ class WebApp(private val backend: Backend) {
                     Log.warning("registration verified, but the user could not be read: ${kindOf(e)}")
                     return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The Authentication Cloud could not list the phone: ${describe(e)}", "error")
                 }
-                val newest = user.authenticators.maxByOrNull { it.enrolledAt ?: "" }
-                    ?: return reply(call, HttpStatusCode.BadGateway, "Verification unavailable", "The new phone is not listed yet.", "error")
-                store.linkPhone(accountId, verified.userId, newest.authenticatorId)
+                // The phone this enrollment added: the one id that was not there when it started.
+                // None or several (another enrollment for the user in between): link nothing.
+                val known = (operation.knownAuthenticators ?: "").split(' ').filter { it.isNotEmpty() }.toSet()
+                val new = user.authenticators.map { it.authenticatorId }.filter { it !in known }
+                if (new.size != 1) {
+                    Log.warning("registration verified, but ${new.size} new authenticators: none linked")
+                    return reply(
+                        call, HttpStatusCode.Conflict, "Not linked",
+                        "The phone could not be told apart from another one added at the same time. Start again.", "ambiguous",
+                    )
+                }
+                store.linkPhone(accountId, verified.userId, new[0])
                 done = true
-                Log.info("registration verified: user ${pyRepr(verified.userId)}, authenticator ${pyRepr(newest.authenticatorId)}")
+                Log.info("registration verified: user ${pyRepr(verified.userId)}, authenticator ${pyRepr(new[0])}")
                 return reply(
                     call, HttpStatusCode.OK, "Registered", "Your phone is linked to your account.", "registered",
-                    mapOf("userId" to verified.userId, "authenticatorId" to newest.authenticatorId),
+                    mapOf("userId" to verified.userId, "authenticatorId" to new[0]),
                 )
             }
             // A login: sign this browser in as the account, in a new session.
