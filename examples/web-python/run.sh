@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the Python web example:  examples/web-python/run.sh --port 8000
-# The first run creates examples/web-python/.venv with FastAPI, uvicorn and authcloud
+# The first run creates examples/web-python/.venv with FastAPI, uvicorn, argon2-cffi and authcloud
 # (built from ./bindings/python, which needs Rust; or the wheel in $AUTHCLOUD_WHEEL).
 # Without AUTHCLOUD_INSTANCE/AUTHCLOUD_ACCESS_KEY it runs on the embedded emulator.
 # Prints "listening on http://127.0.0.1:PORT" once it accepts connections.
