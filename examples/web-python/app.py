@@ -41,7 +41,7 @@ from urllib.parse import parse_qsl
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 
 import authcloud
 from store import SESSION_SECONDS, Account, Session, Store, UsernameTaken, hash_password, password_matches
@@ -562,8 +562,17 @@ def create_app(backend: Backend) -> FastAPI:
         return await verify_operation(backend, request, LOGIN)
 
     @app.get("/static/authcloud-poller.js")
-    async def poller() -> FileResponse:
+    async def poller() -> Response:
+        if not POLLER.is_file():
+            return HTMLResponse(render("message", title="Not found", message="There is no such file.",
+                                       state="not-found"), status_code=404)
         return FileResponse(POLLER, media_type="text/javascript")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        # Only the kind: a message could quote a request. (503, as the Kotlin backend answers.)
+        log.warning("request failed: %s", type(error).__name__)
+        return PlainTextResponse("This example could not answer the request (see its log).", status_code=503)
 
     @app.get("/static/{name}")
     async def static(name: str) -> Response:
