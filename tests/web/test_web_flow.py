@@ -21,6 +21,7 @@ import os
 import re
 import shutil
 import statistics
+import subprocess
 import time
 import uuid
 from typing import Iterator
@@ -646,6 +647,20 @@ def test_bad_input_gets_a_clear_page(backend):
         missing = client.post("/verify", data={**csrf, "operation": "nothing"}, headers=JSON_ACCEPT)
         assert (missing.status_code, missing.json()["state"]) == (401, "no-session")
         assert client.post("/login/api/v1/status", content=b"not json").json() == {"status": "unknown"}
+
+
+def test_the_poller_default_is_the_sdks(backend):
+    """Three readings of the guide's 1.5 s: the SDK's default (which each backend puts into
+    its pages), and the browser poller's own default when a page passes none."""
+    node = shutil.which("node")
+    assert node, "node is installed by web/test.sh, which ./test.sh web runs first"
+    script = f"import {{ DEFAULT_INTERVAL_MS }} from '{REPO / 'web' / 'dist' / 'index.js'}'; console.log(DEFAULT_INTERVAL_MS)"
+    poller_default = int(subprocess.run([node, "--input-type=module", "-e", script], check=True, capture_output=True,
+                                        text=True, timeout=30).stdout)
+    with anonymous(backend) as (client, csrf):
+        page = client.post("/login", data={**csrf, "username": unique("interval")}).text
+    sdk_default = int(re.search(r'data-poll-interval-ms="(\d+)"', page).group(1))
+    assert sdk_default == poller_default == 1500
 
 
 def test_no_secret_reaches_the_backend_log(backend):
