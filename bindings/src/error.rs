@@ -6,11 +6,12 @@ use std::fmt;
 use std::time::Duration;
 
 use authcloud::error_message as message;
-use authcloud::{ApiErrorDetail, Error as CoreError, VerificationFailure};
+use authcloud::{ApiErrorDetail, Error as CoreError, ErrorKind};
 
-use crate::types::TransactionStatus;
+use crate::types::status::TransactionStatus;
+use crate::units::millis;
 
-/// Which check of `verify` failed.
+/// Which check of `verify` failed: core's `VerificationCheck`, one to one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum VerificationCheck {
     /// The status is not `succeeded`.
@@ -27,6 +28,36 @@ pub enum VerificationCheck {
     TokenInactive,
     /// The token's subject is another user (the assumed `sub` check; see `verify`).
     SubjectMismatch,
+}
+
+impl From<authcloud::VerificationCheck> for VerificationCheck {
+    fn from(check: authcloud::VerificationCheck) -> Self {
+        use authcloud::VerificationCheck as Core;
+        match check {
+            Core::NotSucceeded => VerificationCheck::NotSucceeded,
+            Core::MissingTransactionToken => VerificationCheck::MissingTransactionToken,
+            Core::MissingUserId => VerificationCheck::MissingUserId,
+            Core::UserMismatch => VerificationCheck::UserMismatch,
+            Core::TransactionMismatch => VerificationCheck::TransactionMismatch,
+            Core::TokenInactive => VerificationCheck::TokenInactive,
+            Core::SubjectMismatch => VerificationCheck::SubjectMismatch,
+        }
+    }
+}
+
+impl From<VerificationCheck> for authcloud::VerificationCheck {
+    fn from(check: VerificationCheck) -> Self {
+        use authcloud::VerificationCheck as Core;
+        match check {
+            VerificationCheck::NotSucceeded => Core::NotSucceeded,
+            VerificationCheck::MissingTransactionToken => Core::MissingTransactionToken,
+            VerificationCheck::MissingUserId => Core::MissingUserId,
+            VerificationCheck::UserMismatch => Core::UserMismatch,
+            VerificationCheck::TransactionMismatch => Core::TransactionMismatch,
+            VerificationCheck::TokenInactive => Core::TokenInactive,
+            VerificationCheck::SubjectMismatch => Core::SubjectMismatch,
+        }
+    }
 }
 
 /// Everything that can go wrong. Every message is a secret-free sentence — what failed,
@@ -83,7 +114,7 @@ pub enum AuthCloudError {
     #[error("{}", message::CANCELLED)]
     Cancelled,
     /// `verify` refused the operation; `check` says which check failed.
-    #[error("{}", message::not_verified(check.name(), reason))]
+    #[error("{}", message::not_verified(authcloud::VerificationCheck::from(*check).name(), reason))]
     NotVerified { check: VerificationCheck, reason: String },
     /// A bug in authcloud (a caught panic) or an unexpected foreign-callback failure.
     #[error("internal error in authcloud: {reason} (please report it)")]
@@ -98,17 +129,17 @@ impl From<crate::runtime::BlockedOnOwnThread> for AuthCloudError {
 
 #[uniffi::export]
 impl AuthCloudError {
-    /// A stable name to branch on: `configuration`, `invalid_input`, `network`, `tls`,
-    /// `timeout`, `unauthorized`, `not_found`, `rate_limited`, `server`, `api`,
-    /// `malformed_response`, `response_too_large`, `wait_timed_out`, `cancelled`,
-    /// `not_verified` or `internal`.
+    /// A stable name to branch on: core's kind names (`configuration`, `invalid_input`,
+    /// `network`, `tls`, `timeout`, `unauthorized`, `not_found`, `rate_limited`, `server`,
+    /// `api`, `malformed_response`, `response_too_large`, `wait_timed_out`, `cancelled`,
+    /// `not_verified`; see `error_kinds()`) or `internal`.
     pub fn kind(&self) -> String {
         self.kind_name().to_owned()
     }
 
     /// True when the error may go away by itself (network trouble, timeouts, 429, 5xx).
     pub fn is_transient(&self) -> bool {
-        matches!(self, Self::Network { .. } | Self::Timeout { .. } | Self::RateLimited { .. } | Self::Server { .. })
+        self.core_kind().is_some_and(ErrorKind::is_transient)
     }
 
     /// The error as a sentence: what `str()`, `message` and `description` print.
@@ -117,27 +148,50 @@ impl AuthCloudError {
     }
 }
 
+/// The name `kind()` returns for [`AuthCloudError::Internal`], the one kind core lacks.
+const INTERNAL: &str = "internal";
+
 impl AuthCloudError {
-    pub(crate) fn kind_name(&self) -> &'static str {
-        match self {
-            Self::Configuration { .. } => "configuration",
-            Self::InvalidInput { .. } => "invalid_input",
-            Self::Network { .. } => "network",
-            Self::Tls { .. } => "tls",
-            Self::Timeout { .. } => "timeout",
-            Self::Unauthorized { .. } => "unauthorized",
-            Self::NotFound { .. } => "not_found",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::Server { .. } => "server",
-            Self::Api { .. } => "api",
-            Self::MalformedResponse { .. } => "malformed_response",
-            Self::ResponseTooLarge { .. } => "response_too_large",
-            Self::WaitTimedOut { .. } => "wait_timed_out",
-            Self::Cancelled => "cancelled",
-            Self::NotVerified { .. } => "not_verified",
-            Self::Internal { .. } => "internal",
-        }
+    /// Core's kind of this error; `None` for `Internal` (a bug or a failed callback).
+    /// Exhaustive both ways: a variant without a kind, or a kind without a variant, does
+    /// not compile (see the `From<CoreError>` below).
+    pub(crate) fn core_kind(&self) -> Option<ErrorKind> {
+        Some(match self {
+            Self::Configuration { .. } => ErrorKind::Configuration,
+            Self::InvalidInput { .. } => ErrorKind::InvalidInput,
+            Self::Network { .. } => ErrorKind::Network,
+            Self::Tls { .. } => ErrorKind::Tls,
+            Self::Timeout { .. } => ErrorKind::Timeout,
+            Self::Unauthorized { .. } => ErrorKind::Unauthorized,
+            Self::NotFound { .. } => ErrorKind::NotFound,
+            Self::RateLimited { .. } => ErrorKind::RateLimited,
+            Self::Server { .. } => ErrorKind::Server,
+            Self::Api { .. } => ErrorKind::Api,
+            Self::MalformedResponse { .. } => ErrorKind::MalformedResponse,
+            Self::ResponseTooLarge { .. } => ErrorKind::ResponseTooLarge,
+            Self::WaitTimedOut { .. } => ErrorKind::WaitTimedOut,
+            Self::Cancelled => ErrorKind::Cancelled,
+            Self::NotVerified { .. } => ErrorKind::NotVerified,
+            Self::Internal { .. } => return None,
+        })
     }
+
+    /// The stable name: core's, or `internal`.
+    pub(crate) fn kind_name(&self) -> &'static str {
+        self.core_kind().map_or(INTERNAL, ErrorKind::as_str)
+    }
+
+    /// The variant's name, from core's table (the variants are named as core's kinds).
+    fn variant_name(&self) -> &'static str {
+        self.core_kind().map_or("Internal", ErrorKind::variant_name)
+    }
+}
+
+/// Every name `AuthCloudError.kind()` can return, in core's order, `internal` last: the
+/// list the Python, Kotlin and Swift tests compare with their generated exception classes.
+#[uniffi::export]
+pub fn error_kinds() -> Vec<String> {
+    ErrorKind::ALL.iter().map(|kind| kind.as_str()).chain([INTERNAL]).map(str::to_owned).collect()
 }
 
 /// `Unauthorized: 401 Unauthorized from …` — what Swift's `localizedDescription` and
@@ -148,32 +202,8 @@ impl fmt::Debug for AuthCloudError {
     }
 }
 
-impl AuthCloudError {
-    fn variant_name(&self) -> &'static str {
-        match self {
-            Self::Configuration { .. } => "Configuration",
-            Self::InvalidInput { .. } => "InvalidInput",
-            Self::Network { .. } => "Network",
-            Self::Tls { .. } => "Tls",
-            Self::Timeout { .. } => "Timeout",
-            Self::Unauthorized { .. } => "Unauthorized",
-            Self::NotFound { .. } => "NotFound",
-            Self::RateLimited { .. } => "RateLimited",
-            Self::Server { .. } => "Server",
-            Self::Api { .. } => "Api",
-            Self::MalformedResponse { .. } => "MalformedResponse",
-            Self::ResponseTooLarge { .. } => "ResponseTooLarge",
-            Self::WaitTimedOut { .. } => "WaitTimedOut",
-            Self::Cancelled => "Cancelled",
-            Self::NotVerified { .. } => "NotVerified",
-            Self::Internal { .. } => "Internal",
-        }
-    }
-}
-
 impl From<CoreError> for AuthCloudError {
     fn from(error: CoreError) -> Self {
-        let text = error.to_string();
         let at = |endpoint: authcloud::Endpoint| endpoint.to_string();
         let said = |detail: &ApiErrorDetail| detail.text().map(str::to_owned);
         match error {
@@ -223,34 +253,8 @@ impl From<CoreError> for AuthCloudError {
             },
             CoreError::Cancelled => AuthCloudError::Cancelled,
             CoreError::NotVerified { reason } => {
-                let check = match &reason {
-                    VerificationFailure::NotSucceeded { .. } => VerificationCheck::NotSucceeded,
-                    VerificationFailure::MissingTransactionToken => VerificationCheck::MissingTransactionToken,
-                    VerificationFailure::MissingUserId => VerificationCheck::MissingUserId,
-                    VerificationFailure::UserMismatch { .. } => VerificationCheck::UserMismatch,
-                    VerificationFailure::TransactionMismatch { .. } => VerificationCheck::TransactionMismatch,
-                    VerificationFailure::TokenInactive => VerificationCheck::TokenInactive,
-                    VerificationFailure::SubjectMismatch { .. } => VerificationCheck::SubjectMismatch,
-                    _ => VerificationCheck::NotSucceeded,
-                };
-                AuthCloudError::NotVerified { check, reason: reason.to_string() }
+                AuthCloudError::NotVerified { check: reason.check().into(), reason: reason.to_string() }
             }
-            _ => AuthCloudError::Internal { reason: text },
-        }
-    }
-}
-
-impl VerificationCheck {
-    /// The core's stable name of the check (as in the message).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            VerificationCheck::NotSucceeded => "status_succeeded",
-            VerificationCheck::MissingTransactionToken => "transaction_token_present",
-            VerificationCheck::MissingUserId => "user_id_present",
-            VerificationCheck::UserMismatch => "expected_user",
-            VerificationCheck::TransactionMismatch => "expected_transaction",
-            VerificationCheck::TokenInactive => "token_active",
-            VerificationCheck::SubjectMismatch => "subject_matches_user",
         }
     }
 }
@@ -276,6 +280,27 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for CallbackError {
     }
 }
 
-pub(crate) fn millis(d: std::time::Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_core_kind_keeps_its_kind_name_and_variant_across_the_ffi() {
+        for &kind in ErrorKind::ALL {
+            let error = AuthCloudError::from(CoreError::sample_of(kind));
+            assert_eq!(error.core_kind(), Some(kind), "{kind} became {}", error.kind_name());
+            assert_eq!(error.kind(), kind.as_str());
+            assert_eq!(error.is_transient(), kind.is_transient(), "{kind}");
+            assert!(format!("{error:?}").starts_with(&format!("AuthCloudError.{}: ", kind.variant_name())));
+        }
+        assert_eq!(error_kinds().len(), ErrorKind::ALL.len() + 1);
+        assert_eq!(error_kinds().last().map(String::as_str), Some("internal"));
+    }
+
+    #[test]
+    fn every_verification_check_maps_one_to_one() {
+        for &check in authcloud::VerificationCheck::ALL {
+            assert_eq!(authcloud::VerificationCheck::from(VerificationCheck::from(check)), check);
+        }
+    }
 }

@@ -5,7 +5,6 @@
 //! nowhere else. Namespace `authcloud`; binding names are set in the top-level
 //! `uniffi.toml`.
 
-mod approval;
 mod async_client;
 mod cancel;
 mod client;
@@ -17,24 +16,24 @@ mod foreign;
 mod fork;
 mod log;
 mod observer;
-mod ops;
+mod operations;
 mod runtime;
 mod secret;
 mod signals;
 mod types;
+mod units;
 mod watch;
 
-pub use approval::{ApprovalChannel, ApprovalRequest, ApprovalResult, DeleteOutcome};
 pub use async_client::AsyncClient;
 pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::ClientConfig;
 #[cfg(feature = "emulator")]
 pub use emulator::{Emulator, EmulatorOptions, Fault, PendingApproval, RecordedRequest};
-pub use error::{AuthCloudError, CallbackError, VerificationCheck};
+pub use error::{AuthCloudError, CallbackError, VerificationCheck, error_kinds};
 pub use foreign::prepare_for_exit;
 pub use log::{LogLevel, LogRecord, LogSink, clear_log_sink, dropped_log_records, set_log_sink};
-pub use observer::EnrollmentObserver;
+pub use observer::WaitObserver;
 pub use secret::Secret;
 pub use types::*;
 pub use watch::WatchHandle;

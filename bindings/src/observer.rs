@@ -1,4 +1,4 @@
-//! `EnrollmentObserver`, implemented by the host app, and the bridge that delivers a
+//! `WaitObserver`, implemented by the host app, and the bridge that delivers a
 //! wait's events to it.
 //!
 //! Events go through a queue to a delivery task that calls the foreign code on tokio's
@@ -14,17 +14,20 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use crate::error::{AuthCloudError, CallbackError, millis};
+use crate::error::{AuthCloudError, CallbackError};
 use crate::foreign::{self, Foreign};
 use crate::runtime;
 use crate::types::{StatusUpdate, WaitOutcome};
+use crate::units::millis;
 
-/// Receives a wait's progress. Implemented in Python, Kotlin or Swift.
+/// Receives a wait's progress — of an enrollment, an approval, any operation with a status
+/// token. Implemented in Python, Kotlin or Swift. (Named `WaitObserver` before
+/// 0.4; each language keeps that name as a deprecated alias for one release.)
 ///
 /// Calls arrive in order on a background thread (never the caller's); an exception
 /// thrown from a method is logged and ignored.
 #[uniffi::export(foreign)]
-pub trait EnrollmentObserver: Send + Sync {
+pub trait WaitObserver: Send + Sync {
     /// Every status answer, in order, the final one included.
     fn on_status(&self, update: StatusUpdate) -> Result<(), CallbackError>;
     /// A poll failed transiently; polling continues in `retry_in_ms`.
@@ -46,10 +49,10 @@ enum Event {
 }
 
 /// An observer as the runtime holds it: released off the runtime's threads.
-pub(crate) type Observer = Foreign<dyn EnrollmentObserver>;
+pub(crate) type Observer = Foreign<dyn WaitObserver>;
 
 /// The observer of an exported call's `observer` parameter.
-pub(crate) fn held(observer: Option<Arc<dyn EnrollmentObserver>>) -> Option<Observer> {
+pub(crate) fn held(observer: Option<Arc<dyn WaitObserver>>) -> Option<Observer> {
     observer.map(Foreign::new)
 }
 
@@ -128,7 +131,7 @@ impl authcloud::WaitObserver for Bridge {
     }
 }
 
-fn deliver(observer: &dyn EnrollmentObserver, event: Event) {
+fn deliver(observer: &dyn WaitObserver, event: Event) {
     let (name, result) = match std::panic::catch_unwind(AssertUnwindSafe(|| match event {
         Event::Status(update) => ("on_status", observer.on_status(update)),
         Event::Transient(error, retry_in_ms) => ("on_transient_error", observer.on_transient_error(error, retry_in_ms)),

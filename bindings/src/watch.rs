@@ -8,8 +8,8 @@ use authcloud::CancellationToken;
 use tokio::sync::watch;
 
 use crate::error::AuthCloudError;
-use crate::observer::{self, EnrollmentObserver};
-use crate::ops::Ops;
+use crate::observer::{self, WaitObserver};
+use crate::operations::CoreCall;
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::WaitOptions;
@@ -31,10 +31,10 @@ impl WatchHandle {
     /// Starts the watch; invalid options are the caller's error, raised here rather than
     /// reported to the observer.
     pub(crate) fn start(
-        ops: Ops,
+        call: CoreCall,
         status_token: Arc<Secret>,
         options: WaitOptions,
-        observer: Arc<dyn EnrollmentObserver>,
+        observer: Arc<dyn WaitObserver>,
     ) -> Result<Arc<Self>, AuthCloudError> {
         options.validate()?;
         let cancel = CancellationToken::new();
@@ -42,7 +42,7 @@ impl WatchHandle {
         // Polls in the background: the runtime is driven until the watch has ended.
         let background = runtime::Background::hold();
         let wait =
-            runtime::handle().spawn(ops.wait(status_token, options, observer::held(Some(observer)), cancel.clone()));
+            runtime::handle().spawn(call.wait(status_token, options, observer::held(Some(observer)), cancel.clone()));
         runtime::handle().spawn(async move {
             let _background = background;
             // The outcome reaches the observer; the handle only tracks the end — even if

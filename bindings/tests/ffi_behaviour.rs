@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use authcloud_emulator::{Emulator, EmulatorConfig};
 use authcloud_ffi::{
-    AsyncClient, AuthCloudError, CallbackError, Client, ClientConfig, EnrollmentObserver, LogLevel, LogRecord, LogSink,
-    Secret, StatusUpdate, TransactionStatus, WaitOptions, WaitOutcome,
+    AsyncClient, AuthCloudError, CallbackError, Client, ClientConfig, LogLevel, LogRecord, LogSink, Secret,
+    StatusUpdate, TransactionStatus, WaitObserver, WaitOptions, WaitOutcome,
 };
 
 /// A runtime that only hosts the emulator; the bindings use their own.
@@ -60,7 +60,7 @@ struct Hostile {
     reenter: Option<(Arc<Client>, Arc<Secret>)>,
 }
 
-impl EnrollmentObserver for Hostile {
+impl WaitObserver for Hostile {
     fn on_status(&self, update: StatusUpdate) -> Result<(), CallbackError> {
         self.statuses.lock().unwrap().push(update.poll);
         if let Some((client, token)) = &self.reenter {
@@ -112,7 +112,7 @@ fn failing_panicking_and_reentrant_callbacks_do_not_break_the_wait() {
 
 struct Sleepy(Mutex<Vec<u32>>);
 
-impl EnrollmentObserver for Sleepy {
+impl WaitObserver for Sleepy {
     fn on_status(&self, update: StatusUpdate) -> Result<(), CallbackError> {
         std::thread::sleep(Duration::from_millis(200));
         self.0.lock().unwrap().push(update.poll);

@@ -37,17 +37,40 @@ Environment:
 
 /// The exit code for an SDK error.
 pub fn code_for(error: &Error) -> u8 {
-    match error.kind() {
+    code_for_kind(error.kind())
+}
+
+/// The exit code of each error kind: exhaustive (no wildcard), so a new kind in core does
+/// not compile until it has a documented code here.
+pub fn code_for_kind(kind: ErrorKind) -> u8 {
+    match kind {
         ErrorKind::Configuration | ErrorKind::InvalidInput => USAGE,
         ErrorKind::Timeout | ErrorKind::WaitTimedOut => TIMED_OUT,
         ErrorKind::NotVerified => NOT_VERIFIED,
         ErrorKind::Cancelled => INTERRUPTED,
-        _ => NETWORK,
+        ErrorKind::Network
+        | ErrorKind::Tls
+        | ErrorKind::Unauthorized
+        | ErrorKind::NotFound
+        | ErrorKind::RateLimited
+        | ErrorKind::Server
+        | ErrorKind::Api
+        | ErrorKind::MalformedResponse
+        | ErrorKind::ResponseTooLarge => NETWORK,
     }
 }
 
-/// A stable, lowercase name for an error kind (the `--json` error document's `kind`):
-/// the core's own.
-pub fn kind_name(kind: ErrorKind) -> &'static str {
-    kind.as_str()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_kind_has_an_exit_code_listed_under_help() {
+        for &kind in ErrorKind::ALL {
+            let code = code_for_kind(kind);
+            assert_ne!(code, OK, "{kind}");
+            assert!(HELP.contains(&format!("\n  {code} ")), "exit code {code} of {kind} is not under --help");
+            assert_eq!(code_for(&Error::sample_of(kind)), code);
+        }
+    }
 }

@@ -90,7 +90,7 @@ impl Output {
         let code = exit::code_for(error);
         if self.json {
             let mut doc = json!({ "error": {
-                "kind": exit::kind_name(error.kind()),
+                "kind": error.kind().as_str(),
                 "message": error.to_string(),
                 "transient": error.is_transient(),
             } });

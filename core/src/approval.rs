@@ -6,12 +6,12 @@
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
 use crate::client::Client;
+use crate::endpoint::APPROVAL;
 use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::message_rules::validate_message;
 use crate::model::{Channel, UserRef};
 use crate::responses::{DeepLink, QrCode, StatusResponse, fill, json, present};
-use crate::rules::APPROVAL;
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload};
 

@@ -4,10 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::config::{ClientBuilder, ClientConfig, Credential};
+use crate::endpoint::{ENROLL, INTENT, INTROSPECT, STATUS};
 use crate::error::{Error, Result};
 use crate::model::{EnrollRequest, IntentRequest};
 use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
-use crate::rules::{ENROLL, INTENT, INTROSPECT, STATUS};
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload, Transport};
 

@@ -121,16 +121,6 @@ impl RetryPolicy {
     pub fn none() -> Self {
         Self { max_attempts: 1, ..Self::default() }
     }
-
-    /// Back-off before retry number `retry` (1-based): capped exponential with jitter
-    /// drawn from the upper half, so retries of many clients spread out but never collapse
-    /// to zero.
-    pub(crate) fn backoff(&self, retry: u32) -> Duration {
-        let exp = self.initial_backoff.saturating_mul(1u32 << retry.saturating_sub(1).min(16));
-        let capped = exp.min(self.max_backoff);
-        let half = capped / 2;
-        half + half.mul_f64(fastrand::f64())
-    }
 }
 
 /// The validated configuration a [`crate::Client`] runs with.
@@ -601,16 +591,6 @@ mod tests {
         assert!(!printed.contains("super-secret-key") && !printed.contains("hunter2"), "{printed}");
         let builder = ClientBuilder::default().base_url("https://bob:hunter2@gw.example/");
         assert!(!format!("{builder:?}").contains("hunter2"));
-    }
-
-    #[test]
-    fn backoff_is_capped_and_jittered() {
-        let p = RetryPolicy::default();
-        for retry in 1..20 {
-            let d = p.backoff(retry);
-            assert!(d <= p.max_backoff, "{d:?}");
-            assert!(d >= p.initial_backoff / 2, "{d:?}");
-        }
     }
 
     #[test]

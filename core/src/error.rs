@@ -7,41 +7,22 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::model::TransactionStatus;
+pub use crate::endpoint::Endpoint;
+use crate::error_message as message;
 use crate::sanitize::sanitize_with_limit;
+use crate::status::TransactionStatus;
 
 /// A `Result` whose error is [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Where a request went: `POST /api/v1/users/enroll`. Errors name it, never its
-/// arguments (a path template such as `/api/v1/users/{userId}` stays a template).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Endpoint {
-    /// The HTTP method.
-    pub method: &'static str,
-    /// The path, with a leading slash.
-    pub path: &'static str,
-}
-
-impl Endpoint {
-    /// An endpoint of the API.
-    pub const fn new(method: &'static str, path: &'static str) -> Self {
-        Endpoint { method, path }
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
-    }
-}
 
 /// Everything that can go wrong when talking to the Authentication Cloud.
 ///
 /// Every message is a sentence: what failed, where (the endpoint and HTTP status), what
 /// the server said (sanitised), and what to do about it.
+///
+/// Exhaustive on purpose (as [`ErrorKind`]): the bindings convert it variant by variant,
+/// with no wildcard arm that could turn a new kind into an "internal" error.
 #[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
 pub enum Error {
     /// The client configuration is unusable (bad instance name, non-https URL, bad CA PEM...).
     #[error("{}", message::configuration(reason))]
@@ -194,79 +175,91 @@ pub enum Error {
     Cancelled,
 
     /// `verify` refused the operation; the reason says which check failed
-    /// ([`VerificationFailure::check`] names it).
-    #[error("{}", message::not_verified(reason.check(), &reason.to_string()))]
+    /// ([`VerificationFailure::check`] says which).
+    #[error("{}", message::not_verified(reason.check().name(), &reason.to_string()))]
     NotVerified {
         /// The failed check.
         reason: VerificationFailure,
     },
 }
 
-/// Stable classification of [`Error`], for callers (and the bindings) to branch on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// [`Error::Configuration`] and [`Error::AccessKeyRequired`].
-    Configuration,
-    /// [`Error::InvalidInput`].
-    InvalidInput,
-    /// [`Error::Network`].
-    Network,
-    /// [`Error::Tls`].
-    Tls,
-    /// [`Error::Timeout`].
-    Timeout,
-    /// [`Error::Unauthorized`].
-    Unauthorized,
-    /// [`Error::NotFound`].
-    NotFound,
-    /// [`Error::RateLimited`].
-    RateLimited,
-    /// [`Error::Server`].
-    Server,
-    /// [`Error::Api`].
-    Api,
-    /// [`Error::MalformedResponse`].
-    MalformedResponse,
-    /// [`Error::ResponseTooLarge`].
-    ResponseTooLarge,
-    /// [`Error::WaitTimedOut`].
-    WaitTimedOut,
-    /// [`Error::Cancelled`].
-    Cancelled,
-    /// [`Error::NotVerified`].
-    NotVerified,
+/// Declares [`ErrorKind`] from one table: each kind's variant, stable name and whether it
+/// is transient. `as_str`, `is_transient`, `variant_name` and [`ErrorKind::ALL`] are all
+/// derived from it, and so are the bindings' exception names and the CLI's exit codes
+/// (each matches [`ErrorKind`] exhaustively: a new kind does not compile until it is mapped).
+macro_rules! error_kinds {
+    ($($(#[$doc:meta])* $kind:ident = $name:literal, transient = $transient:literal;)*) => {
+        /// Stable classification of [`Error`], for callers (and the bindings) to branch on.
+        ///
+        /// Deliberately exhaustive: the bindings and the CLI match it without a wildcard,
+        /// so adding a kind is a compile error until every layer says what it means.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorKind {
+            $($(#[$doc])* $kind,)*
+        }
+
+        impl ErrorKind {
+            /// Every kind, in the table's order.
+            pub const ALL: &'static [ErrorKind] = &[$(ErrorKind::$kind),*];
+
+            /// The stable name (`configuration`, `invalid_input`, `network`, …): what
+            /// `kind()` returns in every language and the CLI's `--json` error `kind`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => $name,)*
+                }
+            }
+
+            /// True for kinds that may go away by themselves (network trouble, timeouts,
+            /// 429, 5xx). Whether a request may actually be *re-sent* also depends on the
+            /// operation.
+            pub fn is_transient(self) -> bool {
+                match self {
+                    $(ErrorKind::$kind => $transient,)*
+                }
+            }
+
+            /// The variant's name (`NotFound`): the name of the bindings' exception class.
+            pub fn variant_name(self) -> &'static str {
+                match self {
+                    $(ErrorKind::$kind => stringify!($kind),)*
+                }
+            }
+        }
+    };
 }
 
-impl ErrorKind {
-    /// The stable name: `configuration`, `invalid_input`, `network`, `tls`, `timeout`,
-    /// `unauthorized`, `not_found`, `rate_limited`, `server`, `api`, `malformed_response`,
-    /// `response_too_large`, `wait_timed_out`, `cancelled` or `not_verified`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::Configuration => "configuration",
-            ErrorKind::InvalidInput => "invalid_input",
-            ErrorKind::Network => "network",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::Unauthorized => "unauthorized",
-            ErrorKind::NotFound => "not_found",
-            ErrorKind::RateLimited => "rate_limited",
-            ErrorKind::Server => "server",
-            ErrorKind::Api => "api",
-            ErrorKind::MalformedResponse => "malformed_response",
-            ErrorKind::ResponseTooLarge => "response_too_large",
-            ErrorKind::WaitTimedOut => "wait_timed_out",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::NotVerified => "not_verified",
-        }
-    }
-
-    /// True for kinds that may go away by themselves (network trouble, timeouts, 429,
-    /// 5xx). Whether a request may actually be *re-sent* also depends on the operation.
-    pub fn is_transient(self) -> bool {
-        matches!(self, ErrorKind::Network | ErrorKind::Timeout | ErrorKind::RateLimited | ErrorKind::Server)
-    }
+error_kinds! {
+    /// [`Error::Configuration`] and [`Error::AccessKeyRequired`].
+    Configuration = "configuration", transient = false;
+    /// [`Error::InvalidInput`].
+    InvalidInput = "invalid_input", transient = false;
+    /// [`Error::Network`].
+    Network = "network", transient = true;
+    /// [`Error::Tls`].
+    Tls = "tls", transient = false;
+    /// [`Error::Timeout`].
+    Timeout = "timeout", transient = true;
+    /// [`Error::Unauthorized`].
+    Unauthorized = "unauthorized", transient = false;
+    /// [`Error::NotFound`].
+    NotFound = "not_found", transient = false;
+    /// [`Error::RateLimited`].
+    RateLimited = "rate_limited", transient = true;
+    /// [`Error::Server`].
+    Server = "server", transient = true;
+    /// [`Error::Api`].
+    Api = "api", transient = false;
+    /// [`Error::MalformedResponse`].
+    MalformedResponse = "malformed_response", transient = false;
+    /// [`Error::ResponseTooLarge`].
+    ResponseTooLarge = "response_too_large", transient = false;
+    /// [`Error::WaitTimedOut`].
+    WaitTimedOut = "wait_timed_out", transient = false;
+    /// [`Error::Cancelled`].
+    Cancelled = "cancelled", transient = false;
+    /// [`Error::NotVerified`].
+    NotVerified = "not_verified", transient = false;
 }
 
 impl fmt::Display for ErrorKind {
@@ -357,6 +350,33 @@ impl Error {
         }
     }
 
+    /// One error of `kind`, for tests of the layers that map kinds (the bindings' and the
+    /// CLI's): the match is exhaustive, so a new kind needs a sample here first.
+    #[doc(hidden)]
+    pub fn sample_of(kind: ErrorKind) -> Error {
+        const AT: Endpoint = crate::endpoint::STATUS;
+        let detail = ApiErrorDetail::default;
+        match kind {
+            ErrorKind::Configuration => Error::config("sample"),
+            ErrorKind::InvalidInput => Error::invalid("username", "sample"),
+            ErrorKind::Network => Error::Network { endpoint: AT, reason: "sample".into() },
+            ErrorKind::Tls => Error::Tls { endpoint: AT, reason: "sample".into() },
+            ErrorKind::Timeout => Error::Timeout { endpoint: AT, after: Duration::from_secs(1), not_sent: false },
+            ErrorKind::Unauthorized => Error::Unauthorized { endpoint: AT, status: 401, detail: detail() },
+            ErrorKind::NotFound => Error::NotFound { endpoint: AT, detail: detail() },
+            ErrorKind::RateLimited => Error::RateLimited { endpoint: AT, retry_after: None, detail: detail() },
+            ErrorKind::Server => Error::Server { endpoint: AT, status: 500, retry_after: None, detail: detail() },
+            ErrorKind::Api => Error::Api { endpoint: AT, status: 400, detail: detail() },
+            ErrorKind::MalformedResponse => Error::MalformedResponse { endpoint: Some(AT), reason: "sample".into() },
+            ErrorKind::ResponseTooLarge => Error::ResponseTooLarge { endpoint: AT, limit: 1 },
+            ErrorKind::WaitTimedOut => {
+                Error::WaitTimedOut { elapsed: Duration::from_secs(1), polls: 1, last_status: None }
+            }
+            ErrorKind::Cancelled => Error::Cancelled,
+            ErrorKind::NotVerified => Error::NotVerified { reason: VerificationFailure::TokenInactive },
+        }
+    }
+
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Error::InvalidInput { field, reason: reason.into() }
     }
@@ -389,9 +409,8 @@ impl ApiErrorDetail {
     }
 }
 
-/// Which of `verify`'s checks failed.
+/// Which of `verify`'s checks failed, with what it saw.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub enum VerificationFailure {
     /// The operation's status is not `succeeded`.
     NotSucceeded {
@@ -430,18 +449,64 @@ pub enum VerificationFailure {
 }
 
 impl VerificationFailure {
-    /// The failed check's stable name: `status_succeeded`, `transaction_token_present`,
+    /// Which check failed, as a field-less value the bindings map one to one.
+    pub fn check(&self) -> VerificationCheck {
+        match self {
+            VerificationFailure::NotSucceeded { .. } => VerificationCheck::NotSucceeded,
+            VerificationFailure::MissingTransactionToken => VerificationCheck::MissingTransactionToken,
+            VerificationFailure::MissingUserId => VerificationCheck::MissingUserId,
+            VerificationFailure::UserMismatch { .. } => VerificationCheck::UserMismatch,
+            VerificationFailure::TransactionMismatch { .. } => VerificationCheck::TransactionMismatch,
+            VerificationFailure::TokenInactive => VerificationCheck::TokenInactive,
+            VerificationFailure::SubjectMismatch { .. } => VerificationCheck::SubjectMismatch,
+        }
+    }
+}
+
+/// Which of `verify`'s checks failed, without the values ([`VerificationFailure`] carries
+/// them). Exhaustive, so every layer that names checks must name a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VerificationCheck {
+    /// The operation's status is not `succeeded`.
+    NotSucceeded,
+    /// The status answer carried no transaction token.
+    MissingTransactionToken,
+    /// The status answer carried no `userId`.
+    MissingUserId,
+    /// The status names another user than the caller expected.
+    UserMismatch,
+    /// The status names another operation than the caller expected.
+    TransactionMismatch,
+    /// `introspect` says the transaction token is not active.
+    TokenInactive,
+    /// The token's subject is not the status' user.
+    SubjectMismatch,
+}
+
+impl VerificationCheck {
+    /// Every check, in the order `verify` makes them.
+    pub const ALL: &'static [VerificationCheck] = &[
+        VerificationCheck::NotSucceeded,
+        VerificationCheck::MissingTransactionToken,
+        VerificationCheck::MissingUserId,
+        VerificationCheck::UserMismatch,
+        VerificationCheck::TransactionMismatch,
+        VerificationCheck::TokenInactive,
+        VerificationCheck::SubjectMismatch,
+    ];
+
+    /// The check's stable name: `status_succeeded`, `transaction_token_present`,
     /// `user_id_present`, `expected_user`, `expected_transaction`, `token_active` or
     /// `subject_matches_user`.
-    pub fn check(&self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
-            VerificationFailure::NotSucceeded { .. } => "status_succeeded",
-            VerificationFailure::MissingTransactionToken => "transaction_token_present",
-            VerificationFailure::MissingUserId => "user_id_present",
-            VerificationFailure::UserMismatch { .. } => "expected_user",
-            VerificationFailure::TransactionMismatch { .. } => "expected_transaction",
-            VerificationFailure::TokenInactive => "token_active",
-            VerificationFailure::SubjectMismatch { .. } => "subject_matches_user",
+            VerificationCheck::NotSucceeded => "status_succeeded",
+            VerificationCheck::MissingTransactionToken => "transaction_token_present",
+            VerificationCheck::MissingUserId => "user_id_present",
+            VerificationCheck::UserMismatch => "expected_user",
+            VerificationCheck::TransactionMismatch => "expected_transaction",
+            VerificationCheck::TokenInactive => "token_active",
+            VerificationCheck::SubjectMismatch => "subject_matches_user",
         }
     }
 }
@@ -470,135 +535,23 @@ impl fmt::Display for VerificationFailure {
     }
 }
 
-/// The sentences of the error messages, shared with the bindings (whose error type has
-/// its own variants but must read the same). Every argument is already secret-free and
-/// sanitised.
-#[doc(hidden)]
-pub mod message {
-    use std::time::Duration;
-
-    /// The message of [`super::Error::Cancelled`].
-    pub const CANCELLED: &str = "cancelled by the caller (no request was sent after the cancel)";
-
-    /// `12ms`, `1.5s`, `5m 0s`.
-    pub fn duration(d: Duration) -> String {
-        match d.as_millis() {
-            ms if ms < 1000 => format!("{ms}ms"),
-            ms if ms < 60_000 => format!("{:.1}s", d.as_secs_f64()),
-            _ => format!("{}m {}s", d.as_secs() / 60, d.as_secs() % 60),
-        }
-    }
-
-    /// An unusable configuration.
-    pub fn configuration(reason: &str) -> String {
-        format!("invalid client configuration: {reason}")
-    }
-
-    /// An operation that needs the access key.
-    pub fn access_key_required(operation: &str, has: &str) -> String {
-        format!(
-            "`{operation}` needs the access key, but this client has {has} — call it from your backend \
-             with a client holding the access key (devices get intent tokens, for enroll and approval only)"
-        )
-    }
-
-    /// A rejected argument.
-    pub fn invalid_input(field: &str, reason: &str) -> String {
-        format!("invalid {field}: {reason} (nothing was sent)")
-    }
-
-    /// A failed connection.
-    pub fn network(endpoint: &str, reason: &str) -> String {
-        format!("network error on {endpoint}: {reason} — check the network, the base URL and any proxy, then retry")
-    }
-
-    /// A failed TLS handshake.
-    pub fn tls(endpoint: &str, reason: &str) -> String {
-        format!(
-            "TLS handshake for {endpoint} failed: {reason} — is the server's certificate trusted here? (system CA \
-             store, SSL_CERT_FILE, or add the CA to the client configuration)"
-        )
-    }
-
-    /// A request or call that ran out of time; `not_sent` when it never left the client.
-    pub fn timeout(endpoint: &str, after: Duration, not_sent: bool) -> String {
-        if not_sent {
-            return format!(
-                "{endpoint} was not sent: no request slot or connection in time (gave up after {}) — it never \
-                 reached the service, so it is safe to retry (if this repeats, raise max_concurrent_requests or the \
-                 timeouts)",
-                duration(after)
-            );
-        }
-        format!(
-            "{endpoint} timed out after {} — the service is slow or unreachable; an operation with effects \
-             (enroll, approval) may still have reached it",
-            duration(after)
-        )
-    }
-
-    /// A non-success HTTP answer.
-    pub fn http(status: u16, endpoint: &str, server_says: Option<&str>, retry_after: Option<Duration>) -> String {
-        let phrase = reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("");
-        let said = server_says.map(|text| format!(": {text}")).unwrap_or_default();
-        let hint = match status {
-            300..=399 => "check the base URL (authcloud never follows redirects)".to_owned(),
-            400 => "the request was refused as invalid; check its arguments".to_owned(),
-            401 => "the access key or intent token was refused: check AUTHCLOUD_ACCESS_KEY (an intent token \
-                    must be fresh and unused)"
-                .to_owned(),
-            403 => {
-                "the credential may not do this (an intent token for another operation, user or channel?)".to_owned()
-            }
-            404 => "no such user or resource on this instance".to_owned(),
-            409 => "the request conflicts with the current state".to_owned(),
-            429 => match retry_after {
-                Some(after) => format!("slow down: retry after {}", duration(after)),
-                None => "slow down and retry later".to_owned(),
-            },
-            500..=599 => match retry_after {
-                Some(after) => format!("the service has a problem; retry after {}", duration(after)),
-                None => "the service has a problem; retry later".to_owned(),
-            },
-            _ => "the request was refused".to_owned(),
-        };
-        format!("{status} {phrase} from {endpoint}{said} — {hint}").replace("  ", " ")
-    }
-
-    /// An answer that is not what the API documents.
-    pub fn malformed(endpoint: Option<&str>, reason: &str) -> String {
-        match endpoint {
-            Some(endpoint) => format!("unexpected answer from {endpoint}: {reason} (not the documented format)"),
-            None => format!("malformed answer: {reason}"),
-        }
-    }
-
-    /// An answer over the size limit.
-    pub fn too_large(endpoint: &str, limit: u64) -> String {
-        format!("the answer of {endpoint} is larger than the {limit}-byte limit (max_response_bytes); nothing was read")
-    }
-
-    /// A wait that reached its deadline.
-    pub fn wait_timed_out(elapsed: Duration, polls: u32, last_status: Option<&str>) -> String {
-        format!(
-            "gave up waiting after {} and {polls} polls (last status: {}) — the user did not act in time; start over \
-             or wait longer",
-            duration(elapsed),
-            last_status.unwrap_or("none")
-        )
-    }
-
-    /// A refused verification.
-    pub fn not_verified(check: &str, reason: &str) -> String {
-        format!("not verified ({check}): {reason} — do not trust this operation")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
+
+    #[test]
+    fn every_kind_has_a_sample_of_its_own_kind_and_a_distinct_name() {
+        let mut names = std::collections::HashSet::new();
+        for &kind in ErrorKind::ALL {
+            assert_eq!(Error::sample_of(kind).kind(), kind);
+            assert!(names.insert(kind.as_str()), "{kind} twice");
+            assert_eq!(kind.to_string(), kind.as_str());
+        }
+        let transient: Vec<_> = ErrorKind::ALL.iter().filter(|k| k.is_transient()).map(|k| k.as_str()).collect();
+        assert_eq!(transient, ["network", "timeout", "rate_limited", "server"]);
+    }
 
     #[test]
     fn messages_are_sentences_that_say_what_happened_where_and_what_to_do() {

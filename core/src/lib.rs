@@ -34,16 +34,21 @@ mod approval;
 mod client;
 mod config;
 pub mod defaults;
+mod endpoint;
 mod error;
+#[doc(hidden)]
+pub mod error_message;
 mod lenient;
 mod message_rules;
 mod model;
 mod redact;
 mod responses;
+mod retry_schedule;
 mod rules;
 mod sanitize;
 mod schedule;
 mod secret;
+mod status;
 mod transport;
 mod urls;
 mod users;
@@ -61,13 +66,11 @@ pub use defaults::{
     DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_POLL_INTERVAL, DEFAULT_REQUEST_TIMEOUT, DEFAULT_WAIT_TIMEOUT,
     MAX_RETRY_AFTER_LIMIT, MIN_POLL_INTERVAL,
 };
-#[doc(hidden)]
-pub use error::message as error_message;
-pub use error::{ApiErrorDetail, Endpoint, Error, ErrorKind, Result, VerificationFailure};
+pub use error::{ApiErrorDetail, Endpoint, Error, ErrorKind, Result, VerificationCheck, VerificationFailure};
 pub use message_rules::{ALLOWED_MESSAGE_TAGS, MAX_MESSAGE_CHARS, validate_message};
 pub use model::{
-    Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, TransactionStatus, UserRef, UserStatus,
-    validate_user_id, validate_username,
+    Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, UserRef, UserStatus, validate_user_id,
+    validate_username,
 };
 pub use responses::{
     Authenticator, DeepLink, DeepLinkProblem, EPOCH_MILLIS_THRESHOLD, EnrollResponse, Enrollment, Introspection,
@@ -75,6 +78,7 @@ pub use responses::{
 };
 pub use sanitize::{MAX_SERVER_TEXT_CHARS, sanitize_server_text};
 pub use secret::{REDACTED, SecretString};
+pub use status::TransactionStatus;
 pub use users::{DeleteOutcome, MAX_AUTHENTICATOR_NAME_CHARS};
 pub use verify::{VerifiedUser, VerifyOptions};
 pub use wait::{CancellationToken, NoObserver, StatusUpdate, WaitObserver, WaitOptions, WaitOutcome};

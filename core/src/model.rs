@@ -4,13 +4,12 @@
 //! `responses.rs`. Unknown enum values from a server are kept as `Other(..)`, so a newer
 //! server does not break an older SDK.
 
-use std::fmt;
-
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::redact;
 use crate::sanitize::sanitize_with_limit;
+use crate::status::MAX_ENUM_VALUE_CHARS;
 
 /// Longest username the API accepts.
 pub const MAX_USERNAME_LEN: usize = 300;
@@ -18,59 +17,6 @@ pub const MAX_USERNAME_LEN: usize = 300;
 // ---------------------------------------------------------------------------------------
 // Enumerations
 // ---------------------------------------------------------------------------------------
-
-/// The status of an operation (`POST /api/v1/status`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TransactionStatus {
-    /// The user has not acted yet.
-    Pending,
-    /// The user confirmed.
-    Succeeded,
-    /// The user declined, or the operation timed out.
-    Failed,
-    /// The server does not know the operation.
-    Unknown,
-    /// A value this SDK version does not know; treated as final.
-    Other(String),
-}
-
-impl TransactionStatus {
-    /// The wire value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            TransactionStatus::Pending => "pending",
-            TransactionStatus::Succeeded => "succeeded",
-            TransactionStatus::Failed => "failed",
-            TransactionStatus::Unknown => "unknown",
-            TransactionStatus::Other(other) => other,
-        }
-    }
-
-    /// Everything but `pending` ends a wait: the guide polls only while pending.
-    pub fn is_final(&self) -> bool {
-        !matches!(self, TransactionStatus::Pending)
-    }
-
-    /// Reads a wire value; an unknown one is kept, sanitised (it ends up in messages).
-    pub(crate) fn from_wire(value: String) -> Self {
-        match value.as_str() {
-            "pending" => TransactionStatus::Pending,
-            "succeeded" => TransactionStatus::Succeeded,
-            "failed" => TransactionStatus::Failed,
-            "unknown" => TransactionStatus::Unknown,
-            _ => TransactionStatus::Other(sanitize_with_limit(&value, MAX_ENUM_VALUE_CHARS)),
-        }
-    }
-}
-
-/// Longest unknown enum value kept from a server.
-const MAX_ENUM_VALUE_CHARS: usize = 64;
-
-impl fmt::Display for TransactionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
 
 /// The status of a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -322,16 +268,6 @@ impl IntentRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn statuses_read_leniently() {
-        assert_eq!(TransactionStatus::from_wire("expired".into()), TransactionStatus::Other("expired".into()));
-        assert!(TransactionStatus::Other("expired".into()).is_final());
-        assert!(!TransactionStatus::from_wire("pending".into()).is_final());
-        // A server-chosen value is data that ends up in messages: it is sanitised.
-        let odd = TransactionStatus::from_wire(format!("\u{1b}[31mred{}", "x".repeat(500)));
-        assert!(!odd.as_str().contains('\u{1b}') && odd.as_str().chars().count() <= 65, "{odd}");
-    }
 
     #[test]
     fn username_rules() {

@@ -16,8 +16,9 @@ use url::Url;
 use crate::config::is_loopback_host;
 use crate::error::Result;
 use crate::lenient::{Object, malformed};
-use crate::model::{TransactionStatus, UserStatus};
+use crate::model::UserStatus;
 use crate::secret::{REDACTED, SecretString};
+use crate::status::TransactionStatus;
 
 /// Parses a 2xx body as JSON (any shape; the typed readers check it).
 pub(crate) fn json(what: &'static str, body: &[u8]) -> Result<serde_json::Value> {

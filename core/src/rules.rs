@@ -8,19 +8,11 @@
 
 use std::time::Duration;
 
-use crate::error::{Endpoint, Error};
-
-pub(crate) const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
-pub(crate) const STATUS: Endpoint = Endpoint::new("POST", "/api/v1/status");
-pub(crate) const INTROSPECT: Endpoint = Endpoint::new("POST", "/api/v1/introspect");
-pub(crate) const INTENT: Endpoint = Endpoint::new("POST", "/api/v1/intent");
-pub(crate) const APPROVAL: Endpoint = Endpoint::new("POST", "/api/v1/approval");
-pub(crate) const GET_USER: Endpoint = Endpoint::new("GET", "/api/v1/users/{userId}");
-pub(crate) const FIND_USER: Endpoint = Endpoint::new("GET", "/api/v1/users");
-pub(crate) const DELETE_USER: Endpoint = Endpoint::new("DELETE", "/api/v1/users/{userId}");
-pub(crate) const RENAME_AUTHENTICATOR: Endpoint = Endpoint::new("PATCH", "/api/v1/authenticators/{authenticatorId}");
-pub(crate) const DELETE_AUTHENTICATOR: Endpoint = Endpoint::new("DELETE", "/api/v1/authenticators/{authenticatorId}");
-pub(crate) const PING: Endpoint = Endpoint::new("GET", "/ping");
+use crate::endpoint::{
+    APPROVAL, DELETE_AUTHENTICATOR, DELETE_USER, ENROLL, Endpoint, FIND_USER, GET_USER, INTENT, INTROSPECT, PING,
+    RENAME_AUTHENTICATOR, STATUS,
+};
+use crate::error::Error;
 
 /// Whether a request may be sent again after a failure whose fate is unclear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

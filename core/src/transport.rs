@@ -11,8 +11,10 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::config::{ClientConfig, ProxySetting};
-use crate::error::{ApiErrorDetail, Endpoint, Error, Result};
+use crate::endpoint::Endpoint;
+use crate::error::{ApiErrorDetail, Error, Result};
 use crate::redact;
+use crate::retry_schedule::{RetrySchedule, RetryStep};
 use crate::rules::{Rule, may_resend, rule_for, send_floor};
 use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
@@ -174,19 +176,18 @@ impl Transport {
     }
 
     async fn send_with_retries(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
-        let policy = self.config.retry;
         let call_timeout = self.config.call_timeout;
         let rule = rule_for(call.endpoint);
-        let remaining = || deadline.map_or(Duration::MAX, |d| d.saturating_duration_since(Instant::now()));
+        let mut schedule = RetrySchedule::new(self.config.retry, deadline.map(tokio::time::Instant::from_std));
         // Whether an attempt may have reached the server: a timeout is "not sent" only when
         // none did.
         let mut reached = false;
-        let mut attempt = 1;
         loop {
-            let left = remaining();
+            let left = schedule.remaining(tokio::time::Instant::now());
             if left.is_zero() {
                 return Err(Error::Timeout { endpoint: call.endpoint, after: call_timeout, not_sent: !reached });
             }
+            let attempt = schedule.attempts();
             let attempt_timeout = self.config.request_timeout.min(left);
             let failure = match self.attempt(call, rule, attempt, attempt_timeout, &mut None).await {
                 Ok(body) => return Ok(body),
@@ -207,19 +208,14 @@ impl Transport {
                 }
                 other => other,
             };
-            if attempt >= policy.max_attempts || !may_resend(rule.resend, &error, failure.not_received) {
+            if !may_resend(rule.resend, &error, failure.not_received) {
                 return Err(error);
             }
             // 429 and 503 are back-off signals: their Retry-After wins over our back-off.
-            let delay = match error.retry_after() {
-                Some(after) if after > policy.max_retry_after => return Err(error),
-                Some(after) => after,
-                None => policy.backoff(attempt),
+            let delay = match schedule.after_failure(tokio::time::Instant::now(), error.retry_after()) {
+                RetryStep::RetryAfter(delay) => delay,
+                RetryStep::GiveUp => return Err(error),
             };
-            // No time left for another attempt after the pause: report what happened.
-            if delay >= remaining() {
-                return Err(error);
-            }
             tracing::info!(
                 target: "authcloud::http",
                 operation = call.operation,
@@ -229,7 +225,6 @@ impl Transport {
                 "retrying"
             );
             tokio::time::sleep(delay).await;
-            attempt += 1;
         }
     }
 

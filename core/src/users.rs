@@ -9,11 +9,11 @@
 
 use crate::approval::is_plain_id;
 use crate::client::Client;
-use crate::error::{Endpoint, Error, Result};
+use crate::endpoint::{DELETE_AUTHENTICATOR, DELETE_USER, Endpoint, FIND_USER, GET_USER, PING, RENAME_AUTHENTICATOR};
+use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::model::{validate_user_id, validate_username};
 use crate::responses::{Authenticator, User, json};
-use crate::rules::{DELETE_AUTHENTICATOR, DELETE_USER, FIND_USER, GET_USER, PING, RENAME_AUTHENTICATOR};
 use crate::transport::{Call, Payload};
 
 /// Longest authenticator name accepted.
@@ -90,7 +90,7 @@ impl Client {
     /// when there is no such user.
     pub async fn get_user(&self, user_id: &str) -> Result<User> {
         validate_user_id(user_id)?;
-        let call = self.management_call("get_user", GET_USER, format!("/api/v1/users/{user_id}"), Payload::None)?;
+        let call = self.management_call("get_user", GET_USER, GET_USER.with_id(user_id), Payload::None)?;
         self.transport.send_parsed(&call, User::from_json).await
     }
 
@@ -99,7 +99,7 @@ impl Client {
         validate_username(username)?;
         let query: String =
             url::form_urlencoded::Serializer::new(String::new()).append_pair("username", username).finish();
-        let call = self.management_call("find_user", FIND_USER, format!("/api/v1/users?{query}"), Payload::None)?;
+        let call = self.management_call("find_user", FIND_USER, FIND_USER.with_query(&query), Payload::None)?;
         match self.transport.send(&call).await {
             Ok(body) => first_user(&body).map_err(|e| e.in_answer_of(FIND_USER)),
             Err(Error::NotFound { .. }) => Ok(None),
@@ -110,8 +110,7 @@ impl Client {
     /// `DELETE /api/v1/users/{userId}`: deletes the user and its authenticators.
     pub async fn delete_user(&self, user_id: &str) -> Result<DeleteOutcome> {
         validate_user_id(user_id)?;
-        let call =
-            self.management_call("delete_user", DELETE_USER, format!("/api/v1/users/{user_id}"), Payload::None)?;
+        let call = self.management_call("delete_user", DELETE_USER, DELETE_USER.with_id(user_id), Payload::None)?;
         deleted(self.transport.send(&call).await)
     }
 
@@ -132,7 +131,7 @@ impl Client {
         let call = self.management_call(
             "rename_authenticator",
             RENAME_AUTHENTICATOR,
-            format!("/api/v1/authenticators/{authenticator_id}"),
+            RENAME_AUTHENTICATOR.with_id(authenticator_id),
             Payload::Json(serde_json::json!({ "name": trimmed })),
         )?;
         let body = self.transport.send(&call).await?;
@@ -149,7 +148,7 @@ impl Client {
         let call = self.management_call(
             "delete_authenticator",
             DELETE_AUTHENTICATOR,
-            format!("/api/v1/authenticators/{authenticator_id}"),
+            DELETE_AUTHENTICATOR.with_id(authenticator_id),
             Payload::None,
         )?;
         deleted(self.transport.send(&call).await)

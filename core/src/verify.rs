@@ -2,10 +2,10 @@
 
 use crate::client::Client;
 use crate::error::{Error, Result, VerificationFailure};
-use crate::model::TransactionStatus;
 use crate::responses::Introspection;
 use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
+use crate::status::TransactionStatus;
 
 /// A user whose operation the backend has verified: only now may it be linked to the
 /// backend's own records.

@@ -18,10 +18,10 @@ use crate::defaults::{
     MIN_POLL_INTERVAL,
 };
 use crate::error::{Error, Result};
-use crate::model::TransactionStatus;
 use crate::responses::StatusResponse;
 use crate::schedule::{Next, PollSchedule, first_poll_jitter};
 use crate::secret::SecretString;
+use crate::status::TransactionStatus;
 
 /// How [`Client::wait_for_completion`] polls.
 #[derive(Debug, Clone)]

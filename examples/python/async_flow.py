@@ -6,7 +6,7 @@ import asyncio
 import authcloud
 
 
-class Progress(authcloud.EnrollmentObserver):
+class Progress(authcloud.WaitObserver):
     def on_status(self, update: authcloud.StatusUpdate) -> None:
         print(f"  poll {update.poll}: {update.status.status_text}")
 

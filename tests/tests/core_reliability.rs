@@ -161,7 +161,7 @@ async fn verify_binds_the_operation_to_the_callers_session() {
     let bound = VerifyOptions::default().expect_user(&mine.user.user_id);
     match client.verify(token, &bound).await {
         Err(Error::NotVerified { reason: reason @ VerificationFailure::UserMismatch { .. } }) => {
-            assert_eq!(reason.check(), "expected_user");
+            assert_eq!(reason.check().name(), "expected_user");
         }
         other => panic!("{other:?}"),
     }

@@ -2,7 +2,7 @@
 
 The classes come from the Rust core through UniFFI: ``Client`` (blocking),
 ``AsyncClient`` (asyncio), ``ClientConfig``, ``Secret``, ``CancelToken``,
-``EnrollmentObserver``, ``LogSink``, ``WatchHandle``, ``AuthCloudError`` and, for tests,
+``WaitObserver``, ``LogSink``, ``WatchHandle``, ``AuthCloudError`` and, for tests,
 ``Emulator``. This module adds a thin Python layer where Python wants more than generated
 code gives:
 
@@ -126,7 +126,7 @@ if _typing.TYPE_CHECKING:
 
         def inject_fault(self, path: str, fault: FaultLike, count: int = 1) -> None: ...  # type: ignore[override]
 
-    class EnrollmentObserver(_native.EnrollmentObserver):
+    class WaitObserver(_native.WaitObserver):
         def on_status(self, update: _native.StatusUpdate) -> None: ...
 
         def on_transient_error(self, error: AuthCloudError, retry_in_ms: int) -> None: ...  # type: ignore[override]
@@ -148,7 +148,7 @@ _native.AuthCloudError.__str__ = _error_str  # type: ignore[method-assign]
 
 # --- status updates as iterators ------------------------------------------------------------
 
-class _QueueObserver(EnrollmentObserver):
+class _QueueObserver(WaitObserver):
     """Feeds a watch's events into a queue: ("status", update), ("end", outcome), ("error", e)."""
 
     def __init__(self, put: _typing.Callable[[_typing.Tuple[str, _typing.Any]], None]) -> None:
@@ -168,7 +168,7 @@ class _QueueObserver(EnrollmentObserver):
 
 
 async def _async_updates(
-    watch: _typing.Callable[[_native.EnrollmentObserver], _native.WatchHandle],
+    watch: _typing.Callable[[_native.WaitObserver], _native.WatchHandle],
 ) -> _typing.AsyncIterator[_native.StatusUpdate]:
     loop = _asyncio.get_running_loop()
     events: "_asyncio.Queue[_typing.Tuple[str, _typing.Any]]" = _asyncio.Queue()
@@ -195,7 +195,7 @@ async def _async_updates(
 
 
 def _blocking_updates(
-    watch: _typing.Callable[[_native.EnrollmentObserver], _native.WatchHandle],
+    watch: _typing.Callable[[_native.WaitObserver], _native.WatchHandle],
 ) -> _typing.Iterator[_native.StatusUpdate]:
     events: "_queue.Queue[_typing.Tuple[str, _typing.Any]]" = _queue.Queue()
     handle = watch(_QueueObserver(events.put))
@@ -252,7 +252,7 @@ class Client(_native.Client):
     def watch(
         self,
         status_token: TokenLike,
-        observer: _native.EnrollmentObserver,
+        observer: _native.WaitObserver,
         options: _typing.Optional[_native.WaitOptions] = None,
     ) -> _native.WatchHandle:
         """Polls in the background, reporting to ``observer``; ``handle.cancel()`` stops it."""
@@ -262,7 +262,7 @@ class Client(_native.Client):
         self,
         status_token: TokenLike,
         options: _typing.Optional[_native.WaitOptions] = None,
-        observer: _typing.Optional[_native.EnrollmentObserver] = None,
+        observer: _typing.Optional[_native.WaitObserver] = None,
         cancel: _typing.Optional[_native.CancelToken] = None,
     ) -> _native.WaitOutcome:
         """Polls until the operation is final or ``options.timeout_ms`` passes.
@@ -337,7 +337,7 @@ class AsyncClient(_native.AsyncClient):
     def watch(
         self,
         status_token: TokenLike,
-        observer: _native.EnrollmentObserver,
+        observer: _native.WaitObserver,
         options: _typing.Optional[_native.WaitOptions] = None,
     ) -> _native.WatchHandle:
         return super().watch(_secret(status_token, "status_token"), observer, options or _native.WaitOptions())
@@ -346,7 +346,7 @@ class AsyncClient(_native.AsyncClient):
         self,
         status_token: TokenLike,
         options: _typing.Optional[_native.WaitOptions] = None,
-        observer: _typing.Optional[_native.EnrollmentObserver] = None,
+        observer: _typing.Optional[_native.WaitObserver] = None,
         cancel: _typing.Optional[_native.CancelToken] = None,
     ) -> _native.WaitOutcome:
         return await super().wait_for_completion(
@@ -413,3 +413,20 @@ def enable_logging(level: _typing.Optional[int] = None) -> None:
 def disable_logging() -> None:
     """Stops routing SDK records to ``logging`` (and to any other sink)."""
     _native.clear_log_sink()
+
+
+# --- names kept for one release -------------------------------------------------------------
+
+_RENAMED = {"EnrollmentObserver": "WaitObserver"}
+
+
+def __getattr__(name: str) -> _typing.Any:
+    """``EnrollmentObserver`` is the old name of ``WaitObserver``: it still works, with a
+    ``DeprecationWarning``, until the next release."""
+    if name in _RENAMED:
+        import warnings
+
+        new = _RENAMED[name]
+        warnings.warn(f"authcloud.{name} is now authcloud.{new}", DeprecationWarning, stacklevel=2)
+        return globals()[new]
+    raise AttributeError(f"module 'authcloud' has no attribute {name!r}")

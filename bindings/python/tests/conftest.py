@@ -79,7 +79,7 @@ def decode_png(data: bytes):
     return width, height
 
 
-class Recorder(authcloud.EnrollmentObserver):
+class Recorder(authcloud.WaitObserver):
     """Records every callback, in order."""
 
     def __init__(self):

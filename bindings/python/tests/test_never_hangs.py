@@ -31,7 +31,7 @@ PRELUDE = textwrap.dedent(
     def fast(timeout_ms=20_000):
         return authcloud.WaitOptions(poll_interval_ms=100, timeout_ms=timeout_ms)
 
-    class Quiet(authcloud.EnrollmentObserver):
+    class Quiet(authcloud.WaitObserver):
         def on_status(self, update): pass
         def on_transient_error(self, error, retry_in_ms): pass
         def on_finished(self, outcome): pass

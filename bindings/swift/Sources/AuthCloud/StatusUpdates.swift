@@ -7,7 +7,7 @@
 import Foundation
 
 /// Feeds a watch's events into an `AsyncThrowingStream`.
-final class StreamObserver: EnrollmentObserver, @unchecked Sendable {
+final class StreamObserver: WaitObserver, @unchecked Sendable {
     private let continuation: AsyncThrowingStream<StatusUpdate, Error>.Continuation
 
     init(_ continuation: AsyncThrowingStream<StatusUpdate, Error>.Continuation) {
@@ -31,7 +31,7 @@ final class StreamObserver: EnrollmentObserver, @unchecked Sendable {
 
 /// A stream fed by the watch that `start` begins; ending the stream cancels the watch.
 /// Options the watch refuses end the stream at once with that error.
-func statusStream(_ start: (EnrollmentObserver) throws -> WatchHandle) -> AsyncThrowingStream<StatusUpdate, Error> {
+func statusStream(_ start: (WaitObserver) throws -> WatchHandle) -> AsyncThrowingStream<StatusUpdate, Error> {
     AsyncThrowingStream { continuation in
         do {
             let handle = try start(StreamObserver(continuation))

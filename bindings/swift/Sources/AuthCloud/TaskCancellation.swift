@@ -26,7 +26,7 @@ extension AsyncClientProtocol {
     public func waitForCompletion(
         of statusToken: Secret,
         options: WaitOptions = WaitOptions(),
-        observer: EnrollmentObserver? = nil
+        observer: WaitObserver? = nil
     ) async throws -> WaitOutcome {
         try Task.checkCancellation()
         let cancel = CancelToken()

@@ -61,7 +61,7 @@ func crc32(_ bytes: [UInt8]) -> UInt32 {
 }
 
 /// Records every callback in order (callbacks arrive on a Rust background thread).
-final class Recorder: EnrollmentObserver, @unchecked Sendable {
+final class Recorder: WaitObserver, @unchecked Sendable {
     private let lock = NSLock()
     private var _events: [String] = []
     var throwOnStatus = false

@@ -125,7 +125,7 @@ final class NeverHangsTests: XCTestCase {
 }
 
 /// Slow callbacks, still running when the process exits.
-final class SlowRecorder: EnrollmentObserver, @unchecked Sendable {
+final class SlowRecorder: WaitObserver, @unchecked Sendable {
     func onStatus(update: StatusUpdate) throws { Thread.sleep(forTimeInterval: 0.01) }
     func onTransientError(error: AuthCloudError, retryInMs: UInt64) throws {}
     func onFinished(outcome: WaitOutcome) throws { Thread.sleep(forTimeInterval: 0.05) }

@@ -288,17 +288,17 @@ object Faults {
 }
 
 /**
- * An [EnrollmentObserver] for Java: Java cannot implement the generated interface (its
+ * A [WaitObserver] for Java: Java cannot implement the generated interface (its
  * `onTransientError` takes a Kotlin `ULong`, so its JVM name is mangled). Override what you
- * need; every method does nothing by default. Same threading as [EnrollmentObserver].
+ * need; every method does nothing by default. Same threading as [WaitObserver].
  *
  * ```java
- * client.waitForCompletion(token, options, new EnrollmentObserverAdapter() {
+ * client.waitForCompletion(token, options, new WaitObserverAdapter() {
  *     @Override public void onStatus(StatusUpdate update) { System.out.println(update.getStatus().getStatusText()); }
  * }, null);
  * ```
  */
-abstract class EnrollmentObserverAdapter : EnrollmentObserver {
+abstract class WaitObserverAdapter : WaitObserver {
     override fun onStatus(update: StatusUpdate) = Unit
 
     /** A transient error; the next attempt comes in [retryIn]. */
@@ -311,6 +311,10 @@ abstract class EnrollmentObserverAdapter : EnrollmentObserver {
 
     override fun onFailed(error: AuthCloudException) = Unit
 }
+
+/** The old name of [WaitObserverAdapter], kept for one release. */
+@Deprecated("Renamed to WaitObserverAdapter", ReplaceWith("WaitObserverAdapter"))
+abstract class EnrollmentObserverAdapter : WaitObserverAdapter()
 
 /**
  * Java accessors for the generated values whose Kotlin types (`UInt`, `ULong`, `UShort`)

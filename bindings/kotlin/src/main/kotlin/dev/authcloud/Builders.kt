@@ -5,21 +5,21 @@ import kotlin.time.Duration
 import kotlin.time.Duration.Companion.milliseconds
 
 /**
- * An [EnrollmentObserver] from lambdas; leave out the events you do not need.
+ * A [WaitObserver] from lambdas; leave out the events you do not need.
  *
  * ```
- * client.waitForCompletion(token, observer = EnrollmentObserver(onStatus = { println(it.status.status) }))
+ * client.waitForCompletion(token, observer = WaitObserver(onStatus = { println(it.status.status) }))
  * ```
  *
  * The lambdas run on an SDK thread (never the caller's), one at a time and in order. An
  * exception thrown from one is logged by the SDK and ignored.
  */
-fun EnrollmentObserver(
+fun WaitObserver(
     onStatus: (update: StatusUpdate) -> Unit = {},
     onTransientError: (error: AuthCloudException, retryInMs: ULong) -> Unit = { _, _ -> },
     onFinished: (outcome: WaitOutcome) -> Unit = {},
     onFailed: (error: AuthCloudException) -> Unit = {},
-): EnrollmentObserver = object : EnrollmentObserver {
+): WaitObserver = object : WaitObserver {
     override fun onStatus(update: StatusUpdate) = onStatus.invoke(update)
 
     override fun onTransientError(error: AuthCloudException, retryInMs: ULong) = onTransientError.invoke(error, retryInMs)
@@ -28,6 +28,19 @@ fun EnrollmentObserver(
 
     override fun onFailed(error: AuthCloudException) = onFailed.invoke(error)
 }
+
+/** The old name of [WaitObserver], kept for one release. */
+@Deprecated("Renamed to WaitObserver", ReplaceWith("WaitObserver"))
+typealias EnrollmentObserver = WaitObserver
+
+/** The old name of the [WaitObserver] builder, kept for one release. */
+@Deprecated("Renamed to WaitObserver", ReplaceWith("WaitObserver(onStatus, onTransientError, onFinished, onFailed)"))
+fun EnrollmentObserver(
+    onStatus: (update: StatusUpdate) -> Unit = {},
+    onTransientError: (error: AuthCloudException, retryInMs: ULong) -> Unit = { _, _ -> },
+    onFinished: (outcome: WaitOutcome) -> Unit = {},
+    onFailed: (error: AuthCloudException) -> Unit = {},
+): WaitObserver = WaitObserver(onStatus, onTransientError, onFinished, onFailed)
 
 /**
  * A [LogSink] from a lambda: `setLogSink(LogSink { logger.info(it.message) }, LogLevel.INFO)`.

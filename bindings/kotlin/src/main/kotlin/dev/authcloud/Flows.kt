@@ -30,8 +30,8 @@ fun ClientInterface.statusUpdates(statusToken: Secret, options: WaitOptions = Wa
 fun AsyncClientInterface.statusUpdates(statusToken: Secret, options: WaitOptions = WaitOptions()): Flow<StatusUpdate> =
     watchAsFlow { observer -> watch(statusToken, observer, options) }
 
-private fun watchAsFlow(start: (EnrollmentObserver) -> WatchHandle): Flow<StatusUpdate> = callbackFlow {
-    val observer = object : EnrollmentObserver {
+private fun watchAsFlow(start: (WaitObserver) -> WatchHandle): Flow<StatusUpdate> = callbackFlow {
+    val observer = object : WaitObserver {
         // Called on an SDK thread, one event at a time: blocking here (a slow collector)
         // delays only this observer's events, never the polling.
         override fun onStatus(update: StatusUpdate) {

@@ -227,7 +227,7 @@ class CallbacksTest : EmulatorTest() {
         assertEquals("finished true", collectedRecorder.snapshot().last())
     }
 
-    private fun startWatchAndForgetTheHandle(token: Secret, observer: EnrollmentObserver) {
+    private fun startWatchAndForgetTheHandle(token: Secret, observer: WaitObserver) {
         client.watch(token, observer, fast())
     }
 

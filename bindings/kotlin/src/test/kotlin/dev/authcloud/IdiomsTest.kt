@@ -71,7 +71,7 @@ class IdiomsTest : EmulatorTest() {
     @Test
     fun `lambda observer and Duration options`() {
         val events = Collections.synchronizedList(mutableListOf<String>())
-        val observer = EnrollmentObserver(
+        val observer = WaitObserver(
             onStatus = { events += "status ${it.poll}" },
             onFinished = { events += "finished ${it.succeeded}" },
         )

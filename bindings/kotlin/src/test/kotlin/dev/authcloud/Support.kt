@@ -44,7 +44,7 @@ fun later(delayMs: Long, action: () -> Unit): Thread =
     }
 
 /** An observer recording every callback, in order, as short strings. */
-open class Recorder : EnrollmentObserver {
+open class Recorder : WaitObserver {
     val events: MutableList<String> = Collections.synchronizedList(mutableListOf())
     val threads: MutableSet<Thread> = Collections.synchronizedSet(mutableSetOf())
 

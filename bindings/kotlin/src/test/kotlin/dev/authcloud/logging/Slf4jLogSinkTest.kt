@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level
 import ch.qos.logback.classic.Logger
 import ch.qos.logback.classic.spi.ILoggingEvent
 import ch.qos.logback.core.read.ListAppender
-import dev.authcloud.EnrollmentObserver
+import dev.authcloud.WaitObserver
 import dev.authcloud.Fault
 import dev.authcloud.LogLevel
 import dev.authcloud.LogRecord
@@ -66,7 +66,7 @@ class Slf4jLogSinkTest {
         cloud.emulator.injectFault("/api/v1/status", Fault.Status(status = 503u, retryAfterSecs = null))
         cloud.client.status(token)                                           // one retry: INFO
         cloud.emulator.approve(enrolled.enrollment.transactionId)
-        val throwing = EnrollmentObserver(onStatus = { throw IllegalStateException("the host's observer broke") })
+        val throwing = WaitObserver(onStatus = { throw IllegalStateException("the host's observer broke") })
         cloud.client.waitForCompletion(token, WaitOptions(pollInterval = 100.milliseconds), throwing)  // WARN
         cloud.client.verify(token)                                           // INFO
         runCatching { dev.authcloud.Client(cloud.config.copy(accessKey = Secret(wrongKey))).use { it.enroll(username = "x") } }

@@ -15,7 +15,7 @@ import dev.authcloud.Emulator;
 import dev.authcloud.Emulators;
 import dev.authcloud.EnrollResult;
 import dev.authcloud.Enrollment;
-import dev.authcloud.EnrollmentObserverAdapter;
+import dev.authcloud.WaitObserverAdapter;
 import dev.authcloud.JavaAccess;
 import dev.authcloud.Secret;
 import dev.authcloud.StatusUpdate;
@@ -61,7 +61,7 @@ public final class Main {
                         .timeout(Duration.ofMinutes(2))
                         .build();
                 WaitOutcome outcome = client.waitForCompletion(enrollment.getStatusToken(), options,
-                        new EnrollmentObserverAdapter() {
+                        new WaitObserverAdapter() {
                             @Override
                             public void onStatus(StatusUpdate update) {
                                 System.out.println("  poll " + JavaAccess.poll(update) + ": " + update.getStatus().getStatusText());

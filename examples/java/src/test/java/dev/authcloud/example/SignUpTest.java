@@ -15,7 +15,7 @@ import dev.authcloud.Client;
 import dev.authcloud.ClientConfig;
 import dev.authcloud.ClientConfigs;
 import dev.authcloud.EnrollResult;
-import dev.authcloud.EnrollmentObserverAdapter;
+import dev.authcloud.WaitObserverAdapter;
 import dev.authcloud.DeleteOutcome;
 import dev.authcloud.Faults;
 import dev.authcloud.JavaAccess;
@@ -117,7 +117,7 @@ class SignUpTest {
         List<String> events = new CopyOnWriteArrayList<>();
         WaitOutcome outcome = client.waitForCompletion(enrolled.getEnrollment().getStatusToken(),
                 new WaitOptionsBuilder().pollInterval(Duration.ofMillis(100)).timeout(Duration.ofSeconds(10)).build(),
-                new EnrollmentObserverAdapter() {
+                new WaitObserverAdapter() {
                     @Override
                     public void onTransientError(AuthCloudException error, Duration retryIn) {
                         events.add(error.kind() + (retryIn.isNegative() ? " retry in the past?" : " retry"));

@@ -1,11 +1,12 @@
-//! Approvals (log in / confirm with the registered phone) and user management, as records
-//! crossing the FFI; the calls themselves are on `Client` / `AsyncClient` (see ops.rs).
+//! Approvals (log in / confirm with the registered phone) as records crossing the FFI;
+//! the calls themselves are on `Client` / `AsyncClient` (see `operations.rs`).
 
 use std::sync::Arc;
 
 use crate::error::AuthCloudError;
 use crate::secret::Secret;
-use crate::types::{DeepLink, QrCode};
+use crate::types::enrollment::{DeepLink, QrCode};
+use crate::types::users::user_ref;
 
 /// How the user is asked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -43,12 +44,11 @@ pub struct ApprovalRequest {
 
 impl ApprovalRequest {
     pub(crate) fn to_core(&self) -> Result<authcloud::ApprovalRequest, AuthCloudError> {
-        let user = crate::ops::user_ref(self.username.clone(), self.user_id.clone())?.ok_or_else(|| {
-            AuthCloudError::InvalidInput {
+        let user =
+            user_ref(self.username.clone(), self.user_id.clone())?.ok_or_else(|| AuthCloudError::InvalidInput {
                 field: "username".into(),
                 reason: "an approval needs a username or a user id".into(),
-            }
-        })?;
+            })?;
         Ok(authcloud::ApprovalRequest {
             user,
             channel: match self.channel {
@@ -86,24 +86,6 @@ impl From<authcloud::ApprovalResponse> for ApprovalResult {
             qr_code: r.qr_code.map(|qr| Arc::new(QrCode::from(qr))),
             app_link_uri: r.app_link_uri.map(|link| Arc::new(DeepLink::from(link))),
             ids_missing: r.ids_missing,
-        }
-    }
-}
-
-/// How a delete ended: deleting what is already gone is not an error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum DeleteOutcome {
-    /// It existed and was deleted.
-    Deleted,
-    /// There was nothing to delete.
-    NotFound,
-}
-
-impl From<authcloud::DeleteOutcome> for DeleteOutcome {
-    fn from(outcome: authcloud::DeleteOutcome) -> Self {
-        match outcome {
-            authcloud::DeleteOutcome::Deleted => DeleteOutcome::Deleted,
-            _ => DeleteOutcome::NotFound,
         }
     }
 }

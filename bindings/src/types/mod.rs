@@ -1,0 +1,16 @@
+//! Records and enums crossing the FFI, one file per domain, converted from core's types at
+//! this boundary only.
+
+pub(crate) mod approval;
+pub(crate) mod enrollment;
+pub(crate) mod intent;
+pub(crate) mod status;
+pub(crate) mod users;
+pub(crate) mod wait;
+
+pub use approval::{ApprovalChannel, ApprovalRequest, ApprovalResult, validate_approval_message};
+pub use enrollment::{DeepLink, EnrollResult, Enrollment, QrCode};
+pub use intent::{Channel, IntentOperation};
+pub use status::{Introspection, OperationStatus, TransactionStatus, VerifiedUser};
+pub use users::{Authenticator, DeleteOutcome, User};
+pub use wait::{StatusUpdate, WaitOptions, WaitOutcome};
