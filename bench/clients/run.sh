@@ -42,8 +42,8 @@ step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 RUST_SOURCES=(Cargo.toml Cargo.lock uniffi.toml core/Cargo.toml core/src emulator/Cargo.toml emulator/src
               bindings/Cargo.toml bindings/src)
 WHEEL_SOURCES=("${RUST_SOURCES[@]}" bindings/python/pyproject.toml bindings/python/authcloud)
-JAR_SOURCES=("${RUST_SOURCES[@]}" bindings/uniffi-bindgen bindings/kotlin/pom.xml bindings/kotlin/patch-bindings.sh
-             bindings/kotlin/src/main bindings/kotlin/src/jvm)
+JAR_SOURCES=("${RUST_SOURCES[@]}" bindings/uniffi-bindgen scripts/bindgen.sh bindings/kotlin/pom.xml
+             bindings/kotlin/patch-bindings.sh bindings/kotlin/src/main bindings/kotlin/src/jvm)
 
 # True when ARTIFACT exists and no file of the given sources is newer than it.
 fresh() {
