@@ -7,20 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# step, the pinned tool versions, tool_venv, fresh_venv.
+. scripts/lib.sh
 
-MATURIN_VERSION=1.16.0
-PYTEST_VERSION=9.2.0
-ZIG_VERSION=0.17.1
-AUDITWHEEL_VERSION=6.8.2
-WHEEL_VERSION=0.48.0
 # The shipped native library (no emulator, stripped) must stay within this budget.
 FFI_SIZE_BUDGET=2700000
 
 started=$SECONDS
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size bench)
-
-step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+step_clock=$started
 
 run_rust() {
   step "rustfmt"
@@ -35,27 +31,6 @@ run_rust() {
 run_examples() {
   step "examples/rust: the guide's flow against the embedded emulator"
   cargo run --locked -q -p authcloud-example
-}
-
-# A venv inside the repo with the build and test tools, reused when the versions match.
-tool_venv() {
-  local venv="$ROOT/.venv"
-  local want="maturin $MATURIN_VERSION pytest $PYTEST_VERSION zig $ZIG_VERSION auditwheel $AUDITWHEEL_VERSION wheel $WHEEL_VERSION"
-  if [ "$(cat "$venv/.tools" 2>/dev/null)" != "$want" ]; then
-    step "creating the tool venv (.venv: $want)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" \
-      "ziglang==$ZIG_VERSION" "auditwheel==$AUDITWHEEL_VERSION" "wheel==$WHEEL_VERSION"
-    echo "$want" > "$venv/.tools"
-  fi
-}
-
-# A brand-new venv with only what the caller names: proves an install works from scratch.
-fresh_venv() {
-  local dir=$1; shift
-  rm -rf "$dir"
-  python3 -m venv "$dir"
-  "$dir/bin/pip" install -q "$@"
 }
 
 build_wheel() {
