@@ -7,20 +7,16 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# step, the pinned tool versions, tool_venv, fresh_venv.
+. scripts/lib.sh
 
-MATURIN_VERSION=1.16.0
-PYTEST_VERSION=9.2.0
-ZIG_VERSION=0.17.1
-AUDITWHEEL_VERSION=6.8.2
-WHEEL_VERSION=0.48.0
 # The shipped native library (no emulator, stripped) must stay within this budget.
 FFI_SIZE_BUDGET=2700000
 
 started=$SECONDS
 stages=("$@")
 [ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size bench)
-
-step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+step_clock=$started
 
 run_rust() {
   step "rustfmt"
@@ -37,32 +33,12 @@ run_examples() {
   cargo run --locked -q -p authcloud-example
 }
 
-# A venv inside the repo with the build and test tools, reused when the versions match.
-tool_venv() {
-  local venv="$ROOT/.venv"
-  local want="maturin $MATURIN_VERSION pytest $PYTEST_VERSION zig $ZIG_VERSION auditwheel $AUDITWHEEL_VERSION wheel $WHEEL_VERSION"
-  if [ "$(cat "$venv/.tools" 2>/dev/null)" != "$want" ]; then
-    step "creating the tool venv (.venv: $want)"
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" \
-      "ziglang==$ZIG_VERSION" "auditwheel==$AUDITWHEEL_VERSION" "wheel==$WHEEL_VERSION"
-    echo "$want" > "$venv/.tools"
-  fi
-}
-
-# A brand-new venv with only what the caller names: proves an install works from scratch.
-fresh_venv() {
-  local dir=$1; shift
-  rm -rf "$dir"
-  python3 -m venv "$dir"
-  "$dir/bin/pip" install -q "$@"
-}
-
 build_wheel() {
   tool_venv
   step "the library (release, with the emulator) and the bindings generator (debug)"
   cargo build --locked --release -p authcloud-ffi --features emulator
-  cargo build --locked -p uniffi-bindgen
+  # Where scripts/bindgen.sh builds the generator: the generated-names test runs it too.
+  BINDGEN=$(scripts/bindgen.sh --binary)
   step "portable wheel: maturin build --zig --compatibility manylinux2014 (glibc 2.17), then stripped"
   rm -rf target/wheels
   # Bindings are generated from the unstripped library; the shipped copy is stripped after.
@@ -92,7 +68,7 @@ run_python() {
   step "the wheel's pytest plugin: a test file with only its fixtures (no conftest)"
   (cd target && venv-wheel/bin/python -m pytest -q -p no:cacheprovider "$ROOT/examples/python/test_with_plugin.py")
   step "uniffi.toml takes effect (generated names)"
-  AUTHCLOUD_BINDGEN="$ROOT/target/debug/uniffi-bindgen" AUTHCLOUD_FFI_LIB="$ROOT/target/release/libauthcloud_ffi.so" \
+  AUTHCLOUD_BINDGEN="$BINDGEN" AUTHCLOUD_FFI_LIB="$ROOT/target/release/libauthcloud_ffi.so" \
     target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/tests
   step "examples/python (sync and asyncio) as smoke tests"
   (cd target && venv-wheel/bin/python "$ROOT/examples/python/sync_flow.py" && venv-wheel/bin/python "$ROOT/examples/python/async_flow.py")
@@ -150,18 +126,18 @@ run_size() {
   # (Android: --pack-dyn-relocs=android, see bindings/kotlin/android/build-android.sh; iOS:
   # chained fixups). Linux's closest equivalent of the packing is RELR; the desktop
   # library in the wheel and the jar keeps plain relocations (RELR needs glibc >= 2.36).
-  local gcc_ld plain size
+  local gcc_ld plain size bindgen
   gcc_ld="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/gcc-ld"
   cargo build --locked --profile ffi-small -p authcloud-ffi --lib
   strip -o target/ffi-small/libauthcloud_ffi.desktop-stripped.so target/ffi-small/libauthcloud_ffi.so
   plain=$(stat -c %s target/ffi-small/libauthcloud_ffi.desktop-stripped.so)
   cargo rustc --locked --profile ffi-small -p authcloud-ffi --lib --crate-type cdylib -- \
     -C link-arg=-B"$gcc_ld" -C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
-  cargo build --locked -p uniffi-bindgen
+  # The generator, built once for the two generations below.
+  bindgen=$(scripts/bindgen.sh --binary)
   rm -rf target/bindings-small
   # Bindings are generated from the unstripped library: proof its metadata survived the link.
-  target/debug/uniffi-bindgen generate --library target/ffi-small/libauthcloud_ffi.so --config uniffi.toml \
-    --language kotlin --out-dir target/bindings-small --no-format >/dev/null
+  AUTHCLOUD_BINDGEN=$bindgen scripts/bindgen.sh kotlin target/ffi-small/libauthcloud_ffi.so target/bindings-small >/dev/null
   grep -qF 'fun `enroll`(' target/bindings-small/dev/authcloud/authcloud.kt
   strip -o target/ffi-small/libauthcloud_ffi.stripped.so target/ffi-small/libauthcloud_ffi.so
   size=$(stat -c %s target/ffi-small/libauthcloud_ffi.stripped.so)
@@ -171,8 +147,7 @@ run_size() {
   [ "$size" -le "$FFI_SIZE_BUDGET" ] || { echo "the library is over its size budget" >&2; exit 1; }
   # The measured library must also work: one registration through it, from Python.
   rm -rf target/size-smoke && mkdir -p target/size-smoke
-  target/debug/uniffi-bindgen generate --library target/ffi-small/libauthcloud_ffi.so --config uniffi.toml \
-    --language python --out-dir target/size-smoke --no-format >/dev/null
+  AUTHCLOUD_BINDGEN=$bindgen scripts/bindgen.sh python target/ffi-small/libauthcloud_ffi.so target/size-smoke >/dev/null
   cp target/ffi-small/libauthcloud_ffi.stripped.so target/size-smoke/libauthcloud_ffi.so
   cargo build --locked -q -p authcloud-emulator
   local key=size-smoke-$RANDOM$RANDOM

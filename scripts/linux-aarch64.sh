@@ -26,7 +26,8 @@ work="$repo/target/linux-aarch64"
 TARGET=aarch64-unknown-linux-gnu
 PACKAGES="rustc cargo libstd-rust-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
-step() { printf '\n==> linux-aarch64: %s\n' "$*"; }
+. "$repo/scripts/lib.sh"
+step_prefix="linux-aarch64: "
 
 # Inside the chroot the repo is /work; cargo there needs this machine's CA bundle (a TLS
 # inspecting proxy may sit between it and crates.io).

@@ -6,8 +6,9 @@
 # npm). tests/tests/versions.rs fails when they disagree. Add a CHANGELOG.md entry yourself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib.sh
 new=${1:?usage: scripts/set-version.sh NEW_VERSION}
-old=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+old=$(workspace_version)
 [ -n "$old" ] || { echo "no workspace version in Cargo.toml" >&2; exit 1; }
 sed -i "/^\[workspace.package\]/,/^\[/s/^version = \"$old\"/version = \"$new\"/" Cargo.toml
 # The artifact's own version, and every dependency on dev.authcloud:authcloud.

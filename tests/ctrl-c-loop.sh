@@ -15,19 +15,15 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 RUNS=${1:-200}
 BURNERS=${2:-$(nproc)}
-PYTEST_VERSION=9.2.0
+# ensure_venv, PYTEST_VERSION.
+. scripts/lib.sh
 
 if [ -z "$(ls target/wheels/authcloud-*manylinux*.whl 2>/dev/null)" ]; then
   ./test.sh python
 fi
 wheel=$(ls -t target/wheels/authcloud-*manylinux*.whl | head -n1)
 venv=target/venv-ctrl-c
-if [ "$(cat "$venv/.wheel" 2>/dev/null)" != "$wheel $(stat -c %Y "$wheel")" ]; then
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "$wheel" "pytest==$PYTEST_VERSION"
-  echo "$wheel $(stat -c %Y "$wheel")" > "$venv/.wheel"
-fi
+ensure_venv "$venv" .wheel "$wheel $(stat -c %Y "$wheel")" "$wheel" "pytest==$PYTEST_VERSION"
 
 burners=()
 stop_burners() { [ ${#burners[@]} -eq 0 ] || kill "${burners[@]}" 2>/dev/null || true; }

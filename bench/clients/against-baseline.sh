@@ -18,14 +18,14 @@ cd "$(dirname "$0")/../.."
 ROOT=$PWD
 REF=${1:?usage: bench/clients/against-baseline.sh REF [driver options...]}
 shift
-MATURIN_VERSION=1.16.0
-VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+# step, tool_venv, ensure_venv, workspace_version.
+. scripts/lib.sh
+VERSION=$(workspace_version)
 
 commit=$(git rev-parse --verify "$REF^{commit}")
 short=$(git rev-parse --short "$commit")
 tree=$ROOT/target/baseline/$short
 venv=$ROOT/target/baseline/$short-venv
-step() { printf '\n==> %s\n' "$*"; }
 
 if [ ! -d "$tree" ]; then
   step "worktree of $short in target/baseline"
@@ -35,16 +35,13 @@ fi
 wheel=$(ls "$tree"/target/wheels/authcloud-*.whl 2>/dev/null | head -n1 || true)
 if [ -z "$wheel" ]; then
   step "$short: Python wheel (maturin build --release)"
-  [ -x "$ROOT/.venv/bin/maturin" ] || { python3 -m venv "$ROOT/.venv" && "$ROOT/.venv/bin/pip" install -q "maturin==$MATURIN_VERSION"; }
+  tool_venv
   (cd "$tree/bindings/python" && PATH="$ROOT/.venv/bin:$PATH" CARGO_PROFILE_RELEASE_STRIP=none \
     "$ROOT/.venv/bin/maturin" build --release --locked -q -o "$tree/target/wheels")
   wheel=$(ls "$tree"/target/wheels/authcloud-*.whl | head -n1)
-  rm -rf "$venv"
 fi
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q "$wheel"
-fi
+# Rebuilt when the wheel is (its name and time are the stamp).
+ensure_venv "$venv" .wheel "$wheel $(stat -c %Y "$wheel")" "$wheel"
 
 jar=$tree/bindings/kotlin/target/authcloud-$VERSION.jar
 if [ ! -f "$jar" ]; then

@@ -19,15 +19,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+# step, ensure_venv, workspace_version, MATURIN_VERSION.
+. scripts/lib.sh
 
 REQUESTS_VERSION=2.34.2
 HTTPX_VERSION=0.28.1
 MATPLOTLIB_VERSION=3.11.2
-MATURIN_VERSION=1.16.0
 VENV=$ROOT/target/venv-bench
 BENCH_WHEELS=$ROOT/target/bench-clients/wheels
 # The project's one version: the Cargo workspace's.
-VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' Cargo.toml)
+VERSION=$(workspace_version)
 INSTALLED_JAR=$HOME/.m2/repository/dev/authcloud/authcloud/$VERSION/authcloud-$VERSION.jar
 MVN=(mvn -B -ntp -Dstyle.color=never)
 
@@ -35,15 +36,14 @@ for arg in "$@"; do
   case "$arg" in -h|--help) exec python3 bench/clients/driver.py --help ;; esac
 done
 
-started=$SECONDS
-step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
+step_clock=$SECONDS
 
 # What the native library, the wheel and the jar are built from.
 RUST_SOURCES=(Cargo.toml Cargo.lock uniffi.toml core/Cargo.toml core/src emulator/Cargo.toml emulator/src
               bindings/Cargo.toml bindings/src)
 WHEEL_SOURCES=("${RUST_SOURCES[@]}" bindings/python/pyproject.toml bindings/python/authcloud)
-JAR_SOURCES=("${RUST_SOURCES[@]}" bindings/uniffi-bindgen bindings/kotlin/pom.xml bindings/kotlin/patch-bindings.sh
-             bindings/kotlin/src/main bindings/kotlin/src/jvm)
+JAR_SOURCES=("${RUST_SOURCES[@]}" bindings/uniffi-bindgen scripts/bindgen.sh bindings/kotlin/pom.xml
+             bindings/kotlin/patch-bindings.sh bindings/kotlin/src/main bindings/kotlin/src/jvm)
 
 # True when ARTIFACT exists and no file of the given sources is newer than it.
 fresh() {
@@ -58,14 +58,8 @@ step "release emulator and the Rust bench binary (cargo build --release)"
 cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clients
 
 tools="requests $REQUESTS_VERSION httpx $HTTPX_VERSION matplotlib $MATPLOTLIB_VERSION maturin $MATURIN_VERSION"
-if [ "$(cat "$VENV/.bench-tools" 2>/dev/null)" != "$tools" ]; then
-  step "creating target/venv-bench ($tools)"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "requests==$REQUESTS_VERSION" "httpx==$HTTPX_VERSION" \
-    "matplotlib==$MATPLOTLIB_VERSION" "maturin==$MATURIN_VERSION"
-  echo "$tools" > "$VENV/.bench-tools"
-fi
+ensure_venv --step "creating target/venv-bench ($tools)" "$VENV" .bench-tools "$tools" \
+  "requests==$REQUESTS_VERSION" "httpx==$HTTPX_VERSION" "matplotlib==$MATPLOTLIB_VERSION" "maturin==$MATURIN_VERSION"
 
 # The newest wheel already built (by ./test.sh or by an earlier run of this script).
 wheel=$(ls -t target/wheels/authcloud-*manylinux*.whl "$BENCH_WHEELS"/authcloud-*.whl 2>/dev/null | head -n1 || true)

@@ -1,5 +1,24 @@
 #!/bin/sh
-# Rewrites the Kotlin that uniffi-bindgen generated, right after generating it:
+# Rewrites the Kotlin that uniffi-bindgen generated, right after generating it (1. and 2.
+# below). Run by scripts/bindgen.sh after every Kotlin generation: its only caller, so that
+# no build can forget it.
+#
+# The upstream behaviour it works around (uniffi 0.32.2, the JNA-based Kotlin bindings):
+# 1. mozilla/uniffi-rs#1077, "Include the messages for rich error structures" (open): for an
+#    error whose variants carry fields, each variant's Kotlin `message` lists the fields and
+#    never carries the Rust error's own text.
+# 2. No upstream issue found for this one: every call into Rust allocates a new
+#    `UniffiRustCallStatus` (`uniffiRustCallWithError` in uniffi's Kotlin Helpers.kt).
+#
+# Written for uniffi 0.32.2 exactly (PATCHED_FOR_UNIFFI below). For bindings from any other
+# uniffi version it FAILS (exit 1, the file untouched): an upgrade must come with a look at
+# whether upstream still needs each rewrite and whether its templates still have the shape
+# expected here. The version is $AUTHCLOUD_UNIFFI_VERSION (scripts/bindgen.sh passes what
+# the generator's --version says), else the uniffi_bindgen entry of the repository's
+# Cargo.lock.
+#
+# Usage: patch-bindings.sh <directory uniffi-bindgen wrote into | path of authcloud.kt>
+#
 # 1. `AuthCloudException.message` is the Rust sentence (what `toString()` and `describe()`
 # return) instead of uniffi's field dump ("endpoint=…, httpStatus=401, detail=null").
 #
@@ -12,9 +31,6 @@
 # `sealed class AuthCloudException` by `get() = describe()`. It FAILS (exit 1) unless it
 # rewrites exactly one getter per variant, so a uniffi upgrade that changes the template
 # cannot silently bring the field dump back: adapt this script to the new template then.
-#
-# Used by bindings/kotlin/pom.xml (generate-sources) and android/build-android.sh.
-# Usage: patch-bindings.sh <directory uniffi-bindgen wrote into | path of authcloud.kt>
 set -eu
 
 target=${1:?usage: patch-bindings.sh <generated directory or authcloud.kt>}
@@ -24,6 +40,18 @@ else
   file=$target
 fi
 [ -f "$file" ] || { echo "patch-bindings.sh: no generated Kotlin at $file" >&2; exit 1; }
+
+PATCHED_FOR_UNIFFI=0.32.2
+uniffi=${AUTHCLOUD_UNIFFI_VERSION:-}
+if [ -z "$uniffi" ]; then
+  uniffi=$(awk '/^name = "uniffi_bindgen"$/ { getline; gsub(/^version = "|"$/, ""); print; exit }' \
+    "$(dirname "$0")/../../Cargo.lock" 2>/dev/null || true)
+fi
+if [ "$uniffi" != "$PATCHED_FOR_UNIFFI" ]; then
+  echo "patch-bindings.sh: FAILED — written for the Kotlin of uniffi $PATCHED_FOR_UNIFFI, but $file comes from uniffi ${uniffi:-(unknown version)}." >&2
+  echo "patch-bindings.sh: check both rewrites in bindings/kotlin/patch-bindings.sh against the new templates (and mozilla/uniffi-rs#1077), then set PATCHED_FOR_UNIFFI." >&2
+  exit 1
+fi
 
 tmp="$file.patching"
 # awk: inside the AuthCloudException class (from its `sealed class` line to the first

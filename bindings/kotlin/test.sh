@@ -14,10 +14,9 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/scripts/lib.sh"
 # The project's one version: the Cargo workspace's (scripts/set-version.sh).
-VERSION=$(sed -n '/^\[workspace.package\]/,/^\[/s/^version = "\(.*\)"/\1/p' "$ROOT/Cargo.toml")
-
-step() { printf '\n==> %s\n' "$*"; }
+VERSION=$(workspace_version)
 trap 'echo "bindings/kotlin/test.sh: FAILED (line $LINENO: $BASH_COMMAND)" >&2' ERR
 
 . "$ROOT/scripts/debian-packages.sh"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Generates the Swift sources of the AuthCloud package from a built library:
+# Generates the Swift sources of the AuthCloud package from a built library (with
+# scripts/bindgen.sh swift), then puts them where SwiftPM on Linux wants them:
 #   bindings/swift/generate.sh [path/to/libauthcloud_ffi.so]   (default: release build)
 # Output (not committed): Sources/AuthCloud/AuthCloud.swift and
 # Sources/AuthCloudFFI/{AuthCloudFFI.h,module.modulemap}.
@@ -9,9 +10,8 @@ repo=$(cd "$here/../.." && pwd)
 lib=${1:-$repo/target/release/libauthcloud_ffi.so}
 out=$repo/target/bindings/swift
 cd "$repo"
-cargo build --locked -q -p uniffi-bindgen
 rm -rf "$out"
-target/debug/uniffi-bindgen generate --library "$lib" --config uniffi.toml --language swift --out-dir "$out" --no-format >/dev/null
+CARGO_TERM_QUIET=true scripts/bindgen.sh swift "$lib" "$out" >/dev/null
 # Every file in Sources/AuthCloudFFI is generated, so a fresh clone lacks the directory.
 mkdir -p "$here/Sources/AuthCloudFFI"
 cp "$out/AuthCloud.swift" "$here/Sources/AuthCloud/AuthCloud.swift"

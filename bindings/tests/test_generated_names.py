@@ -1,8 +1,9 @@
-"""uniffi.toml really takes effect: generating with it yields the configured names, and
-without it the defaults (so the test can fail).
+"""uniffi.toml really takes effect: generating as every build does (scripts/bindgen.sh)
+yields the configured names, and the generator without it the defaults (so the test can
+fail).
 
-Needs AUTHCLOUD_BINDGEN (the uniffi-bindgen binary) and AUTHCLOUD_FFI_LIB (an unstripped
-libauthcloud_ffi.so); ./test.sh sets both.
+Needs AUTHCLOUD_BINDGEN (the uniffi-bindgen binary, which scripts/bindgen.sh then uses too)
+and AUTHCLOUD_FFI_LIB (an unstripped libauthcloud_ffi.so); ./test.sh sets both.
 """
 
 import os
@@ -20,9 +21,12 @@ def generate(tmp_path, language, with_config):
     if not bindgen or not library:
         pytest.fail("set AUTHCLOUD_BINDGEN and AUTHCLOUD_FFI_LIB (./test.sh does)")
     out = tmp_path / f"{language}-{'config' if with_config else 'default'}"
-    cmd = [bindgen, "generate", "--library", library, "--language", language, "--out-dir", str(out), "--no-format"]
     if with_config:
-        cmd += ["--config", str(ROOT / "uniffi.toml")]
+        # The one way the project generates (it passes uniffi.toml; Kotlin also gets patched).
+        cmd = [str(ROOT / "scripts" / "bindgen.sh"), language, library, str(out)]
+    else:
+        # scripts/bindgen.sh always applies uniffi.toml: the control runs the generator alone.
+        cmd = [bindgen, "generate", "--library", library, "--language", language, "--out-dir", str(out), "--no-format"]
     subprocess.run(cmd, check=True, cwd=ROOT, capture_output=True)
     return out
 

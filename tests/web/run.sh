@@ -11,14 +11,9 @@ repo=$(cd "$here/../.." && pwd)
 venv="$repo/target/venv-web"
 
 . "$repo/scripts/debian-packages.sh"
+. "$repo/scripts/lib.sh"
 need_commands tests/web chromium chromium
-if [ ! -x "$venv/bin/python" ]; then
-  python3 -m venv "$venv"
-fi
-if ! cmp -s "$here/requirements.txt" "$venv/.requirements-installed" 2>/dev/null; then
-  "$venv/bin/pip" install -q -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$venv/.requirements-installed"
-fi
+ensure_venv "$venv" .requirements-installed "$(cat "$here/requirements.txt")" -r "$here/requirements.txt"
 if [ -z "${AUTHCLOUD_WHEEL:-}" ]; then
   AUTHCLOUD_WHEEL=$(ls "$repo"/target/wheels/authcloud-*manylinux*.whl 2>/dev/null | head -1 || true)
   [ -n "$AUTHCLOUD_WHEEL" ] || { echo "no wheel in target/wheels: run ./test.sh python first (or set AUTHCLOUD_WHEEL)" >&2; exit 1; }

@@ -44,11 +44,9 @@ cargo ndk --platform "$PLATFORM" "${abi_args[@]}" -o "$HERE/build/jniLibs" \
 echo "==> the Kotlin bindings (from the unstripped host build of the same code and features), patched"
 cargo build --locked --profile "$PROFILE" -p authcloud-ffi --lib
 rm -rf "$HERE/build/generated/uniffi"
-cargo run --locked -q -p uniffi-bindgen -- generate --library "target/$PROFILE/libauthcloud_ffi.so" \
-  --language kotlin --config uniffi.toml --out-dir "$HERE/build/generated/uniffi" --no-format
-# AuthCloudException.message = the Rust sentence, as in the JVM jar (fails if uniffi's
-# template changed shape).
-sh "$HERE/../patch-bindings.sh" "$HERE/build/generated/uniffi"
+# scripts/bindgen.sh, as for the JVM jar: uniffi-bindgen, then patch-bindings.sh
+# (AuthCloudException.message = the Rust sentence; fails if uniffi's template changed shape).
+CARGO_TERM_QUIET=true scripts/bindgen.sh kotlin "target/$PROFILE/libauthcloud_ffi.so" "$HERE/build/generated/uniffi"
 
 echo "==> the AAR"
 cd "$HERE"

@@ -3,7 +3,7 @@
 //
 // Inputs, produced by ./build-android.sh (Gradle alone cannot build Rust):
 //   build/jniLibs/<abi>/libauthcloud_ffi.so     cargo ndk, profile ffi-small, stripped
-//   build/generated/uniffi/dev/authcloud/*.kt   uniffi-bindgen, from the unstripped library
+//   build/generated/uniffi/dev/authcloud/*.kt   scripts/bindgen.sh, from the unstripped library
 // Plus the hand-written Kotlin layer shared with the JVM jar: ../src/main/kotlin (not
 // ../src/jvm/kotlin: the JUnit extension, the SLF4J sink and the java.time builders are
 // JVM-only — they need the emulator, JUnit, SLF4J or API 26).

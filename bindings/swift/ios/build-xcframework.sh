@@ -18,11 +18,9 @@ done
 
 # Bindings come from an unstripped host build of the same crate and features.
 cargo build --locked --profile "$profile" -p authcloud-ffi --lib
-cargo build --locked -p uniffi-bindgen
 gen="$repo/target/ios-bindings"
 rm -rf "$gen" && mkdir -p "$gen/headers"
-target/debug/uniffi-bindgen generate --library "target/$profile/libauthcloud_ffi.dylib" --config uniffi.toml \
-  --language swift --out-dir "$gen" --no-format
+scripts/bindgen.sh swift "target/$profile/libauthcloud_ffi.dylib" "$gen"
 cp "$gen/AuthCloudFFI.h" "$gen/headers/"
 cp "$gen/AuthCloudFFI.modulemap" "$gen/headers/module.modulemap"
 
