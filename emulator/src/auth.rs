@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::errors::ApiError;
+use crate::state::{Channel, Intent, Operation, State};
 use crate::tokens::TokenKind;
 
 /// An authenticated caller.
@@ -49,13 +50,40 @@ pub(crate) fn authenticate(shared: &Shared, headers: &HeaderMap, now: SystemTime
     let intent_jti =
         shared.tokens.verify(credential).filter(|claims| claims.kind == TokenKind::Intent).map(|claims| claims.jti);
     if let Some(jti) = intent_jti {
-        let usable = shared.state().intent(jti).is_some_and(|intent| intent.usable(now));
-        if usable {
-            return Ok(Caller::Intent { jti });
-        }
-        return Err(ApiError::unauthorized("the intent token was already used or has expired"));
+        usable_intent(&shared.state(), jti, now)?;
+        return Ok(Caller::Intent { jti });
     }
     Err(ApiError::unauthorized("invalid access key or token"))
+}
+
+/// The record of an intent token that may still be used at `now`, or 401.
+///
+/// [`authenticate`] checks this already, but a route asks again under the lock it starts its
+/// transaction under, so that two requests cannot spend the same token.
+pub(crate) fn usable_intent(world: &State, jti: Uuid, now: SystemTime) -> Result<&Intent, ApiError> {
+    world
+        .intent(jti)
+        .filter(|intent| intent.usable(now))
+        .ok_or_else(|| ApiError::unauthorized("the intent token was already used or has expired"))
+}
+
+/// The record of an intent token that may still be used at `now` (401 otherwise) for
+/// `operation` over `channel` (403 otherwise).
+pub(crate) fn intent_allowing(
+    world: &State,
+    jti: Uuid,
+    now: SystemTime,
+    operation: Operation,
+    channel: Channel,
+) -> Result<&Intent, ApiError> {
+    let intent = usable_intent(world, jti, now)?;
+    if intent.operation != operation {
+        return Err(ApiError::forbidden(format!("this intent token is not for {}", operation.as_str())));
+    }
+    if intent.channels.as_ref().is_some_and(|allowed| !allowed.contains(&channel)) {
+        return Err(ApiError::forbidden("this intent token does not allow this channel"));
+    }
+    Ok(intent)
 }
 
 /// Accepts only the access key: an intent token is 403, anything else 401.

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::errors::ApiError;
+use crate::state::UserRef;
 
 /// Longest username the vendor accepts.
 pub(crate) const MAX_USERNAME_CHARS: usize = 300;
@@ -99,8 +100,13 @@ pub(crate) fn username(object: &Map<String, Value>) -> Result<Option<String>, Ap
     Ok(Some(value.to_owned()))
 }
 
+/// The user a body names by `userId` and / or `username` (each optional, checked as below).
+pub(crate) fn user_ref(object: &Map<String, Value>) -> Result<UserRef, ApiError> {
+    Ok(UserRef { user_id: user_id(object)?, username: username(object)? })
+}
+
 /// An optional `userId`, which must be a UUID (400 otherwise).
-pub(crate) fn user_id(object: &Map<String, Value>) -> Result<Option<Uuid>, ApiError> {
+fn user_id(object: &Map<String, Value>) -> Result<Option<Uuid>, ApiError> {
     optional_str(object, "userId")?
         .map(|value| Uuid::parse_str(value).map_err(|_| ApiError::bad_request("`userId` must be a UUID")))
         .transpose()

@@ -1,9 +1,11 @@
 //! The small self-contained HTML pages of the simulated authenticator (`/open`, `/phone`):
-//! one layout, escaping, and how the phone renders an approval's message.
+//! one layout, escaping, how the phone renders an approval's message, and how its forms are
+//! accepted.
 
 use axum::response::{Html, IntoResponse, Response};
 use http::{HeaderMap, StatusCode, header};
 
+use crate::body;
 use crate::message::{self, Message};
 
 /// An HTML answer with a status; `head_extra` is trusted markup for `<head>` (e.g. a refresh).
@@ -31,25 +33,46 @@ pub(crate) fn page(status: StatusCode, title: &str, body_html: &str) -> Response
     page_with_head(status, title, "", body_html)
 }
 
-/// A 403 page for a form posted from another site, `None` for one posted from this emulator's
-/// own pages (or by a program, which sends neither header). Without it any page the developer
-/// visits could approve a pending login by posting the form the phone page shows.
+/// Why a form posted to the simulated authenticator is refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RefusedForm {
+    /// Posted from another site: without this refusal any page the developer visits could
+    /// approve a pending login by posting the form the phone page shows.
+    CrossSite,
+    /// Not sent as a browser sends a form, with the status to answer (415).
+    NotAForm(StatusCode),
+}
+
+impl RefusedForm {
+    /// The page explaining the refusal.
+    pub(crate) fn page(self) -> Response {
+        match self {
+            RefusedForm::CrossSite => page(
+                StatusCode::FORBIDDEN,
+                "Refused",
+                "<p>This form was posted from another site. Open the link or the phone page of this \
+                 emulator and press the button there.</p>",
+            ),
+            RefusedForm::NotAForm(status) => {
+                page(status, "Unsupported form", "<p>Send the form as a browser does.</p>")
+            }
+        }
+    }
+}
+
+/// The fields of a form posted by this emulator's own pages (or by a program, which sends
+/// neither `Sec-Fetch-Site` nor `Origin`).
 ///
 /// `Sec-Fetch-Site` decides where a browser sends it (all current ones); only `same-origin`
 /// and `none` (typed or bookmarked) pass — not `same-site`: another port on 127.0.0.1 is
 /// another application. Without it, `Origin` must name this host. An `Origin: null` alone is
 /// refused; browsers that send it for these pages (they set `Referrer-Policy: no-referrer`)
 /// also send `Sec-Fetch-Site`.
-pub(crate) fn refuse_cross_site(headers: &HeaderMap) -> Option<Response> {
-    if posted_from_here(headers) {
-        return None;
+pub(crate) fn posted_form(headers: &HeaderMap, form: &[u8]) -> Result<Vec<(String, String)>, RefusedForm> {
+    if !posted_from_here(headers) {
+        return Err(RefusedForm::CrossSite);
     }
-    Some(page(
-        StatusCode::FORBIDDEN,
-        "Refused",
-        "<p>This form was posted from another site. Open the link or the phone page of this \
-         emulator and press the button there.</p>",
-    ))
+    body::form(headers, form).map_err(|err| RefusedForm::NotAForm(err.status))
 }
 
 fn posted_from_here(headers: &HeaderMap) -> bool {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::body;
-use crate::html::{escape, message_block, page, refuse_cross_site};
+use crate::html::{escape, message_block, page, posted_form};
 use crate::state::{DecideError, Operation, TransactionStatus};
 
 /// The query / form field carrying the dispatch token, as in the vendor's deep link.
@@ -139,14 +139,9 @@ async fn decline(State(shared): State<Arc<Shared>>, headers: HeaderMap, form: By
 }
 
 fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> Response {
-    if let Some(refused) = refuse_cross_site(headers) {
-        return refused;
-    }
-    let pairs = match body::form(headers, form) {
+    let pairs = match posted_form(headers, form) {
         Ok(pairs) => pairs,
-        Err(err) => {
-            return page(err.status, "Unsupported form", "<p>Send the form as a browser does.</p>");
-        }
+        Err(refused) => return refused.page(),
     };
     let transaction_id = match transaction_of(shared, body::form_value(&pairs, DISPATCH_FIELD)) {
         Ok(id) => id,

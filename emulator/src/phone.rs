@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use crate::app::Shared;
 use crate::body;
-use crate::html::{escape, message_block, page, page_with_head, refuse_cross_site};
+use crate::html::{escape, message_block, page, page_with_head, posted_form};
 use crate::state::{Channel, DecideError, Operation, PendingApproval};
 use crate::time::iso8601;
 
@@ -129,12 +129,9 @@ async fn decline(State(shared): State<Arc<Shared>>, headers: HeaderMap, form: By
 
 /// Decides an approval (not an enrollment: those are decided through their deep link).
 fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> Response {
-    if let Some(refused) = refuse_cross_site(headers) {
-        return refused;
-    }
-    let pairs = match body::form(headers, form) {
+    let pairs = match posted_form(headers, form) {
         Ok(pairs) => pairs,
-        Err(err) => return page(err.status, "Unsupported form", "<p>Send the form as a browser does.</p>"),
+        Err(refused) => return refused.page(),
     };
     let Some(field) = body::form_value(&pairs, TRANSACTION_FIELD).filter(|value| !value.is_empty()) else {
         return page(StatusCode::BAD_REQUEST, "Missing transaction", "<p>The form has no transaction id.</p>");

@@ -13,15 +13,16 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::app::Shared;
-use crate::auth::{Caller, authenticate};
+use crate::auth::{Caller, authenticate, intent_allowing};
 use crate::body;
 use crate::errors::ApiError;
 use crate::message::{self, MAX_NOTIFICATION_CHARS};
-use crate::qr::{self, QR_SIZE};
 use crate::state::{
     ApprovalError, ApprovalRequest, AuthenticatorChoice, Channel, Intent, Operation, State as World, UserRef,
 };
-use crate::wire::{ApprovalResponse, QrCodeJson};
+use crate::wire::ApprovalResponse;
+
+use super::new_transaction::{app_link, issue_tokens};
 
 /// Handles `POST /api/v1/approval` (Bearer access key or approve intent token) → 200
 /// `{"transactionId", "statusToken"}`, plus `qrCode` and `appLinkUri` for the `app` channel.
@@ -35,19 +36,15 @@ pub(crate) async fn approval(
     let object = body::json_object(&headers, &request_body)?;
     let request = approval_request(&object)?;
     let channel = request.channel;
-    let who = UserRef { user_id: body::user_id(&object)?, username: body::username(&object)? };
+    let who = body::user_ref(&object)?;
 
-    let (mut response, dispatch_token) = {
+    let (transaction_id, tokens) = {
         let mut world = shared.state();
         let user_id = match caller {
             Caller::AccessKey => find_user(&world, &who)?,
             Caller::Intent { jti } => {
-                let intent = world
-                    .intent(jti)
-                    .filter(|intent| intent.usable(now))
-                    .cloned()
-                    .ok_or_else(|| ApiError::unauthorized("the intent token was already used or has expired"))?;
-                user_for_intent(&world, who, &intent, channel)?
+                let intent = intent_allowing(&world, jti, now, Operation::Approve, channel)?;
+                user_for_intent(&world, who, intent)?
             }
         };
         let transaction_id = world.begin_approval(user_id, request, shared.timing(now)).map_err(|err| match err {
@@ -60,30 +57,17 @@ pub(crate) async fn approval(
         if let Caller::Intent { jti } = caller {
             world.consume_intent(jti);
         }
-        let (created_at, expires_at) = world
-            .transaction(transaction_id)
-            .map(|t| (t.created_at, t.expires_at))
-            .ok_or_else(|| ApiError::internal("the transaction vanished"))?;
-        let tokens = shared.tokens.for_transaction(user_id, transaction_id, Operation::Approve, created_at, expires_at);
-        let dispatch_token = tokens.dispatch_token.clone();
-        let response = ApprovalResponse {
-            transaction_id,
-            status_token: tokens.status_token.clone(),
-            qr_code: None,
-            app_link_uri: None,
-        };
-        world.attach_tokens(transaction_id, tokens);
-        (response, dispatch_token)
+        (transaction_id, issue_tokens(&shared, &mut world, transaction_id)?)
     };
 
-    if channel == Channel::App {
-        // The slow part (QR rendering) happens outside the lock.
-        let app_link_uri = format!("{}/open?dispatchTokenResponse={dispatch_token}", shared.base_url);
-        let data_uri =
-            qr::png_data_uri(&app_link_uri).map_err(|_| ApiError::internal("could not render the QR code"))?;
-        response.qr_code = Some(QrCodeJson { media_type: "image/png", size: QR_SIZE, data_uri });
-        response.app_link_uri = Some(app_link_uri);
-    }
+    // Outside the lock: rendering the QR code is slow.
+    let (app_link_uri, qr_code) = if channel == Channel::App {
+        let (app_link_uri, qr_code) = app_link(&shared, &tokens.dispatch_token)?;
+        (Some(app_link_uri), Some(qr_code))
+    } else {
+        (None, None)
+    };
+    let response = ApprovalResponse { transaction_id, status_token: tokens.status_token, qr_code, app_link_uri };
     Ok(Json(response).into_response())
 }
 
@@ -158,16 +142,10 @@ fn find_user(world: &World, who: &UserRef) -> Result<Uuid, ApiError> {
     }
 }
 
-/// The user of an approval authorised by an intent token: the body may omit the user (the
-/// intent's is used) but may not name another one (403), nor use another operation or a
-/// channel the intent does not allow (403).
-fn user_for_intent(world: &World, mut who: UserRef, intent: &Intent, channel: Channel) -> Result<Uuid, ApiError> {
-    if intent.operation != Operation::Approve {
-        return Err(ApiError::forbidden("this intent token is not for approve"));
-    }
-    if intent.channels.as_ref().is_some_and(|allowed| !allowed.contains(&channel)) {
-        return Err(ApiError::forbidden("this intent token does not allow this channel"));
-    }
+/// The user of an approval authorised by an intent token (already checked for the operation
+/// and the channel): the body may omit the user (the intent's is used) but may not name
+/// another one (403).
+fn user_for_intent(world: &World, mut who: UserRef, intent: &Intent) -> Result<Uuid, ApiError> {
     if who.user_id.is_none() && who.username.is_none() {
         who.user_id = intent.user_id;
     }

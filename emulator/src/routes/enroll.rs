@@ -12,12 +12,13 @@ use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
 use crate::app::Shared;
-use crate::auth::{Caller, authenticate};
+use crate::auth::{Caller, authenticate, intent_allowing};
 use crate::body;
 use crate::errors::ApiError;
-use crate::qr::{self, QR_SIZE};
 use crate::state::{Channel, Intent, Operation, State as World, Target, UserRef};
-use crate::wire::{AuthenticatorJson, EnrollResponse, EnrollmentJson, QrCodeJson};
+use crate::wire::{AuthenticatorJson, EnrollResponse, EnrollmentJson};
+
+use super::new_transaction::{app_link, issue_tokens};
 
 /// Handles `POST /api/v1/users/enroll` (Bearer access key or enroll intent token).
 pub(crate) async fn enroll(
@@ -29,55 +30,36 @@ pub(crate) async fn enroll(
     let caller = authenticate(&shared, &headers, now)?;
     let object = body::json_object(&headers, &request_body)?;
     let channel = channel(&object)?;
-    let who = UserRef { user_id: body::user_id(&object)?, username: body::username(&object)? };
+    let who = body::user_ref(&object)?;
 
-    let (mut response, dispatch_token) = {
+    let (user, transaction_id, tokens) = {
         let mut world = shared.state();
         let target = match caller {
             Caller::AccessKey => resolve(&world, &who)?,
             Caller::Intent { jti } => {
-                let intent = world
-                    .intent(jti)
-                    .filter(|intent| intent.usable(now))
-                    .cloned()
-                    .ok_or_else(|| ApiError::unauthorized("the intent token was already used or has expired"))?;
-                let target = resolve_for_intent(&world, who, &intent, channel)?;
+                let intent = intent_allowing(&world, jti, now, Operation::Enroll, channel)?;
+                let target = resolve_for_intent(&world, who, intent)?;
                 world.consume_intent(jti);
                 target
             }
         };
         let (user_id, transaction_id) = world.begin_enrollment(target, shared.timing(now));
-        let (created_at, expires_at) = world
-            .transaction(transaction_id)
-            .map(|t| (t.created_at, t.expires_at))
-            .ok_or_else(|| ApiError::internal("the transaction vanished"))?;
-        let tokens = shared.tokens.for_transaction(user_id, transaction_id, Operation::Enroll, created_at, expires_at);
-        let dispatch_token = tokens.dispatch_token.clone();
-        let status_token = tokens.status_token.clone();
-        world.attach_tokens(transaction_id, tokens);
-        let user = world.user(user_id).ok_or_else(|| ApiError::internal("the user vanished"))?;
-        let response = EnrollResponse {
-            user_id,
-            username: user.username.clone(),
-            status: user.status.as_str(),
-            created_at: crate::time::iso8601(user.created_at),
-            updated_at: crate::time::iso8601(user.updated_at),
-            authenticators: user.authenticators.iter().map(AuthenticatorJson::from).collect(),
-            enrollment: EnrollmentJson {
-                transaction_id,
-                status_token,
-                qr_code: QrCodeJson { media_type: "image/png", size: QR_SIZE, data_uri: String::new() },
-                app_link_uri: String::new(),
-            },
-        };
-        (response, dispatch_token)
+        let tokens = issue_tokens(&shared, &mut world, transaction_id)?;
+        let user = world.user(user_id).cloned().ok_or_else(|| ApiError::internal("the user vanished"))?;
+        (user, transaction_id, tokens)
     };
 
-    // The slow part (QR rendering) happens outside the lock.
-    let app_link_uri = format!("{}/open?dispatchTokenResponse={dispatch_token}", shared.base_url);
-    response.enrollment.qr_code.data_uri =
-        qr::png_data_uri(&app_link_uri).map_err(|_| ApiError::internal("could not render the QR code"))?;
-    response.enrollment.app_link_uri = app_link_uri;
+    // Outside the lock: rendering the QR code is slow.
+    let (app_link_uri, qr_code) = app_link(&shared, &tokens.dispatch_token)?;
+    let response = EnrollResponse {
+        user_id: user.user_id,
+        username: user.username,
+        status: user.status.as_str(),
+        created_at: crate::time::iso8601(user.created_at),
+        updated_at: crate::time::iso8601(user.updated_at),
+        authenticators: user.authenticators.iter().map(AuthenticatorJson::from).collect(),
+        enrollment: EnrollmentJson { transaction_id, status_token: tokens.status_token, qr_code, app_link_uri },
+    };
     Ok((StatusCode::CREATED, Json(response)).into_response())
 }
 
@@ -99,16 +81,10 @@ fn resolve(world: &World, who: &UserRef) -> Result<Target, ApiError> {
     world.resolve(who).map_err(ApiError::from)
 }
 
-/// Resolves the user of an enroll authorised by an intent token: the body may omit the user
-/// (the intent's is used) but may not name another one (403), nor use another operation or
-/// a channel the intent does not allow (403).
-fn resolve_for_intent(world: &World, mut who: UserRef, intent: &Intent, channel: Channel) -> Result<Target, ApiError> {
-    if intent.operation != Operation::Enroll {
-        return Err(ApiError::forbidden("this intent token is not for enroll"));
-    }
-    if intent.channels.as_ref().is_some_and(|allowed| !allowed.contains(&channel)) {
-        return Err(ApiError::forbidden("this intent token does not allow this channel"));
-    }
+/// Resolves the user of an enroll authorised by an intent token (already checked for the
+/// operation and the channel): the body may omit the user (the intent's is used) but may not
+/// name another one (403).
+fn resolve_for_intent(world: &World, mut who: UserRef, intent: &Intent) -> Result<Target, ApiError> {
     if who.user_id.is_none() && who.username.is_none() {
         who.user_id = intent.user_id;
         who.username = intent.username.clone();

@@ -16,7 +16,7 @@ use crate::app::Shared;
 use crate::auth::require_access_key;
 use crate::body;
 use crate::errors::ApiError;
-use crate::state::{Channel, Intent, Operation, Target, UserRef};
+use crate::state::{Channel, Intent, Operation, Target};
 use crate::tokens::{TokenKind, TokenSpec};
 
 /// Handles `POST /api/v1/intent` (access key only).
@@ -39,7 +39,7 @@ pub(crate) async fn intent(
         }
     };
     let channels = channels(&object)?;
-    let who = UserRef { user_id: body::user_id(&object)?, username: body::username(&object)? };
+    let who = body::user_ref(&object)?;
     if who.user_id.is_none() && who.username.is_none() {
         return Err(ApiError::bad_request("`username` or `userId` is required"));
     }

@@ -6,6 +6,7 @@ mod authenticators;
 mod enroll;
 mod intent;
 mod introspect;
+mod new_transaction;
 mod ping;
 mod status;
 mod users;

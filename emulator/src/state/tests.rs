@@ -1,0 +1,272 @@
+//! Unit tests of the state's transitions, run on a [`State`] directly with explicit times
+//! (the HTTP behaviour is tested in `tests/http`).
+
+use std::time::Duration;
+
+use super::transaction::{MIN_SETTLED_RETENTION, settled_retention};
+use super::user::{MAX_AUTHENTICATORS, UserStatus};
+use super::*;
+
+fn timing(now: SystemTime) -> Timing {
+    Timing { now, ttl: Duration::from_secs(60), auto_approve_after: None }
+}
+
+#[test]
+fn approval_adds_authenticator_and_activates() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let target = state.resolve(&UserRef { user_id: None, username: Some("u1".into()) }).expect("resolves");
+    let (user_id, tid) = state.begin_enrollment(target, timing(now));
+    assert_eq!(state.user(user_id).map(|u| u.status), Some(UserStatus::New));
+    assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Succeeded));
+    let user = state.user(user_id).expect("user");
+    assert_eq!(user.status, UserStatus::Active);
+    assert_eq!(user.authenticators.len(), 1);
+    assert_eq!(state.decide(tid, false, now), Err(DecideError::NotPending(TransactionStatus::Succeeded)));
+}
+
+#[test]
+fn expiry_and_auto_approval() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let (_, tid) = state.begin_enrollment(Target::New { username: None }, timing(now));
+    state.settle(tid, now + Duration::from_secs(61));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Failed));
+
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let (_, tid) = state.begin_enrollment(Target::New { username: None }, auto);
+    state.settle(tid, now);
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Pending));
+    state.settle(tid, now + Duration::from_secs(2));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Succeeded));
+}
+
+#[test]
+fn resolve_rules() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let (a, _) = state.begin_enrollment(Target::New { username: Some("a".into()) }, timing(now));
+    let (b, _) = state.begin_enrollment(Target::New { username: None }, timing(now));
+    let by_name = UserRef { user_id: None, username: Some("a".into()) };
+    assert_eq!(state.resolve(&by_name), Ok(Target::Existing { user_id: a, assign_username: None }));
+    let mismatch = UserRef { user_id: Some(b), username: Some("a".into()) };
+    assert_eq!(state.resolve(&mismatch), Err(ResolveError::Mismatch));
+    let assign = UserRef { user_id: Some(b), username: Some("b".into()) };
+    assert_eq!(state.resolve(&assign), Ok(Target::Existing { user_id: b, assign_username: Some("b".into()) }));
+    let unknown = UserRef { user_id: Some(Uuid::new_v4()), username: None };
+    assert_eq!(state.resolve(&unknown), Err(ResolveError::UnknownUser));
+}
+
+/// A user with `count` authenticators enrolled one second apart, starting at `now`.
+fn user_with_authenticators(state: &mut State, now: SystemTime, count: u64) -> Uuid {
+    let (user_id, _) = state.begin_enrollment(Target::New { username: Some("p".into()) }, timing(now));
+    for i in 0..count {
+        let target = Target::Existing { user_id, assign_username: None };
+        let (_, tid) = state.begin_enrollment(target, timing(now));
+        assert_eq!(state.decide(tid, true, now + Duration::from_secs(i)), Ok(TransactionStatus::Succeeded));
+    }
+    user_id
+}
+
+fn request(authenticator: Option<AuthenticatorChoice>) -> ApprovalRequest {
+    ApprovalRequest { channel: Channel::Push, authenticator, prompt: false, message: None, notification_message: None }
+}
+
+#[test]
+fn approvals_target_the_newest_authenticator_and_record_logins() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let bare = user_with_authenticators(&mut state, now, 0);
+    assert_eq!(state.begin_approval(bare, request(None), timing(now)), Err(ApprovalError::NoAuthenticator));
+    assert_eq!(state.begin_approval(Uuid::new_v4(), request(None), timing(now)), Err(ApprovalError::UnknownUser));
+
+    let mut state = State::default();
+    let user_id = user_with_authenticators(&mut state, now, 2);
+    let ids: Vec<Uuid> = state.user(user_id).unwrap().authenticators.iter().map(|a| a.authenticator_id).collect();
+    let unknown = Some(AuthenticatorChoice::One(Uuid::new_v4()));
+    assert_eq!(state.begin_approval(user_id, request(unknown), timing(now)), Err(ApprovalError::UnknownAuthenticator));
+
+    let tid = state.begin_approval(user_id, request(None), timing(now)).expect("starts");
+    let approval = state.transaction(tid).and_then(|t| t.approval.clone()).expect("approval");
+    assert_eq!(approval.authenticator, AuthenticatorChoice::One(ids[1]), "the newest");
+    assert_eq!(state.pending_approvals(user_id).map(|p| p.len()), Some(1));
+    let later = now + Duration::from_secs(5);
+    assert_eq!(state.decide(tid, true, later), Ok(TransactionStatus::Succeeded));
+    assert_eq!(state.user(user_id).unwrap().last_login_success, Some(later));
+    assert_eq!(state.pending_approvals(user_id).map(|p| p.len()), Some(0));
+
+    let tid = state.begin_approval(user_id, request(Some(AuthenticatorChoice::One(ids[0]))), timing(now)).unwrap();
+    assert_eq!(state.decide(tid, false, later), Ok(TransactionStatus::Failed));
+    let user = state.user(user_id).unwrap();
+    assert_eq!(user.last_login_failure, Some(later));
+    assert_eq!(user.authenticators.len(), 2, "approvals add no authenticator");
+}
+
+#[test]
+fn deleting_authenticators_fails_their_pending_approvals() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_authenticators(&mut state, now, 2);
+    let ids: Vec<Uuid> = state.user(user_id).unwrap().authenticators.iter().map(|a| a.authenticator_id).collect();
+    let on_first = state.begin_approval(user_id, request(Some(AuthenticatorChoice::One(ids[0]))), timing(now)).unwrap();
+    let on_newest = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+    let any = ApprovalRequest { channel: Channel::App, ..request(Some(AuthenticatorChoice::Any)) };
+    let on_any = state.begin_approval(user_id, any, timing(now)).unwrap();
+
+    assert!(state.delete_authenticator(ids[0], now));
+    assert!(!state.delete_authenticator(ids[0], now));
+    let status = |state: &State, tid| state.transaction(tid).map(|t| t.status);
+    assert_eq!(status(&state, on_first), Some(TransactionStatus::Failed));
+    assert_eq!(status(&state, on_newest), Some(TransactionStatus::Pending));
+    assert_eq!(status(&state, on_any), Some(TransactionStatus::Pending));
+    assert_eq!(state.user(user_id).unwrap().status, UserStatus::Active);
+    assert_eq!(state.user(user_id).unwrap().last_login_failure, None, "not a decline");
+
+    assert!(state.delete_authenticator(ids[1], now));
+    assert_eq!(status(&state, on_newest), Some(TransactionStatus::Failed));
+    assert_eq!(status(&state, on_any), Some(TransactionStatus::Failed));
+    assert_eq!(state.user(user_id).unwrap().status, UserStatus::New);
+}
+
+#[test]
+fn a_due_auto_approval_survives_a_later_deletion() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_authenticators(&mut state, now, 1);
+    let id = state.user(user_id).unwrap().authenticators[0].authenticator_id;
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let tid = state.begin_approval(user_id, request(None), auto).unwrap();
+    assert!(state.delete_authenticator(id, now + Duration::from_secs(2)));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Succeeded));
+}
+
+#[test]
+fn renaming_and_deleting_users() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_authenticators(&mut state, now, 1);
+    let id = state.user(user_id).unwrap().authenticators[0].authenticator_id;
+    let later = now + Duration::from_secs(9);
+    let renamed = state.rename_authenticator(id, "Work phone".into(), later).expect("renamed");
+    assert_eq!((renamed.name.as_str(), renamed.updated_at), ("Work phone", later));
+    assert!(state.rename_authenticator(Uuid::new_v4(), "x".into(), later).is_none());
+
+    let tid = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+    state.insert_intent(
+        Uuid::nil(),
+        Intent {
+            operation: Operation::Approve,
+            user_id: Some(user_id),
+            username: Some("p".into()),
+            channels: None,
+            expires_at: later,
+            used: false,
+        },
+        now,
+    );
+    assert!(state.delete_user(user_id));
+    assert!(!state.delete_user(user_id));
+    assert!(state.transaction(tid).is_none());
+    assert!(state.intent(Uuid::nil()).is_none());
+    assert_eq!(state.user_id_by_username("p"), None);
+    assert!(state.pending_approvals(user_id).is_none());
+}
+
+#[test]
+fn retention_is_the_ttl_within_bounds() {
+    assert_eq!(settled_retention(Duration::from_millis(200)), MIN_SETTLED_RETENTION);
+    assert_eq!(settled_retention(Duration::from_secs(300)), Duration::from_secs(300));
+    assert_eq!(settled_retention(Duration::from_secs(5 * 3600)), crate::tokens::TRANSACTION_TOKEN_GRACE);
+}
+
+#[test]
+fn settled_transactions_are_forgotten_one_retention_after_their_deadline() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let s = Duration::from_secs;
+    let user_id = user_with_authenticators(&mut state, now, 1);
+    let (_, decided) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
+    assert_eq!(state.decide(decided, false, now), Ok(TransactionStatus::Failed));
+    let never_looked_at = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+    let status = |state: &State, tid| state.transaction(tid).map(|t| t.status);
+
+    // TTL 60 s: deadline at 60 s, forgotten at 120 s — settled and answering until then.
+    state.settle(decided, now + s(119));
+    assert_eq!(status(&state, decided), Some(TransactionStatus::Failed));
+    state.settle(never_looked_at, now + s(119));
+    assert_eq!(status(&state, never_looked_at), Some(TransactionStatus::Failed), "expired");
+    state.settle(decided, now + s(120));
+    assert_eq!(status(&state, decided), None, "forgotten: status answers unknown");
+    assert_eq!(status(&state, never_looked_at), None);
+    assert_eq!(state.decide(decided, true, now + s(121)), Err(DecideError::Unknown));
+    // The user stays, with its authenticator; its list of transactions shrinks.
+    let user = state.user(user_id).expect("users are kept");
+    assert_eq!(user.authenticators.len(), 1);
+    assert!(user.transaction_ids.is_empty(), "{:?}", user.transaction_ids);
+    assert_eq!(state.kept(), (0, 0));
+}
+
+#[test]
+fn a_due_auto_approval_is_applied_before_its_transaction_is_forgotten() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let (user_id, tid) = state.begin_enrollment(Target::New { username: Some("auto".into()) }, auto);
+    // Nobody looks at it; a later enrollment sweeps it away.
+    state.begin_enrollment(Target::New { username: None }, timing(now + Duration::from_secs(3600)));
+    assert!(state.transaction(tid).is_none());
+    let user = state.user(user_id).expect("kept");
+    assert_eq!((user.status, user.authenticators.len()), (UserStatus::Active, 1), "the approval counted");
+}
+
+#[test]
+fn intents_are_forgotten_at_their_expiry() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let intent = |expires_at| Intent {
+        operation: Operation::Enroll,
+        user_id: None,
+        username: Some("i".into()),
+        channels: None,
+        expires_at,
+        used: false,
+    };
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    state.insert_intent(first, intent(now + Duration::from_secs(10)), now);
+    state.insert_intent(second, intent(now + Duration::from_secs(20)), now + Duration::from_secs(9));
+    assert!(state.intent(first).is_some() && state.intent(second).is_some());
+    state.evict(now + Duration::from_secs(10));
+    assert!(state.intent(first).is_none() && state.intent(second).is_some());
+    state.evict(now + Duration::from_secs(20));
+    assert_eq!(state.kept(), (0, 0));
+}
+
+#[test]
+fn a_long_run_stays_bounded() {
+    // 20,000 settled enrollments, one every 10 ms, TTL 1 s: each is forgotten 1 s + 5 s
+    // after it started, so about 600 are ever kept at once.
+    let mut state = State::default();
+    let start = SystemTime::now();
+    let ttl = Duration::from_secs(1);
+    let mut most = 0;
+    for i in 0..20_000u32 {
+        let now = start + Duration::from_millis(10 * u64::from(i));
+        let target = Target::New { username: None };
+        let (_, tid) = state.begin_enrollment(target, Timing { now, ttl, auto_approve_after: None });
+        assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Succeeded));
+        most = most.max(state.kept().0);
+    }
+    let retained = (ttl + settled_retention(ttl)).as_millis() / 10;
+    assert!(most as u128 <= retained + 1, "{most} kept at once, expected at most {}", retained + 1);
+    assert!(state.transactions_to_forget.len() <= most);
+}
+
+#[test]
+fn enrollment_stops_at_the_authenticator_limit() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_authenticators(&mut state, now, MAX_AUTHENTICATORS as u64);
+    let (_, tid) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
+    assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Failed));
+    assert_eq!(state.user(user_id).unwrap().authenticators.len(), MAX_AUTHENTICATORS);
+}
