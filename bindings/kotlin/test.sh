@@ -27,8 +27,10 @@ command -v cargo >/dev/null || { echo "bindings/kotlin needs cargo (the Rust too
 MVN=(mvn -B -ntp -Dstyle.color=never)
 
 started=$SECONDS
-step "bindings/kotlin: mvn install (cargo build + uniffi-bindgen + patch, kotlinc, JUnit 5 against the emulator, jar)"
-"${MVN[@]}" -f "$HERE/pom.xml" install
+step "bindings/kotlin: mvn clean install (cargo build + uniffi-bindgen + patch, kotlinc, JUnit 5 against the emulator, jar)"
+# clean: classes of a type the bindings no longer generate (a renamed interface) would
+# otherwise stay in target/classes, shadow a deprecated alias and ship in the jar.
+"${MVN[@]}" -f "$HERE/pom.xml" clean install
 jar_done=$SECONDS
 
 jar="$HERE/target/authcloud-$VERSION.jar"

@@ -11,8 +11,11 @@ use authcloud::{ApiErrorDetail, Error as CoreError, ErrorKind};
 use crate::types::status::TransactionStatus;
 use crate::units::millis;
 
-/// Which check of `verify` failed: core's `VerificationCheck`, one to one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+/// Which check of `verify` failed: core's own `VerificationCheck`, exposed as it is (a
+/// remote type: uniffi checks this mirror against core's variants when it compiles).
+pub type VerificationCheck = authcloud::VerificationCheck;
+
+#[uniffi::remote(Enum)]
 pub enum VerificationCheck {
     /// The status is not `succeeded`.
     NotSucceeded,
@@ -28,36 +31,6 @@ pub enum VerificationCheck {
     TokenInactive,
     /// The token's subject is another user (the assumed `sub` check; see `verify`).
     SubjectMismatch,
-}
-
-impl From<authcloud::VerificationCheck> for VerificationCheck {
-    fn from(check: authcloud::VerificationCheck) -> Self {
-        use authcloud::VerificationCheck as Core;
-        match check {
-            Core::NotSucceeded => VerificationCheck::NotSucceeded,
-            Core::MissingTransactionToken => VerificationCheck::MissingTransactionToken,
-            Core::MissingUserId => VerificationCheck::MissingUserId,
-            Core::UserMismatch => VerificationCheck::UserMismatch,
-            Core::TransactionMismatch => VerificationCheck::TransactionMismatch,
-            Core::TokenInactive => VerificationCheck::TokenInactive,
-            Core::SubjectMismatch => VerificationCheck::SubjectMismatch,
-        }
-    }
-}
-
-impl From<VerificationCheck> for authcloud::VerificationCheck {
-    fn from(check: VerificationCheck) -> Self {
-        use authcloud::VerificationCheck as Core;
-        match check {
-            VerificationCheck::NotSucceeded => Core::NotSucceeded,
-            VerificationCheck::MissingTransactionToken => Core::MissingTransactionToken,
-            VerificationCheck::MissingUserId => Core::MissingUserId,
-            VerificationCheck::UserMismatch => Core::UserMismatch,
-            VerificationCheck::TransactionMismatch => Core::TransactionMismatch,
-            VerificationCheck::TokenInactive => Core::TokenInactive,
-            VerificationCheck::SubjectMismatch => Core::SubjectMismatch,
-        }
-    }
 }
 
 /// Everything that can go wrong. Every message is a secret-free sentence — what failed,
@@ -114,7 +87,7 @@ pub enum AuthCloudError {
     #[error("{}", message::CANCELLED)]
     Cancelled,
     /// `verify` refused the operation; `check` says which check failed.
-    #[error("{}", message::not_verified(authcloud::VerificationCheck::from(*check).name(), reason))]
+    #[error("{}", message::not_verified(check.name(), reason))]
     NotVerified { check: VerificationCheck, reason: String },
     /// A bug in authcloud (a caught panic) or an unexpected foreign-callback failure.
     #[error("internal error in authcloud: {reason} (please report it)")]
@@ -253,7 +226,7 @@ impl From<CoreError> for AuthCloudError {
             },
             CoreError::Cancelled => AuthCloudError::Cancelled,
             CoreError::NotVerified { reason } => {
-                AuthCloudError::NotVerified { check: reason.check().into(), reason: reason.to_string() }
+                AuthCloudError::NotVerified { check: reason.check(), reason: reason.to_string() }
             }
         }
     }
@@ -295,12 +268,5 @@ mod tests {
         }
         assert_eq!(error_kinds().len(), ErrorKind::ALL.len() + 1);
         assert_eq!(error_kinds().last().map(String::as_str), Some("internal"));
-    }
-
-    #[test]
-    fn every_verification_check_maps_one_to_one() {
-        for &check in authcloud::VerificationCheck::ALL {
-            assert_eq!(authcloud::VerificationCheck::from(VerificationCheck::from(check)), check);
-        }
     }
 }

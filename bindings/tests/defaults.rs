@@ -75,15 +75,28 @@ fn expected() -> BTreeMap<&'static str, String> {
     ])
 }
 
+/// The crate's Rust sources, subdirectories included, in a stable order.
+fn rust_sources(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_sources(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
 /// `(file, name, literal)` for every default in the crate's sources.
 fn defaults_in_source() -> Vec<(String, String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for path in files {
+    for path in rust_sources(&dir) {
         let text = std::fs::read_to_string(&path).unwrap();
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let file = path.strip_prefix(&dir).unwrap().to_string_lossy().into_owned();
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         for (i, line) in lines.iter().enumerate() {
             if let Some(rest) = line.strip_prefix("#[uniffi(default = ") {

@@ -2,13 +2,11 @@
 //! by default — wait for the answer and verify it, with the same exit codes as `wait`
 //! and `verify`.
 
-use authcloud::{ApprovalRequest, Channel, Client, VerifyOptions, WaitOptions};
+use authcloud::{ApprovalRequest, Channel, Client, VerifyOptions};
 use clap::Args;
 use serde_json::json;
 
-use crate::commands::{UserArgs, client_or_usage, verified_doc, verified_text, wait_cancellable};
-use crate::duration::HumanDuration;
-use crate::progress::Progress;
+use crate::commands::{PollArgs, UserArgs, client_or_usage, verified_doc, verified_text, wait_showing_progress};
 use crate::target::TargetArgs;
 use crate::{OutputArgs, exit, output, term_qr, try_or_exit};
 
@@ -32,12 +30,8 @@ pub struct ApproveArgs {
     /// Only start the approval and print its status token (no wait, no verify).
     #[arg(long)]
     no_wait: bool,
-    /// Time between two polls.
-    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_POLL_INTERVAL))]
-    interval: HumanDuration,
-    /// Give up waiting after this long (exit code 4).
-    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_WAIT_TIMEOUT))]
-    timeout: HumanDuration,
+    #[command(flatten)]
+    poll: PollArgs,
     #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
@@ -97,10 +91,7 @@ pub async fn approve(args: ApproveArgs, matches: &clap::ArgMatches) -> u8 {
         return exit::OK;
     }
     out.note("Waiting for the user to confirm on the phone…");
-    let progress = Progress::new(out.quiet());
-    let options = WaitOptions { poll_interval: args.interval.0, timeout: args.timeout.0, ..Default::default() };
-    let waited = wait_cancellable(&client, &approval.status_token, &options, &progress).await;
-    progress.finish();
+    let waited = wait_showing_progress(&client, &approval.status_token, &args.poll.options(), &out).await;
     let outcome = match waited {
         Ok(outcome) => outcome,
         Err(e) => return out.fail(&e),

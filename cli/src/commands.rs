@@ -89,12 +89,8 @@ pub struct VerifyArgs {
 pub struct WaitArgs {
     /// The status token, or `-` to read it from stdin.
     status_token: String,
-    /// Time between two polls (at least 100ms).
-    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_POLL_INTERVAL))]
-    interval: HumanDuration,
-    /// Give up after this long (exit code 4).
-    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_WAIT_TIMEOUT))]
-    timeout: HumanDuration,
+    #[command(flatten)]
+    poll: PollArgs,
     #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
@@ -220,7 +216,7 @@ pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
     exit::OK
 }
 
-fn status_doc(status: &authcloud::StatusResponse) -> Value {
+fn status_doc(status: &authcloud::OperationStatus) -> Value {
     json!({
         "status": status.status.as_str(),
         "transactionId": status.transaction_id,
@@ -244,15 +240,29 @@ pub async fn status(args: TokenArgs, matches: &clap::ArgMatches) -> u8 {
     }
 }
 
+/// How a command polls: `--interval` and `--timeout`, for every command that waits.
+#[derive(Args)]
+pub struct PollArgs {
+    /// Time between two polls (at least 100ms).
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_POLL_INTERVAL))]
+    interval: HumanDuration,
+    /// Give up waiting after this long (exit code 4).
+    #[arg(long, default_value_t = HumanDuration(authcloud::DEFAULT_WAIT_TIMEOUT))]
+    timeout: HumanDuration,
+}
+
+impl PollArgs {
+    /// The wait's options.
+    pub fn options(&self) -> WaitOptions {
+        WaitOptions { poll_interval: self.interval.0, timeout: self.timeout.0, ..Default::default() }
+    }
+}
+
 pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
     let out = output(&args.output);
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
     let token = try_or_exit!(token_or_usage(&args.status_token, &out));
-    let options = WaitOptions { poll_interval: args.interval.0, timeout: args.timeout.0, ..Default::default() };
-    let progress = Progress::new(out.quiet());
-    let result = wait_cancellable(&client, &token, &options, &progress).await;
-    progress.finish();
-    match result {
+    match wait_showing_progress(&client, &token, &args.poll.options(), &out).await {
         Ok(outcome) => {
             let mut doc = status_doc(&outcome.status);
             doc["polls"] = json!(outcome.polls);
@@ -275,21 +285,23 @@ pub async fn wait(args: WaitArgs, matches: &clap::ArgMatches) -> u8 {
     }
 }
 
-/// Waits, cancelling cleanly on Ctrl-C.
-pub async fn wait_cancellable(
+/// Waits with a progress line (unless quiet), cancelling cleanly on Ctrl-C.
+pub async fn wait_showing_progress(
     client: &Client,
     token: &SecretString,
     options: &WaitOptions,
-    progress: &Progress,
+    out: &Output,
 ) -> authcloud::Result<authcloud::WaitOutcome> {
+    let progress = Progress::new(out.quiet());
     let cancel = options.cancel.clone();
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             cancel.cancel();
         }
     });
-    let result = client.wait_for_completion(token, options, progress).await;
+    let result = client.wait_for_completion(token, options, &progress).await;
     interrupt.abort();
+    progress.finish();
     result
 }
 

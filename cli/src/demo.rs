@@ -11,8 +11,7 @@ use authcloud_emulator::{Emulator, EmulatorConfig};
 use clap::Args;
 use serde_json::json;
 
-use crate::commands::{introspection_doc, verified_text, wait_cancellable};
-use crate::progress::Progress;
+use crate::commands::{introspection_doc, verified_text, wait_showing_progress};
 use crate::{OutputArgs, exit, output, term_qr};
 
 /// When the simulated phone approves.
@@ -110,10 +109,7 @@ pub async fn run(args: DemoArgs) -> u8 {
         "4. Polling the status every {} (POST /api/v1/status)",
         humantime::format_duration(authcloud::DEFAULT_POLL_INTERVAL)
     ));
-    let progress = Progress::new(out.quiet());
-    let options = WaitOptions { timeout: args.timeout, ..Default::default() };
-    let waited = wait_cancellable(&client, &enrollment.status_token, &options, &progress).await;
-    progress.finish();
+    let waited = wait_showing_progress(&client, &enrollment.status_token, &options_for(args.timeout), &out).await;
     let outcome = match waited {
         Ok(outcome) => outcome,
         Err(e) => return out.fail(&e),
@@ -165,9 +161,7 @@ pub async fn run(args: DemoArgs) -> u8 {
             out.note("   open the phone page above in a browser and press Approve (or Decline)");
         }
     }
-    let progress = Progress::new(out.quiet());
-    let waited = wait_cancellable(&client, &approval.status_token, &options_for(args.timeout), &progress).await;
-    progress.finish();
+    let waited = wait_showing_progress(&client, &approval.status_token, &options_for(args.timeout), &out).await;
     let login_outcome = match waited {
         Ok(outcome) => outcome,
         Err(e) => return out.fail(&e),

@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::message_rules::validate_message;
 use crate::model::{Channel, UserRef};
-use crate::responses::{DeepLink, QrCode, StatusResponse, fill, json, present};
+use crate::responses::{DeepLink, OperationStatus, QrCode, fill, json, present};
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload};
 
@@ -138,9 +138,9 @@ pub(crate) fn is_plain_id(id: &str) -> bool {
 /// Answer of [`Client::approve`]: the operation to poll and verify.
 // Debug is derived: the fields redact themselves (SecretString, QrCode, DeepLink).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApprovalResponse {
+pub struct ApprovalResult {
     /// The operation's id (from the `status` answer when the approval's lacked it; empty
-    /// only when [`ApprovalResponse::ids_missing`]).
+    /// only when [`ApprovalResult::ids_missing`]).
     pub transaction_id: String,
     /// Poll `status` with it; verify with it.
     pub status_token: SecretString,
@@ -155,9 +155,9 @@ pub struct ApprovalResponse {
     pub ids_missing: bool,
 }
 
-impl ApprovalResponse {
+impl ApprovalResult {
     /// Reads an `approval` answer. Fails only when the status token is missing; a missing
-    /// transaction id is left empty and flagged in [`ApprovalResponse::ids_missing`]
+    /// transaction id is left empty and flagged in [`ApprovalResult::ids_missing`]
     /// ([`Client::approve`] fills it from a `status` answer). The field names of the QR
     /// code and deep link are not documented by the vendor: they are read as in `enroll`
     /// (top level, or inside `approval`/`enrollment`).
@@ -179,11 +179,11 @@ impl ApprovalResponse {
         let qr_code = holder.object("qrCode").map(|qr| QrCode::read(Some(qr)));
         let app_link_uri = holder.text("appLinkUri").map(DeepLink::new);
         let ids_missing = transaction_id.is_empty();
-        Ok(ApprovalResponse { transaction_id, status_token, qr_code, app_link_uri, ids_missing })
+        Ok(ApprovalResult { transaction_id, status_token, qr_code, app_link_uri, ids_missing })
     }
 
     /// Takes the transaction id the answer lacked from the operation's `status` answer.
-    pub(crate) fn fill_ids(&mut self, status: &StatusResponse) {
+    pub(crate) fn fill_ids(&mut self, status: &OperationStatus) {
         fill(&mut self.transaction_id, &status.transaction_id);
         self.ids_missing = self.transaction_id.is_empty();
     }
@@ -201,15 +201,15 @@ impl Client {
     /// floor left after waiting for a request slot (then a `Timeout` with `not_sent`). An
     /// answer with the status token but without the transaction id is completed from a
     /// `status` answer; if that fails too, it is returned with
-    /// [`ApprovalResponse::ids_missing`] set.
-    pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResponse> {
+    /// [`ApprovalResult::ids_missing`] set.
+    pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResult> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
             Some(credential) => credential.secret(),
             None => return Err(Error::config("approve needs an access key or an intent token")),
         };
         let call = Call {
-            operation: "approval",
+            operation: "approve",
             endpoint: APPROVAL,
             path: None,
             payload: Payload::Json(body),
@@ -217,9 +217,9 @@ impl Client {
             secrets: Vec::new(),
         };
         let deadline = self.transport.call_deadline();
-        let mut approval = self.transport.send_parsed_by(&call, deadline, ApprovalResponse::from_json).await?;
+        let mut approval = self.transport.send_parsed_by(&call, deadline, ApprovalResult::from_json).await?;
         if approval.ids_missing {
-            if let Some(status) = self.ids_from_status("approval", &approval.status_token, deadline).await {
+            if let Some(status) = self.ids_from_status("approve", &approval.status_token, deadline).await {
                 approval.fill_ids(&status);
             }
         }
@@ -262,21 +262,21 @@ mod tests {
 
     #[test]
     fn answers_read_flat_or_nested() {
-        let flat = ApprovalResponse::from_json(br#"{"transactionId": "t", "statusToken": "s"}"#).unwrap();
+        let flat = ApprovalResult::from_json(br#"{"transactionId": "t", "statusToken": "s"}"#).unwrap();
         assert_eq!((flat.transaction_id.as_str(), flat.status_token.expose()), ("t", "s"));
         assert!(flat.qr_code.is_none() && flat.app_link_uri.is_none());
-        let nested = ApprovalResponse::from_json(
+        let nested = ApprovalResult::from_json(
             br#"{"userId": "u", "approval": {"transactionId": "t", "statusToken": "s", "qrCode": {"dataUri": "x"}, "appLinkUri": "https://a.example/open?x"}}"#,
         )
         .unwrap();
         assert_eq!(nested.qr_code.unwrap().data_uri, "x");
         assert!(nested.app_link_uri.unwrap().is_valid());
-        assert!(ApprovalResponse::from_json(br#"{"transactionId": "t"}"#).is_err());
+        assert!(ApprovalResult::from_json(br#"{"transactionId": "t"}"#).is_err());
         // Without its transaction id the token is kept, the id flagged as missing, then filled.
-        let mut partial = ApprovalResponse::from_json(br#"{"statusToken": "s"}"#).unwrap();
+        let mut partial = ApprovalResult::from_json(br#"{"statusToken": "s"}"#).unwrap();
         assert_eq!((partial.transaction_id.as_str(), partial.status_token.expose()), ("", "s"));
         assert!(partial.ids_missing);
-        partial.fill_ids(&StatusResponse::from_json(br#"{"status": "pending", "transactionId": "t"}"#).unwrap());
+        partial.fill_ids(&OperationStatus::from_json(br#"{"status": "pending", "transactionId": "t"}"#).unwrap());
         assert_eq!(partial.transaction_id, "t");
         assert!(!partial.ids_missing);
     }

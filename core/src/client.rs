@@ -7,7 +7,7 @@ use crate::config::{ClientBuilder, ClientConfig, Credential};
 use crate::endpoint::{ENROLL, INTENT, INTROSPECT, STATUS};
 use crate::error::{Error, Result};
 use crate::model::{EnrollRequest, IntentRequest};
-use crate::responses::{self, EnrollResponse, Introspection, StatusResponse};
+use crate::responses::{self, EnrollResult, Introspection, OperationStatus};
 use crate::secret::SecretString;
 use crate::transport::{Call, Payload, Transport};
 
@@ -60,8 +60,8 @@ impl Client {
     /// that carries the status token but lacks the transaction id or the user id is
     /// completed from a `status` answer (idempotent, within the same call deadline); if
     /// that fails too, the answer is still returned with its status token and
-    /// [`EnrollResponse::ids_missing`] set.
-    pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResponse> {
+    /// [`EnrollResult::ids_missing`] set.
+    pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResult> {
         let body = request.to_wire()?;
         let bearer = match &self.config().credential {
             Some(credential) => credential.secret(),
@@ -76,7 +76,7 @@ impl Client {
             secrets: Vec::new(),
         };
         let deadline = self.transport.call_deadline();
-        let mut enrolled = self.transport.send_parsed_by(&call, deadline, EnrollResponse::from_json).await?;
+        let mut enrolled = self.transport.send_parsed_by(&call, deadline, EnrollResult::from_json).await?;
         if enrolled.ids_missing {
             if let Some(status) = self.ids_from_status("enroll", &enrolled.enrollment.status_token, deadline).await {
                 enrolled.fill_ids(&status);
@@ -93,9 +93,9 @@ impl Client {
         operation: &'static str,
         status_token: &SecretString,
         deadline: Option<std::time::Instant>,
-    ) -> Option<StatusResponse> {
+    ) -> Option<OperationStatus> {
         let looked_up = match status_call(status_token) {
-            Ok(call) => self.transport.send_parsed_by(&call, deadline, StatusResponse::from_json).await,
+            Ok(call) => self.transport.send_parsed_by(&call, deadline, OperationStatus::from_json).await,
             Err(error) => Err(error),
         };
         match looked_up {
@@ -114,9 +114,9 @@ impl Client {
 
     /// `POST /api/v1/status`: where an operation stands. Sends no credential (the status
     /// token is the capability). Safe to repeat, so transient failures are retried.
-    pub async fn status(&self, status_token: &SecretString) -> Result<StatusResponse> {
+    pub async fn status(&self, status_token: &SecretString) -> Result<OperationStatus> {
         let call = status_call(status_token)?;
-        self.transport.send_parsed(&call, StatusResponse::from_json).await
+        self.transport.send_parsed(&call, OperationStatus::from_json).await
     }
 
     /// `POST /api/v1/introspect`: is this token genuine and active? Needs the access key.
@@ -146,7 +146,7 @@ impl Client {
         let key = self.require_access_key("create_intent")?;
         let body = request.to_wire()?;
         let call = Call {
-            operation: "intent",
+            operation: "create_intent",
             endpoint: INTENT,
             path: None,
             payload: Payload::Json(body),

@@ -55,7 +55,7 @@ mod users;
 mod verify;
 mod wait;
 
-pub use approval::{ApprovalRequest, ApprovalResponse, MAX_NOTIFICATION_CHARS};
+pub use approval::{ApprovalRequest, ApprovalResult, MAX_NOTIFICATION_CHARS};
 pub use client::Client;
 pub use config::{
     ClientBuilder, ClientConfig, Credential, MAX_INSTANCE_LEN, ProxySetting, RetryPolicy, Target, validate_base_url,
@@ -73,14 +73,23 @@ pub use model::{
     validate_username,
 };
 pub use responses::{
-    Authenticator, DeepLink, DeepLinkProblem, EPOCH_MILLIS_THRESHOLD, EnrollResponse, Enrollment, Introspection,
-    QrCode, StatusResponse, User, decode_png_data_uri, epoch_seconds_or_millis,
+    Authenticator, DeepLink, DeepLinkProblem, EPOCH_MILLIS_THRESHOLD, EnrollResult, Enrollment, Introspection,
+    OperationStatus, QrCode, User, decode_png_data_uri, epoch_seconds_or_millis,
 };
 pub use sanitize::{MAX_SERVER_TEXT_CHARS, sanitize_server_text};
 pub use secret::{REDACTED, SecretString};
 pub use status::TransactionStatus;
 pub use users::{DeleteOutcome, MAX_AUTHENTICATOR_NAME_CHARS};
 pub use verify::{VerifiedUser, VerifyOptions};
+/// The old name of [`OperationStatus`] (the status answer has one name in every layer).
+#[deprecated(since = "0.1.0", note = "renamed to OperationStatus")]
+pub type StatusResponse = OperationStatus;
+/// The old name of [`EnrollResult`].
+#[deprecated(since = "0.1.0", note = "renamed to EnrollResult")]
+pub type EnrollResponse = EnrollResult;
+/// The old name of [`ApprovalResult`].
+#[deprecated(since = "0.1.0", note = "renamed to ApprovalResult")]
+pub type ApprovalResponse = ApprovalResult;
 pub use wait::{CancellationToken, NoObserver, StatusUpdate, WaitObserver, WaitOptions, WaitOutcome};
 
 /// Entry points for fuzzers and property tests (`core/fuzz`); not a stable API.

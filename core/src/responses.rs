@@ -341,7 +341,7 @@ pub(crate) fn redact_link(raw: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Enrollment {
     /// The operation's id (from the `status` answer when `enroll`'s lacked it; empty only
-    /// when [`EnrollResponse::ids_missing`]).
+    /// when [`EnrollResult::ids_missing`]).
     pub transaction_id: String,
     /// Poll `status` with it.
     pub status_token: SecretString,
@@ -353,9 +353,9 @@ pub struct Enrollment {
 
 /// Answer of [`crate::Client::enroll`]: the user and the registration to complete.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EnrollResponse {
+pub struct EnrollResult {
     /// The (new or existing) user. Its `user_id` comes from the `status` answer when
-    /// `enroll`'s lacked it, and is empty only when [`EnrollResponse::ids_missing`].
+    /// `enroll`'s lacked it, and is empty only when [`EnrollResult::ids_missing`].
     pub user: User,
     /// What to show the user, and the status token to poll.
     pub enrollment: Enrollment,
@@ -368,11 +368,11 @@ pub struct EnrollResponse {
     pub ids_missing: bool,
 }
 
-impl EnrollResponse {
+impl EnrollResult {
     /// Reads an `enroll` answer (the 201 body). Fails only when the status token is
     /// missing: the server then did not say how to follow the registration. A missing
     /// transaction id or user id is left empty and flagged in
-    /// [`EnrollResponse::ids_missing`] ([`crate::Client::enroll`] fills them from a
+    /// [`EnrollResult::ids_missing`] ([`crate::Client::enroll`] fills them from a
     /// `status` answer); any other field may be absent or odd.
     pub fn from_json(body: &[u8]) -> Result<Self> {
         Self::from_value(&json("enroll answer", body)?)
@@ -393,7 +393,7 @@ impl EnrollResponse {
         let transaction_id = present(holder.text("transactionId"));
         let user_id = present(root.text("userId"));
         let ids_missing = transaction_id.is_empty() || user_id.is_empty();
-        Ok(EnrollResponse {
+        Ok(EnrollResult {
             user: User::read_with_id(&root, user_id),
             enrollment: Enrollment {
                 transaction_id,
@@ -406,7 +406,7 @@ impl EnrollResponse {
     }
 
     /// Takes the ids the answer lacked from the operation's `status` answer.
-    pub(crate) fn fill_ids(&mut self, status: &StatusResponse) {
+    pub(crate) fn fill_ids(&mut self, status: &OperationStatus) {
         fill(&mut self.enrollment.transaction_id, &status.transaction_id);
         fill(&mut self.user.user_id, &status.user_id);
         self.ids_missing = self.enrollment.transaction_id.is_empty() || self.user.user_id.is_empty();
@@ -431,7 +431,7 @@ pub(crate) fn fill(id: &mut String, from_status: &Option<String>) {
 
 /// Answer of `POST /api/v1/status`. Only `status` is always present.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusResponse {
+pub struct OperationStatus {
     /// The operation's id.
     pub transaction_id: Option<String>,
     /// Where the operation stands.
@@ -448,7 +448,7 @@ pub struct StatusResponse {
     pub last_updated_at: Option<String>,
 }
 
-impl StatusResponse {
+impl OperationStatus {
     /// Reads a `status` answer. Fails only when `status` itself is missing.
     pub fn from_json(body: &[u8]) -> Result<Self> {
         Self::from_value(&json("status answer", body)?)
@@ -456,7 +456,7 @@ impl StatusResponse {
 
     pub(crate) fn from_value(value: &serde_json::Value) -> Result<Self> {
         let root = Object::root("status answer", value)?;
-        Ok(StatusResponse {
+        Ok(OperationStatus {
             status: TransactionStatus::from_wire(root.required_text("status", "status")?),
             transaction_id: root.text("transactionId"),
             user_id: root.text("userId"),
@@ -637,40 +637,39 @@ mod tests {
     #[test]
     fn enroll_needs_only_its_status_token() {
         let body = br#"{"userId": 7, "enrollment": {"transactionId": "t", "statusToken": "s"}}"#;
-        let e = EnrollResponse::from_json(body).unwrap();
+        let e = EnrollResult::from_json(body).unwrap();
         assert_eq!(e.user.user_id, "7");
         assert_eq!(e.user.status, None);
         assert!(!e.ids_missing);
         assert_eq!(e.enrollment.qr_code, QrCode::default());
         assert_eq!(e.enrollment.app_link_uri.problem(), Some(&DeepLinkProblem::Missing));
-        let missing = EnrollResponse::from_json(br#"{"userId": "u", "enrollment": {"transactionId": "t"}}"#);
+        let missing = EnrollResult::from_json(br#"{"userId": "u", "enrollment": {"transactionId": "t"}}"#);
         assert_eq!(missing.unwrap_err().to_string(), "malformed answer: enroll answer lacks `enrollment.statusToken`");
 
         // Without ids the token is kept, the ids are empty and flagged, then filled.
-        let mut partial = EnrollResponse::from_json(
-            br#"{"username": "u", "enrollment": {"statusToken": "s", "transactionId": " "}}"#,
-        )
-        .unwrap();
+        let mut partial =
+            EnrollResult::from_json(br#"{"username": "u", "enrollment": {"statusToken": "s", "transactionId": " "}}"#)
+                .unwrap();
         assert_eq!(partial.enrollment.status_token.expose(), "s");
         assert_eq!((partial.user.user_id.as_str(), partial.enrollment.transaction_id.as_str()), ("", ""));
         assert_eq!(partial.user.username.as_deref(), Some("u"));
         assert!(partial.ids_missing);
         let status =
-            StatusResponse::from_json(br#"{"status": "pending", "transactionId": "t", "userId": "u1"}"#).unwrap();
+            OperationStatus::from_json(br#"{"status": "pending", "transactionId": "t", "userId": "u1"}"#).unwrap();
         partial.fill_ids(&status);
         assert_eq!((partial.user.user_id.as_str(), partial.enrollment.transaction_id.as_str()), ("u1", "t"));
         assert!(!partial.ids_missing);
         // What the answer said wins over the status.
-        let mut own = EnrollResponse::from_json(br#"{"userId": "mine", "enrollment": {"statusToken": "s"}}"#).unwrap();
+        let mut own = EnrollResult::from_json(br#"{"userId": "mine", "enrollment": {"statusToken": "s"}}"#).unwrap();
         own.fill_ids(&status);
         assert_eq!((own.user.user_id.as_str(), own.enrollment.transaction_id.as_str()), ("mine", "t"));
         // A status without ids leaves them missing.
-        let unknown = StatusResponse::from_json(br#"{"status": "unknown"}"#).unwrap();
-        let mut still = EnrollResponse::from_json(br#"{"enrollment": {"statusToken": "s"}}"#).unwrap();
+        let unknown = OperationStatus::from_json(br#"{"status": "unknown"}"#).unwrap();
+        let mut still = EnrollResult::from_json(br#"{"enrollment": {"statusToken": "s"}}"#).unwrap();
         still.fill_ids(&unknown);
         assert!(still.ids_missing);
         // A status token at the top level is taken rather than lost.
-        let flat = EnrollResponse::from_json(br#"{"userId": "u", "transactionId": "t", "statusToken": "s"}"#).unwrap();
+        let flat = EnrollResult::from_json(br#"{"userId": "u", "transactionId": "t", "statusToken": "s"}"#).unwrap();
         assert_eq!(flat.enrollment.status_token.expose(), "s");
         assert!(!flat.ids_missing);
     }

@@ -18,7 +18,7 @@ use crate::defaults::{
     MIN_POLL_INTERVAL,
 };
 use crate::error::{Error, Result};
-use crate::responses::StatusResponse;
+use crate::responses::OperationStatus;
 use crate::schedule::{Next, PollSchedule, first_poll_jitter};
 use crate::secret::SecretString;
 use crate::status::TransactionStatus;
@@ -78,7 +78,7 @@ impl WaitOptions {
 #[derive(Debug, Clone)]
 pub struct StatusUpdate {
     /// What the server answered.
-    pub status: StatusResponse,
+    pub status: OperationStatus,
     /// 1 for the first poll.
     pub poll: u32,
     /// Time since the wait started, when the answer was read.
@@ -119,7 +119,7 @@ impl WaitObserver for NoObserver {}
 #[derive(Debug, Clone)]
 pub struct WaitOutcome {
     /// The last status answer.
-    pub status: StatusResponse,
+    pub status: OperationStatus,
     /// Status requests sent.
     pub polls: u32,
     /// Time since the wait started.
@@ -199,7 +199,7 @@ impl Client {
                 biased;
                 _ = cancel.cancelled() => return Err(Error::Cancelled),
                 result = self.transport.send_once(&call, request_timeout.min(left), &mut sent_at) => {
-                    result.and_then(|body| StatusResponse::from_json(&body).map_err(|e| e.in_answer_of(call.endpoint)))
+                    result.and_then(|body| OperationStatus::from_json(&body).map_err(|e| e.in_answer_of(call.endpoint)))
                 }
             };
             let now = Instant::now();

@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime};
 
 use authcloud::{
-    DeepLink, EnrollResponse, Introspection, MAX_SERVER_TEXT_CHARS, StatusResponse, decode_png_data_uri, fuzzing,
+    DeepLink, EnrollResult, Introspection, MAX_SERVER_TEXT_CHARS, OperationStatus, decode_png_data_uri, fuzzing,
     sanitize_server_text, validate_base_url, validate_instance,
 };
 use base64::Engine as _;
@@ -74,8 +74,8 @@ proptest! {
 
     #[test]
     fn response_parsers_never_panic_on_bytes(body in prop::collection::vec(any::<u8>(), 0..512)) {
-        let _ = EnrollResponse::from_json(&body);
-        let _ = StatusResponse::from_json(&body);
+        let _ = EnrollResult::from_json(&body);
+        let _ = OperationStatus::from_json(&body);
         let _ = Introspection::from_json(&body);
         let _ = fuzzing::error_detail(&body);
     }
@@ -83,8 +83,8 @@ proptest! {
     #[test]
     fn response_parsers_never_panic_on_json(value in any_json()) {
         let body = serde_json::to_vec(&value).unwrap();
-        let _ = EnrollResponse::from_json(&body);
-        let _ = StatusResponse::from_json(&body);
+        let _ = EnrollResult::from_json(&body);
+        let _ = OperationStatus::from_json(&body);
         if let Ok(i) = Introspection::from_json(&body) {
             let _ = i.issued_at();
         }
@@ -93,7 +93,7 @@ proptest! {
 
     #[test]
     fn enroll_keeps_token_and_ids_whatever_the_decorations((value, token) in enroll_with_odd_decorations()) {
-        let parsed = EnrollResponse::from_json(&serde_json::to_vec(&value).unwrap()).unwrap();
+        let parsed = EnrollResult::from_json(&serde_json::to_vec(&value).unwrap()).unwrap();
         prop_assert_eq!(parsed.enrollment.status_token.expose(), token.as_str());
         prop_assert_eq!(parsed.enrollment.transaction_id.as_str(), "67cae36e-e3d5-4d67-9aa6-ab7ae3050576");
         prop_assert_eq!(parsed.user.user_id.as_str(), "7e16ba00-92e2-4fcb-b30e-1af8fdc843aa");

@@ -157,7 +157,7 @@ async fn enroll_keeps_re_sending_after_any_503() {
 
 /// A real enrollment's answer, re-served by a `json` fault with `drop` fields removed: the
 /// status token in it is genuine, so the SDK's status lookup finds the transaction.
-async fn partial_enroll_answer(client: &Client, drop: &[&str]) -> (authcloud::EnrollResponse, Value) {
+async fn partial_enroll_answer(client: &Client, drop: &[&str]) -> (authcloud::EnrollResult, Value) {
     let real = client.enroll(&EnrollRequest::username("partial")).await.unwrap();
     let mut body = json!({
         "userId": real.user.user_id,

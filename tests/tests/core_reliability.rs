@@ -142,7 +142,7 @@ async fn approved_enrollment(
     emu: &authcloud_emulator::Emulator,
     client: &Client,
     name: &str,
-) -> authcloud::EnrollResponse {
+) -> authcloud::EnrollResult {
     let enrolled = client.enroll(&EnrollRequest::username(name)).await.unwrap();
     emu.approve(&enrolled.enrollment.transaction_id).unwrap();
     enrolled

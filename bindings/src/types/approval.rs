@@ -78,8 +78,8 @@ pub struct ApprovalResult {
     pub ids_missing: bool,
 }
 
-impl From<authcloud::ApprovalResponse> for ApprovalResult {
-    fn from(r: authcloud::ApprovalResponse) -> Self {
+impl From<authcloud::ApprovalResult> for ApprovalResult {
+    fn from(r: authcloud::ApprovalResult) -> Self {
         ApprovalResult {
             transaction_id: r.transaction_id,
             status_token: Secret::wrap(r.status_token),

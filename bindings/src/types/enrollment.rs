@@ -134,8 +134,8 @@ impl From<authcloud::DeepLink> for DeepLink {
     }
 }
 
-impl From<authcloud::EnrollResponse> for EnrollResult {
-    fn from(response: authcloud::EnrollResponse) -> Self {
+impl From<authcloud::EnrollResult> for EnrollResult {
+    fn from(response: authcloud::EnrollResult) -> Self {
         let enrollment = response.enrollment;
         EnrollResult {
             user: response.user.into(),

@@ -61,8 +61,8 @@ pub struct OperationStatus {
     pub last_updated_at: Option<String>,
 }
 
-impl From<authcloud::StatusResponse> for OperationStatus {
-    fn from(s: authcloud::StatusResponse) -> Self {
+impl From<authcloud::OperationStatus> for OperationStatus {
+    fn from(s: authcloud::OperationStatus) -> Self {
         OperationStatus {
             status: (&s.status).into(),
             status_text: s.status.as_str().to_owned(),

@@ -19,8 +19,9 @@ class ErrorKindsTest {
     @Suppress("DEPRECATION")
     @Test
     fun `the old observer names still compile for one release`() {
-        val old: EnrollmentObserver = EnrollmentObserver(onStatus = {})
+        val built: WaitObserver = EnrollmentObserver(onStatus = {})
+        val typed: EnrollmentObserver = built
         val adapter: WaitObserver = object : EnrollmentObserverAdapter() {}
-        assertEquals(true, old is WaitObserver && adapter is WaitObserverAdapter)
+        assertEquals(true, typed is WaitObserver && adapter is WaitObserverAdapter)
     }
 }
