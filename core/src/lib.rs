@@ -48,6 +48,7 @@ mod rules;
 mod sanitize;
 mod schedule;
 mod secret;
+mod sms_rules;
 mod status;
 mod transport;
 mod urls;
@@ -78,6 +79,10 @@ pub use responses::{
 };
 pub use sanitize::{MAX_SERVER_TEXT_CHARS, sanitize_server_text};
 pub use secret::{REDACTED, SecretString};
+pub use sms_rules::{
+    MAX_PHONE_DIGITS, MAX_SMS_MESSAGE_CHARS, RECOVERY_CODE_LEN, SMS_CODE_PLACEHOLDER, is_gsm7, validate_phone,
+    validate_recovery_code, validate_sms_code, validate_sms_message,
+};
 pub use status::TransactionStatus;
 pub use users::{DeleteOutcome, MAX_AUTHENTICATOR_NAME_CHARS};
 pub use verify::{VerifiedUser, VerifyOptions};

@@ -5,7 +5,8 @@ use std::time::{Duration, SystemTime};
 
 use authcloud::{
     DeepLink, EnrollResult, Introspection, MAX_SERVER_TEXT_CHARS, OperationStatus, decode_png_data_uri, fuzzing,
-    sanitize_server_text, validate_base_url, validate_instance,
+    sanitize_server_text, validate_base_url, validate_instance, validate_phone, validate_recovery_code,
+    validate_sms_code, validate_sms_message,
 };
 use base64::Engine as _;
 use proptest::prelude::*;
@@ -178,5 +179,36 @@ proptest! {
         let clean = sanitize_server_text(&text);
         prop_assert!(clean.chars().count() <= MAX_SERVER_TEXT_CHARS + 1);
         prop_assert!(!clean.chars().any(char::is_control), "{:?}", clean);
+    }
+
+    #[test]
+    fn sms_validators_never_panic_and_name_their_field(text in ".{0,300}") {
+        for (result, field) in [
+            (validate_phone(&text), "phone"),
+            (validate_sms_message(&text), "message"),
+            (validate_recovery_code(&text), "code"),
+            (validate_sms_code(&text), "code"),
+        ] {
+            if let Err(error) = result {
+                prop_assert!(
+                    matches!(&error, authcloud::Error::InvalidInput { field: f, .. } if *f == field),
+                    "{}", error
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn accepted_phones_are_e164(phone in "\\+[1-9][0-9]{1,14}") {
+        prop_assert!(validate_phone(&phone).is_ok());
+    }
+
+    #[test]
+    fn gsm7_messages_with_the_placeholder_pass(
+        before in "[A-Za-z0-9 .,:!?@£$_()+-]{0,100}",
+        after in "[A-Za-z0-9 ÄÖÜäöüàèéùì€^{}\\[\\]~|]{0,100}",
+    ) {
+        let message = format!("{before}{{{{CODE}}}}{after}");
+        prop_assert!(validate_sms_message(&message).is_ok(), "{:?}", message);
     }
 }
