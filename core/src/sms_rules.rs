@@ -8,7 +8,9 @@
 //! - SMS `message`: must contain the `{{CODE}}` placeholder, and only characters of the GSM 7-bit
 //!   default alphabet or its extension table (a character outside it would make the
 //!   operator send the SMS as UCS-2, or replace it).
-//! - Recovery code: 16 characters, ASCII letters and digits, case-sensitive.
+//! - Recovery code: 16 ASCII letters and digits, case-sensitive; dashes between them are
+//!   allowed (the vendor's reference calls the codes "16-digit, alphanumeric" in one place
+//!   and shows them "containing dashes" in another), and the code is sent as typed.
 //! - SMS code: ASCII digits, 4 to 10 of them (the vendor does not document the length; see
 //!   `docs/api-notes.md`).
 
@@ -73,10 +75,13 @@ pub fn validate_sms_message(message: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a recovery code's format: 16 ASCII letters and digits. The error never shows the
+/// Checks a recovery code's format: 16 ASCII letters and digits, optionally grouped with
+/// dashes (`AbCd-3F5h-…`; not at either end, never two in a row). The error never shows the
 /// code (it is a secret).
 pub fn validate_recovery_code(code: &str) -> Result<()> {
-    if code.len() != RECOVERY_CODE_LEN || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+    let groups_ok = code.split('-').all(|group| !group.is_empty() && group.chars().all(|c| c.is_ascii_alphanumeric()));
+    let alphanumerics = code.chars().filter(char::is_ascii_alphanumeric).count();
+    if !groups_ok || alphanumerics != RECOVERY_CODE_LEN {
         return Err(Error::invalid("code", format!("a recovery code is {RECOVERY_CODE_LEN} letters and digits")));
     }
     Ok(())
@@ -136,7 +141,16 @@ mod tests {
     #[test]
     fn codes_have_their_formats_and_errors_never_show_them() {
         assert!(validate_recovery_code("Ab3dEf6hIj9kLm0p").is_ok());
-        for bad in ["Ab3dEf6hIj9kLm0", "Ab3dEf6hIj9kLm0pq", "Ab3dEf6hIj9kLm0-", "Ab3dEf6hIj9kLm0ä"] {
+        assert!(validate_recovery_code("Ab3d-Ef6h-Ij9k-Lm0p").is_ok());
+        for bad in [
+            "Ab3dEf6hIj9kLm0",
+            "Ab3dEf6hIj9kLm0pq",
+            "Ab3dEf6hIj9kLm0-",
+            "-Ab3dEf6hIj9kLm0p",
+            "Ab3d--Ef6hIj9kLm0p",
+            "Ab3dEf6hIj9kLm0ä",
+            "Ab3d Ef6h Ij9k Lm0p",
+        ] {
             let error = validate_recovery_code(bad).unwrap_err();
             assert_eq!(error.kind(), ErrorKind::InvalidInput);
             assert!(!error.to_string().contains(bad), "{error}");
