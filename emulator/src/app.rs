@@ -12,7 +12,7 @@ use crate::config::EmulatorConfig;
 use crate::errors::EmulatorError;
 use crate::faults::{Fault, FaultQueue};
 use crate::requests::RequestLog;
-use crate::state::{DecideError, PendingApproval, State, Timing, TransactionStatus};
+use crate::state::{DecideError, PendingApproval, SentSms, State, Timing, TransactionStatus};
 use crate::tokens::TokenIssuer;
 
 /// The emulator's shared core, behind an `Arc` in every handler.
@@ -107,6 +107,7 @@ impl Shared {
         self.state().decide(id, approve, SystemTime::now()).map_err(|err| match err {
             DecideError::Unknown => EmulatorError::UnknownTransaction,
             DecideError::NotPending(status) => EmulatorError::NotPending(status),
+            DecideError::DecidedByCode => EmulatorError::DecidedByCode,
         })
     }
 
@@ -128,6 +129,18 @@ impl Shared {
         Some(pending.into_iter().map(|(transaction, approval)| PendingApproval::of(transaction, approval)).collect())
     }
 
+    /// Every SMS sent, oldest first.
+    pub(crate) fn sms_messages(&self) -> Vec<SentSms> {
+        self.state().sms_outbox().map(SentSms::from).collect()
+    }
+
+    /// The SMS sent to a user, oldest first; `None` for an unknown or malformed user id.
+    pub(crate) fn sms_of(&self, user_id: &str) -> Option<Vec<SentSms>> {
+        let id = Uuid::parse_str(user_id).ok()?;
+        let state = self.state();
+        Some(state.sms_of(id)?.into_iter().map(SentSms::from).collect())
+    }
+
     /// Validates and queues a fault.
     pub(crate) fn inject_fault(&self, fault: Fault) -> Result<(), EmulatorError> {
         fault.validate().map_err(EmulatorError::InvalidFault)?;
@@ -135,7 +148,7 @@ impl Shared {
         Ok(())
     }
 
-    /// Forgets all users, transactions, intents, faults and logged requests.
+    /// Forgets all users, transactions, intents, sent SMS, faults and logged requests.
     pub(crate) fn reset(&self) {
         self.state().clear();
         self.faults().clear();

@@ -1,6 +1,6 @@
 //! The control API under `/_emulator/`: not part of the vendor API, but test tooling. It
-//! plays the user's phone (lists pending approvals, approves / denies), injects faults, shows
-//! the request log and resets.
+//! plays the user's phone (lists pending approvals, approves / denies, shows the SMS it
+//! received), injects faults, shows the request log and resets.
 //!
 //! Every control request carries [`CONTROL_HEADER`]`: 1`. A page the developer happens to
 //! visit can post a form or fire an image request at `http://127.0.0.1:PORT/…` from any site,
@@ -25,7 +25,7 @@ use crate::auth;
 use crate::body;
 use crate::errors::{ApiError, EmulatorError};
 use crate::faults::Fault;
-use crate::wire::PendingApprovalJson;
+use crate::wire::{PendingApprovalJson, SentSmsJson};
 
 /// The header every control request carries, with the value `1`.
 pub const CONTROL_HEADER: &str = "x-emulator-control";
@@ -37,6 +37,8 @@ pub(crate) fn routes(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/_emulator/transactions/{transactionId}/approve", post(approve))
         .route("/_emulator/transactions/{transactionId}/deny", post(deny))
         .route("/_emulator/users/{userId}/approvals", get(pending_approvals))
+        .route("/_emulator/sms", get(sms_outbox))
+        .route("/_emulator/users/{userId}/sms", get(user_sms))
         .route("/_emulator/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/_emulator/requests", get(requests))
         .route("/_emulator/reset", post(reset))
@@ -82,6 +84,10 @@ fn decide(shared: &Shared, transaction_id: &str, approve: bool) -> Response {
         Err(EmulatorError::NotPending(status)) => {
             ApiError::conflict(format!("the transaction is already {status}")).into_response()
         }
+        Err(EmulatorError::DecidedByCode) => ApiError::conflict(
+            "an SMS enrollment is decided by its code (POST /api/v1/users/{userId}/verification), not by the phone",
+        )
+        .into_response(),
         Err(_) => ApiError::not_found("unknown transaction").into_response(),
     }
 }
@@ -91,6 +97,20 @@ fn decide(shared: &Shared, transaction_id: &str, approve: bool) -> Response {
 async fn pending_approvals(State(shared): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
     match shared.pending_approvals(&user_id) {
         Some(pending) => Json(pending.into_iter().map(PendingApprovalJson::from).collect::<Vec<_>>()).into_response(),
+        None => ApiError::not_found("no user with this userId").into_response(),
+    }
+}
+
+/// `GET /_emulator/sms` → every SMS sent, oldest first, each with its code.
+async fn sms_outbox(State(shared): State<Arc<Shared>>) -> Response {
+    Json(shared.sms_messages().into_iter().map(SentSmsJson::from).collect::<Vec<_>>()).into_response()
+}
+
+/// `GET /_emulator/users/{userId}/sms` → the SMS sent to the user, oldest first; 404 for an
+/// unknown or malformed user id.
+async fn user_sms(State(shared): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
+    match shared.sms_of(&user_id) {
+        Some(messages) => Json(messages.into_iter().map(SentSmsJson::from).collect::<Vec<_>>()).into_response(),
         None => ApiError::not_found("no user with this userId").into_response(),
     }
 }

@@ -35,6 +35,10 @@ pub enum EmulatorError {
     /// The transaction already ended (approved, denied or expired).
     #[error("the transaction is {0}, not pending")]
     NotPending(TransactionStatus),
+    /// An SMS enrollment: only its code decides it (`POST /api/v1/users/{userId}/verification`
+    /// with the code from [`crate::Emulator::sms_messages`]), not the simulated phone.
+    #[error("the transaction is decided by its SMS code, not by the phone")]
+    DecidedByCode,
     /// The fault cannot be injected as described.
     #[error("invalid fault: {0}")]
     InvalidFault(String),
@@ -53,12 +57,14 @@ struct ErrorBody<'a> {
 pub(crate) struct ApiError {
     pub(crate) status: StatusCode,
     pub(crate) message: Cow<'static, str>,
+    /// Seconds for a `Retry-After` header (a 429).
+    pub(crate) retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error with any status and a message written by the emulator (never user input).
     pub(crate) fn new(status: StatusCode, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { status, message: message.into() }
+        ApiError { status, message: message.into(), retry_after: None }
     }
 
     /// 400: the request is malformed or names something invalid.
@@ -86,6 +92,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, message)
     }
 
+    /// 429 with `Retry-After: {retry_after}` (seconds): refused unchecked, try again later.
+    pub(crate) fn too_many_requests(message: impl Into<Cow<'static, str>>, retry_after: u64) -> Self {
+        ApiError { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) }
+    }
+
     /// 415: the body is not in the format the endpoint reads.
     pub(crate) fn unsupported_media_type(message: impl Into<Cow<'static, str>>) -> Self {
         Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, message)
@@ -102,6 +113,9 @@ impl IntoResponse for ApiError {
         let mut response = error_response(self.status, &self.message);
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

@@ -1,11 +1,11 @@
 //! An in-memory emulator of the Nevis Authentication Cloud API.
 //!
 //! The real API cannot be reached from a test suite (it needs an instance, an access key and a
-//! phone), so this crate serves the same wire format on a loopback port: `enroll`, `approval`,
-//! `status`, `introspect`, `intent`, `users` (get, find by username, delete),
-//! `authenticators/{id}` (rename, delete) and `ping`, plus a control API under `/_emulator/`
-//! that plays the user's phone (pending approvals, approve / deny), injects faults and shows
-//! the request log.
+//! phone), so this crate serves the same wire format on a loopback port: `enroll` (app, SMS
+//! and recovery codes), `approval`, `status`, `introspect`, `intent`, `users` (get, find by
+//! username, delete, verify an SMS or recovery code), `authenticators/{id}` (rename, delete)
+//! and `ping`, plus a control API under `/_emulator/` that plays the user's phone (pending
+//! approvals, approve / deny, the SMS it received), injects faults and shows the request log.
 //!
 //! It is an independent reading of the spec and deliberately shares no code with the SDK, so a
 //! wrong field name on one side makes tests fail instead of agreeing with itself.
@@ -32,6 +32,7 @@ mod config;
 mod control;
 mod errors;
 mod faults;
+mod hash;
 mod html;
 #[cfg(feature = "cli")]
 pub mod launcher;
@@ -39,10 +40,12 @@ mod message;
 mod open;
 mod phone;
 mod qr;
+mod recovery;
 mod redact;
 mod requests;
 mod routes;
 mod server;
+mod sms;
 mod state;
 mod time;
 mod tokens;
@@ -60,7 +63,7 @@ pub use control::CONTROL_HEADER;
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 pub use requests::RequestRecord;
-pub use state::{PendingApproval, TransactionStatus};
+pub use state::{PendingApproval, SentSms, TransactionStatus};
 
 use app::Shared;
 
@@ -112,8 +115,8 @@ impl Emulator {
     ///
     /// For an enrollment this adds an authenticator to the user and turns a `new` user
     /// `active`; for an approval it sets the user's `lastLoginDateSuccess` (an approval whose
-    /// authenticator was deleted ends `failed` instead). Errors if the transaction is unknown
-    /// or no longer pending (e.g. expired).
+    /// authenticator was deleted ends `failed` instead). Errors if the transaction is unknown,
+    /// no longer pending (e.g. expired) or an SMS enrollment (only its code decides it).
     pub fn approve(&self, transaction_id: &str) -> Result<(), EmulatorError> {
         self.shared.decide(transaction_id, true).map(|_| ())
     }
@@ -130,6 +133,19 @@ impl Emulator {
     /// `transaction_id`. An unknown or malformed user id gives an empty list.
     pub fn pending_approvals(&self, user_id: &str) -> Vec<PendingApproval> {
         self.shared.pending_approvals(user_id).unwrap_or_default()
+    }
+
+    /// The SMS outbox: every SMS the emulator "sent" (SMS enrollments), oldest first, each
+    /// with its code, as `GET /_emulator/sms` lists them. Send the code to
+    /// `POST /api/v1/users/{userId}/verification` to confirm the enrollment.
+    pub fn sms_messages(&self) -> Vec<SentSms> {
+        self.shared.sms_messages()
+    }
+
+    /// The SMS sent to one user, oldest first (`GET /_emulator/users/{userId}/sms`); an
+    /// unknown or malformed user id gives an empty list.
+    pub fn sms_messages_to(&self, user_id: &str) -> Vec<SentSms> {
+        self.shared.sms_of(user_id).unwrap_or_default()
     }
 
     /// The current status of a transaction (after applying expiry and auto-approval), or
@@ -157,7 +173,7 @@ impl Emulator {
         self.shared.log().snapshot()
     }
 
-    /// Forgets every user, transaction, intent, pending fault and logged request.
+    /// Forgets every user, transaction, intent, sent SMS, pending fault and logged request.
     ///
     /// The access key and the token signing key stay, but tokens issued before the reset no
     /// longer resolve (`status` answers `unknown`, `introspect` answers `active: false`).

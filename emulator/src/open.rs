@@ -162,5 +162,10 @@ fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> R
             "Already finished",
             &format!("<p>The transaction is already <strong id=\"status\">{status}</strong>.</p>"),
         ),
+        Err(DecideError::DecidedByCode) => page(
+            StatusCode::CONFLICT,
+            "Confirmed by code",
+            "<p>This transaction is confirmed with the code sent by SMS, not on this page.</p>",
+        ),
     }
 }

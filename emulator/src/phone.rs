@@ -157,7 +157,7 @@ fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> R
             if approve { "Approved" } else { "Declined" },
             &format!("<p>The approval is now <strong id=\"status\">{status}</strong>.</p>{back}"),
         ),
-        Err(DecideError::Unknown) => unknown_approval(),
+        Err(DecideError::Unknown | DecideError::DecidedByCode) => unknown_approval(),
         Err(DecideError::NotPending(status)) => page(
             StatusCode::CONFLICT,
             "Already finished",

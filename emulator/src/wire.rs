@@ -3,7 +3,7 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::state::{Authenticator, PendingApproval, User};
+use crate::state::{Authenticator, PendingApproval, SentSms, User};
 use crate::time::iso8601;
 
 /// An authenticator as `users/{userId}`, `enroll` and `PATCH authenticators/{id}` show it.
@@ -65,7 +65,8 @@ impl From<&User> for UserJson {
     }
 }
 
-/// `POST /api/v1/users/enroll` → 201, exactly the seed guide's shape.
+/// `POST /api/v1/users/enroll` → 201, exactly the seed guide's shape (for `sms`, without the
+/// QR code and app link).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnrollResponse {
@@ -78,14 +79,53 @@ pub(crate) struct EnrollResponse {
     pub(crate) enrollment: EnrollmentJson,
 }
 
-/// The `enrollment` object: what the host shows the user and polls with.
+/// The `enrollment` object: what the host shows the user and polls with. `qrCode` and
+/// `appLinkUri` only for the `app` channel (an SMS enrollment has neither).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct EnrollmentJson {
     pub(crate) transaction_id: Uuid,
     pub(crate) status_token: String,
-    pub(crate) qr_code: QrCodeJson,
-    pub(crate) app_link_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) qr_code: Option<QrCodeJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) app_link_uri: Option<String>,
+}
+
+/// `POST /api/v1/users/enroll` with `"channel": "recovery"` → 201: the only time the codes
+/// are shown. `createdAt` is the user's, as in the other enroll answers.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct RecoveryCodesResponse {
+    pub(crate) user_id: Uuid,
+    pub(crate) username: Option<String>,
+    pub(crate) recovery_codes: Vec<String>,
+    pub(crate) created_at: String,
+}
+
+/// One entry of `GET /_emulator/sms` and `GET /_emulator/users/{userId}/sms`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct SentSmsJson {
+    pub(crate) to: String,
+    pub(crate) text: String,
+    pub(crate) code: String,
+    pub(crate) user_id: String,
+    pub(crate) transaction_id: String,
+    pub(crate) sent_at: String,
+}
+
+impl From<SentSms> for SentSmsJson {
+    fn from(sms: SentSms) -> Self {
+        SentSmsJson {
+            to: sms.to,
+            text: sms.text,
+            code: sms.code,
+            user_id: sms.user_id,
+            transaction_id: sms.transaction_id,
+            sent_at: iso8601(sms.sent_at),
+        }
+    }
 }
 
 /// `enrollment.qrCode`.

@@ -1,5 +1,7 @@
-//! `POST /api/v1/users/enroll`: start registering the app on a phone (creating the user if
-//! needed) and hand back the QR code, deep link and status token.
+//! `POST /api/v1/users/enroll`: register a way for the user to authenticate (creating the user
+//! if needed). `app` (the default): the phone's app, by QR code / deep link and status token;
+//! `sms` (`enroll_sms.rs`): a phone number, confirmed by a code sent to it; `recovery`
+//! (`enroll_recovery.rs`): a set of single-use recovery codes.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -15,10 +17,11 @@ use crate::app::Shared;
 use crate::auth::{Caller, authenticate, intent_allowing};
 use crate::body;
 use crate::errors::ApiError;
-use crate::state::{Channel, Intent, Operation, State as World, Target, UserRef};
+use crate::state::{Channel, Intent, Operation, State as World, Target, User, UserRef};
 use crate::wire::{AuthenticatorJson, EnrollResponse, EnrollmentJson};
 
 use super::new_transaction::{app_link, issue_tokens};
+use super::{enroll_recovery, enroll_sms};
 
 /// Handles `POST /api/v1/users/enroll` (Bearer access key or enroll intent token).
 pub(crate) async fn enroll(
@@ -31,18 +34,15 @@ pub(crate) async fn enroll(
     let object = body::json_object(&headers, &request_body)?;
     let channel = channel(&object)?;
     let who = body::user_ref(&object)?;
+    match channel {
+        Channel::Sms => return enroll_sms::enroll(&shared, caller, &object, who, now),
+        Channel::Recovery => return enroll_recovery::enroll(&shared, caller, who, now),
+        _ => {}
+    }
 
     let (user, transaction_id, tokens) = {
         let mut world = shared.state();
-        let target = match caller {
-            Caller::AccessKey => resolve(&world, &who)?,
-            Caller::Intent { jti } => {
-                let intent = intent_allowing(&world, jti, now, Operation::Enroll, channel)?;
-                let target = resolve_for_intent(&world, who, intent)?;
-                world.consume_intent(jti);
-                target
-            }
-        };
+        let target = authorised_target(&mut world, caller, who, Channel::App, now)?;
         let (user_id, transaction_id) = world.begin_enrollment(target, shared.timing(now));
         let tokens = issue_tokens(&shared, &mut world, transaction_id)?;
         let user = world.user(user_id).cloned().ok_or_else(|| ApiError::internal("the user vanished"))?;
@@ -51,26 +51,70 @@ pub(crate) async fn enroll(
 
     // Outside the lock: rendering the QR code is slow.
     let (app_link_uri, qr_code) = app_link(&shared, &tokens.dispatch_token)?;
-    let response = EnrollResponse {
+    let enrollment = EnrollmentJson {
+        transaction_id,
+        status_token: tokens.status_token,
+        qr_code: Some(qr_code),
+        app_link_uri: Some(app_link_uri),
+    };
+    Ok((StatusCode::CREATED, Json(enroll_response(user, enrollment))).into_response())
+}
+
+/// The 201 answer of an enrollment that started a transaction (`app`, `sms`).
+pub(super) fn enroll_response(user: User, enrollment: EnrollmentJson) -> EnrollResponse {
+    EnrollResponse {
         user_id: user.user_id,
-        username: user.username,
         status: user.status.as_str(),
         created_at: crate::time::iso8601(user.created_at),
         updated_at: crate::time::iso8601(user.updated_at),
         authenticators: user.authenticators.iter().map(AuthenticatorJson::from).collect(),
-        enrollment: EnrollmentJson { transaction_id, status_token: tokens.status_token, qr_code, app_link_uri },
-    };
-    Ok((StatusCode::CREATED, Json(response)).into_response())
+        username: user.username,
+        enrollment,
+    }
 }
 
-/// The `channel` field: `app` by default; the vendor's other channels are known but not
-/// emulated.
+/// The user an enrollment over `channel` is for, as the caller may name it: with the access
+/// key whoever the body names (404 unknown `userId`, 400 contradiction); with an intent token
+/// (401 used or expired, 403 another operation, channel or user) the intent's user, which the
+/// token is then spent on. Call it under the lock the enrollment starts under, after every
+/// check that can still refuse the request.
+pub(super) fn authorised_target(
+    world: &mut World,
+    caller: Caller,
+    who: UserRef,
+    channel: Channel,
+    now: SystemTime,
+) -> Result<Target, ApiError> {
+    match caller {
+        Caller::AccessKey => resolve(world, &who),
+        Caller::Intent { jti } => {
+            let intent = intent_allowing(world, jti, now, Operation::Enroll, channel)?;
+            let target = resolve_for_intent(world, who, intent)?;
+            world.consume_intent(jti);
+            Ok(target)
+        }
+    }
+}
+
+/// For the channels that need a user named (`sms`, `recovery`): 400 if the access key's body
+/// names none (an intent token names its own user).
+pub(super) fn require_named_user(caller: Caller, who: &UserRef) -> Result<(), ApiError> {
+    if caller == Caller::AccessKey && who.user_id.is_none() && who.username.is_none() {
+        return Err(ApiError::bad_request("`username` or `userId` is required for this channel"));
+    }
+    Ok(())
+}
+
+/// The `channel` field: `app` by default, `sms` or `recovery`; the vendor's other channels
+/// (`push`, `fido2`) are known but not emulated.
 fn channel(object: &Map<String, Value>) -> Result<Channel, ApiError> {
     match body::optional_str(object, "channel")? {
         None => Ok(Channel::App),
         Some(word) => match Channel::parse(word) {
-            Some(Channel::App) => Ok(Channel::App),
-            Some(_) => Err(ApiError::bad_request("this channel is not supported by the emulator; use `app`")),
+            Some(channel @ (Channel::App | Channel::Sms | Channel::Recovery)) => Ok(channel),
+            Some(_) => Err(ApiError::bad_request(
+                "this channel is not supported by the emulator; use `app`, `sms` or `recovery`",
+            )),
             None => Err(ApiError::bad_request("unknown `channel`; expected app, push, sms, fido2 or recovery")),
         },
     }

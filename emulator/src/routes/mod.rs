@@ -4,12 +4,15 @@
 mod approval;
 mod authenticators;
 mod enroll;
+mod enroll_recovery;
+mod enroll_sms;
 mod intent;
 mod introspect;
 mod new_transaction;
 mod ping;
 mod status;
 mod users;
+mod verification;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -46,6 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/approval", post(approval::approval))
         .route("/api/v1/users", get(users::find_user))
         .route("/api/v1/users/{userId}", get(users::get_user).delete(users::delete_user))
+        .route("/api/v1/users/{userId}/verification", post(verification::verification))
         .route("/api/v1/authenticators/{authenticatorId}", patch(authenticators::rename).delete(authenticators::delete))
         .route("/ping", get(ping::ping))
         .merge(open::routes())

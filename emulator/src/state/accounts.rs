@@ -34,6 +34,20 @@ impl State {
         }
     }
 
+    /// The user a resolved target stands for: an existing one (given the username it is
+    /// assigned, if any) or a new one, created here. Returns its id.
+    pub(super) fn target_user(&mut self, target: Target, now: SystemTime) -> Uuid {
+        match target {
+            Target::Existing { user_id, assign_username } => {
+                if let Some(username) = assign_username {
+                    self.set_username(user_id, username, now);
+                }
+                user_id
+            }
+            Target::New { username } => self.create_user(username, now),
+        }
+    }
+
     /// Creates a user (see [`User::new`]) and returns its id.
     pub(super) fn create_user(&mut self, username: Option<String>, now: SystemTime) -> Uuid {
         let user_id = Uuid::new_v4();
@@ -45,7 +59,7 @@ impl State {
     }
 
     /// Gives a user (that had none) a username.
-    pub(super) fn set_username(&mut self, user_id: Uuid, username: String, now: SystemTime) {
+    fn set_username(&mut self, user_id: Uuid, username: String, now: SystemTime) {
         if let Some(user) = self.users.get_mut(&user_id) {
             self.user_ids_by_username.insert(username.clone(), user_id);
             user.username = Some(username);
@@ -54,8 +68,8 @@ impl State {
     }
 
     /// Deletes a user: its username becomes free, its transactions are forgotten (their
-    /// status tokens report `unknown`) and so are intent tokens bound to its id. `false` if
-    /// there was no such user.
+    /// status tokens report `unknown`) and so are intent tokens bound to its id and the SMS
+    /// sent to it. `false` if there was no such user.
     pub(crate) fn delete_user(&mut self, user_id: Uuid) -> bool {
         let Some(user) = self.users.remove(&user_id) else {
             return false;
@@ -67,6 +81,7 @@ impl State {
             self.transactions.remove(transaction_id);
         }
         self.intents.retain(|_, intent| intent.user_id != Some(user_id));
+        self.sms_outbox.retain(|message| message.user_id != user_id);
         true
     }
 

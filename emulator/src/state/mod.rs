@@ -1,4 +1,5 @@
-//! The emulator's in-memory world: users, their authenticators, transactions and intents.
+//! The emulator's in-memory world: users (with their authenticators and recovery codes),
+//! transactions, intents and the SMS outbox.
 //!
 //! Everything the API does is a short method on [`State`], called under one mutex. Time is
 //! passed in (`now`) rather than read here, and expiry / auto-approval are applied lazily by
@@ -17,22 +18,30 @@
 //! concept, each importing only types listed before it, never the files of methods below:
 //!
 //! - `operation.rs`: [`Operation`] and [`Channel`], the vocabulary the others share;
+//! - `recovery.rs`: a user's recovery codes (hashes only) and their single-use, rate-limited
+//!   check;
 //! - `user.rs`: users, their authenticators, and how a request names a user;
 //! - `approval.rs`: what an approval asks of the phone;
+//! - `sms.rs`: the code an SMS enrollment waits for, the outbox's messages and their public
+//!   [`SentSms`] view;
 //! - `transaction.rs`: a transaction, its status and tokens, and its one constructor,
 //!   [`Transaction::pending`];
 //! - `pending_approval.rs`: the public [`PendingApproval`] view;
 //! - `intent.rs`: the record of a minted intent token.
 //!
-//! The changes are [`State`]'s methods, in two files: `transitions.rs` (starting, deciding,
-//! settling and forgetting transactions; recording and spending intents) and `accounts.rs`
-//! (resolving, creating, renaming and deleting users and authenticators).
+//! The changes are [`State`]'s methods, in three files: `transitions.rs` (starting, deciding,
+//! settling and forgetting transactions; recording and spending intents), `accounts.rs`
+//! (resolving, creating, renaming and deleting users and authenticators) and `codes.rs`
+//! (SMS enrollments, their outbox and codes; recovery codes).
 
 mod accounts;
 mod approval;
+mod codes;
 mod intent;
 mod operation;
 mod pending_approval;
+mod recovery;
+mod sms;
 mod transaction;
 mod transitions;
 mod user;
@@ -49,11 +58,14 @@ pub(crate) use approval::{Approval, ApprovalError, ApprovalRequest, Authenticato
 pub(crate) use intent::Intent;
 pub(crate) use operation::{Channel, Operation};
 pub use pending_approval::PendingApproval;
+pub(crate) use recovery::RecoveryCheck;
+pub use sms::SentSms;
+pub(crate) use sms::{SmsCodeError, SmsEnrollment, SmsMessage};
 pub use transaction::TransactionStatus;
 pub(crate) use transaction::{DecideError, Timing, Transaction, TransactionTokens};
 pub(crate) use user::{Authenticator, ResolveError, Target, User, UserRef};
 
-/// All users, transactions and intents of one emulator.
+/// All users, transactions, intents and sent SMS of one emulator.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     users: HashMap<Uuid, User>,
@@ -65,6 +77,8 @@ pub(crate) struct State {
     transactions_to_forget: VecDeque<(SystemTime, Uuid)>,
     /// When each intent expires, in minting order.
     intents_to_forget: VecDeque<(SystemTime, Uuid)>,
+    /// Every SMS "sent", oldest first (at most [`sms::OUTBOX_CAPACITY`]).
+    sms_outbox: VecDeque<SmsMessage>,
 }
 
 impl State {

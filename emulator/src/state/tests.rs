@@ -270,3 +270,73 @@ fn enrollment_stops_at_the_authenticator_limit() {
     assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Failed));
     assert_eq!(state.user(user_id).unwrap().authenticators.len(), MAX_AUTHENTICATORS);
 }
+
+fn sms_enrollment(code: &str) -> SmsEnrollment {
+    SmsEnrollment { phone: "+41791234567".into(), text: format!("code {code}"), code: code.into() }
+}
+
+#[test]
+fn sms_enrollments_are_decided_by_their_code_only() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let target = Target::New { username: Some("s".into()) };
+    let (user_id, tid) = state.begin_sms_enrollment(target, sms_enrollment("123456"), auto);
+    let transaction = state.transaction(tid).expect("kept");
+    assert_eq!((transaction.operation, transaction.channel()), (Operation::Enroll, Channel::Sms));
+    assert_eq!(transaction.auto_approve_at, None, "never approves itself");
+    assert_eq!(state.decide(tid, true, now), Err(DecideError::DecidedByCode));
+    assert_eq!(state.sms_of(user_id).map(|messages| messages.len()), Some(1));
+    assert_eq!(state.sms_of(Uuid::new_v4()).map(|messages| messages.len()), None);
+
+    let other = Target::New { username: Some("o".into()) };
+    let (other_id, _) = state.begin_sms_enrollment(other, sms_enrollment("000000"), timing(now));
+    assert_eq!(state.verify_sms_code(other_id, tid, "123456", now), Err(SmsCodeError::NoSuchTransaction));
+    assert_eq!(state.verify_sms_code(user_id, tid, "12345", now), Err(SmsCodeError::WrongCode));
+    assert_eq!(state.verify_sms_code(user_id, tid, "123456", now + Duration::from_secs(2)), Ok(()));
+    let transaction = state.transaction(tid).expect("kept");
+    assert_eq!(transaction.status, TransactionStatus::Succeeded);
+    assert_eq!(transaction.last_updated_at, now + Duration::from_secs(2));
+    assert_eq!(state.verify_sms_code(user_id, tid, "123456", now), Err(SmsCodeError::NoSuchTransaction));
+    assert!(state.user(user_id).expect("user").authenticators.is_empty(), "no app authenticator");
+
+    let (_, app) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
+    assert_eq!(state.verify_sms_code(user_id, app, "123456", now), Err(SmsCodeError::NoSuchTransaction));
+
+    assert!(state.delete_user(user_id));
+    assert_eq!(state.sms_outbox().count(), 1, "only the other user's SMS is left");
+}
+
+#[test]
+fn the_third_wrong_sms_code_fails_and_expiry_ends_it_too() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let (user_id, tid) = state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now));
+    for attempt in 1..=3 {
+        assert_eq!(state.verify_sms_code(user_id, tid, "2", now), Err(SmsCodeError::WrongCode));
+        let expected = if attempt < 3 { TransactionStatus::Pending } else { TransactionStatus::Failed };
+        assert_eq!(state.transaction(tid).map(|t| t.status), Some(expected));
+    }
+    assert_eq!(state.verify_sms_code(user_id, tid, "1", now), Err(SmsCodeError::NoSuchTransaction));
+
+    let (_, tid) = state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now));
+    let late = now + Duration::from_secs(61);
+    assert_eq!(state.verify_sms_code(user_id, tid, "1", late), Err(SmsCodeError::NoSuchTransaction));
+}
+
+#[test]
+fn recovery_codes_replace_and_check() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let hashes = vec![crate::hash::sha256(b"one"), crate::hash::sha256(b"two")];
+    let user_id = state.set_recovery_codes(Target::New { username: Some("r".into()) }, hashes, now);
+    assert_eq!(state.user(user_id).map(|u| u.updated_at), Some(now));
+    let later = now + Duration::from_secs(1);
+    let one = crate::hash::sha256(b"one");
+    assert_eq!(state.check_recovery_code(user_id, &one, later), Some(RecoveryCheck::Accepted));
+    assert_eq!(state.check_recovery_code(user_id, &one, later), Some(RecoveryCheck::Rejected));
+    assert_eq!(state.check_recovery_code(Uuid::new_v4(), &one, later), None);
+    let again = state.set_recovery_codes(Target::Existing { user_id, assign_username: None }, vec![one], later);
+    assert_eq!(again, user_id);
+    assert_eq!(state.check_recovery_code(user_id, &one, later), Some(RecoveryCheck::Accepted), "a new set");
+}

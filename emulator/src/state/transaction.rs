@@ -13,7 +13,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::approval::Approval;
-use super::operation::Operation;
+use super::operation::{Channel, Operation};
+use super::sms::SmsChallenge;
 
 /// The least a settled transaction is kept after its deadline: a test that sleeps past a
 /// short TTL still reads `failed`, not `unknown`.
@@ -78,6 +79,9 @@ pub(crate) struct Transaction {
     pub(crate) operation: Operation,
     /// Set exactly for [`Operation::Approve`] transactions.
     pub(crate) approval: Option<Approval>,
+    /// Set exactly for SMS enrollments: the code that decides them (the simulated phone
+    /// never does).
+    pub(crate) sms: Option<SmsChallenge>,
     pub(crate) user_id: Uuid,
     pub(crate) status: TransactionStatus,
     pub(crate) created_at: SystemTime,
@@ -93,21 +97,42 @@ impl Transaction {
     /// A new transaction with a fresh id, `pending` since `timing.now`: it times out after
     /// the TTL and approves itself after `auto_approve_after` if set. Its tokens are empty
     /// until the route mints them ([`super::State::attach_tokens`]). `approval` is what an
-    /// [`Operation::Approve`] transaction asks, and `None` for an enrollment.
-    pub(super) fn pending(user_id: Uuid, operation: Operation, approval: Option<Approval>, timing: Timing) -> Self {
+    /// [`Operation::Approve`] transaction asks, and `None` for an enrollment; `sms` is the
+    /// code an SMS enrollment waits for. Only the code decides such a transaction, so it never
+    /// approves itself.
+    pub(super) fn pending(
+        user_id: Uuid,
+        operation: Operation,
+        approval: Option<Approval>,
+        sms: Option<SmsChallenge>,
+        timing: Timing,
+    ) -> Self {
         debug_assert_eq!(approval.is_some(), operation == Operation::Approve, "an approval exactly for approve");
+        debug_assert!(sms.is_none() || operation == Operation::Enroll, "SMS codes confirm enrollments only");
         let now = timing.now;
+        let auto_approve_after = if sms.is_some() { None } else { timing.auto_approve_after };
         Transaction {
             transaction_id: Uuid::new_v4(),
             operation,
             approval,
+            sms,
             user_id,
             status: TransactionStatus::Pending,
             created_at: now,
             last_updated_at: now,
             expires_at: now + timing.ttl,
-            auto_approve_at: timing.auto_approve_after.map(|after| now + after),
+            auto_approve_at: auto_approve_after.map(|after| now + after),
             tokens: TransactionTokens::default(),
+        }
+    }
+
+    /// How it reaches the user: an approval's channel, `sms` for an SMS enrollment, else
+    /// `app` (an enrollment through the QR code / app link).
+    pub(crate) fn channel(&self) -> Channel {
+        match (&self.approval, &self.sms) {
+            (Some(approval), _) => approval.channel,
+            (None, Some(_)) => Channel::Sms,
+            (None, None) => Channel::App,
         }
     }
 
@@ -123,4 +148,6 @@ impl Transaction {
 pub(crate) enum DecideError {
     Unknown,
     NotPending(TransactionStatus),
+    /// An SMS transaction: only its code decides it (`POST /api/v1/users/{userId}/verification`).
+    DecidedByCode,
 }

@@ -3,7 +3,7 @@
 //! expiry) and finally forgotten; and how intent tokens are recorded and spent.
 //!
 //! Every transaction is built by [`Transaction::pending`] and kept by [`State::keep_new`], so
-//! the two kinds start the same way.
+//! all kinds (app and SMS enrollments, approvals) start the same way.
 
 use std::time::SystemTime;
 
@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::State;
 use super::approval::{ApprovalError, ApprovalRequest};
 use super::intent::Intent;
-use super::operation::Operation;
+use super::operation::{Channel, Operation};
 use super::transaction::{DecideError, Timing, Transaction, TransactionStatus, TransactionTokens};
 use super::user::{Authenticator, MAX_AUTHENTICATORS, Target, UserStatus};
 
@@ -20,18 +20,9 @@ impl State {
     /// Creates the target user if needed and starts an enrollment transaction for it.
     /// Returns `(userId, transactionId)`; the caller attaches the tokens.
     pub(crate) fn begin_enrollment(&mut self, target: Target, timing: Timing) -> (Uuid, Uuid) {
-        let now = timing.now;
-        let user_id = match target {
-            Target::Existing { user_id, assign_username } => {
-                if let Some(username) = assign_username {
-                    self.set_username(user_id, username, now);
-                }
-                user_id
-            }
-            Target::New { username } => self.create_user(username, now),
-        };
-        self.evict(now);
-        let transaction_id = self.keep_new(Transaction::pending(user_id, Operation::Enroll, None, timing));
+        let user_id = self.target_user(target, timing.now);
+        self.evict(timing.now);
+        let transaction_id = self.keep_new(Transaction::pending(user_id, Operation::Enroll, None, None, timing));
         (user_id, transaction_id)
     }
 
@@ -45,14 +36,15 @@ impl State {
     ) -> Result<Uuid, ApprovalError> {
         let user = self.users.get(&user_id).ok_or(ApprovalError::UnknownUser)?;
         let approval = request.resolve(user)?;
-        let transaction_id = self.keep_new(Transaction::pending(user_id, Operation::Approve, Some(approval), timing));
+        let transaction_id =
+            self.keep_new(Transaction::pending(user_id, Operation::Approve, Some(approval), None, timing));
         self.evict(timing.now);
         Ok(transaction_id)
     }
 
     /// Keeps a new transaction: by its id, in its user's list, and in the queue of what is
     /// forgotten when. Returns its id.
-    fn keep_new(&mut self, transaction: Transaction) -> Uuid {
+    pub(super) fn keep_new(&mut self, transaction: Transaction) -> Uuid {
         let transaction_id = transaction.transaction_id;
         self.transactions_to_forget.push_back((transaction.forget_at(), transaction_id));
         if let Some(user) = self.users.get_mut(&transaction.user_id) {
@@ -140,7 +132,8 @@ impl State {
         }
     }
 
-    /// The user's decision on a pending transaction (the simulated phone).
+    /// The user's decision on a pending transaction (the simulated phone). An SMS
+    /// transaction is not the phone's to decide: only its code does.
     pub(crate) fn decide(
         &mut self,
         transaction_id: Uuid,
@@ -149,6 +142,9 @@ impl State {
     ) -> Result<TransactionStatus, DecideError> {
         self.settle(transaction_id, now);
         let transaction = self.transactions.get(&transaction_id).ok_or(DecideError::Unknown)?;
+        if transaction.channel() == Channel::Sms {
+            return Err(DecideError::DecidedByCode);
+        }
         if transaction.status != TransactionStatus::Pending {
             return Err(DecideError::NotPending(transaction.status));
         }

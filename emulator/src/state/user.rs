@@ -9,6 +9,8 @@ use std::time::SystemTime;
 
 use uuid::Uuid;
 
+use super::recovery::RecoveryCodes;
+
 /// The vendor's limit of authenticators per user.
 pub(crate) const MAX_AUTHENTICATORS: usize = 10;
 
@@ -75,10 +77,13 @@ pub(crate) struct User {
     pub(crate) authenticators: Vec<Authenticator>,
     /// Every transaction started for this user, oldest first.
     pub(crate) transaction_ids: Vec<Uuid>,
+    /// The hashes of the user's recovery codes and the recent failed checks.
+    pub(crate) recovery: RecoveryCodes,
 }
 
 impl User {
-    /// A user created at `now`: `new`, without authenticators, logins or transactions.
+    /// A user created at `now`: `new`, without authenticators, logins, transactions or
+    /// recovery codes.
     pub(super) fn new(user_id: Uuid, username: Option<String>, now: SystemTime) -> User {
         User {
             user_id,
@@ -90,6 +95,7 @@ impl User {
             last_login_failure: None,
             authenticators: Vec::new(),
             transaction_ids: Vec::new(),
+            recovery: RecoveryCodes::default(),
         }
     }
 }
