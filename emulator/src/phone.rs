@@ -1,6 +1,7 @@
 //! The simulated phone for people: `GET /phone/{userId}` lists the user's pending approvals
 //! (what push notifications would bring) with their notification text and message, each with
-//! Approve / Decline buttons posting to `/phone/approve` and `/phone/decline`.
+//! Approve / Decline buttons posting to `/phone/approve` and `/phone/decline`, and the SMS
+//! the user received (newest first, under "Messages").
 //!
 //! Tests use the control API (`GET /_emulator/users/{userId}/approvals`) or
 //! [`crate::Emulator::pending_approvals`] instead.
@@ -19,7 +20,7 @@ use uuid::Uuid;
 use crate::app::Shared;
 use crate::body;
 use crate::html::{escape, message_block, page, page_with_head, posted_form};
-use crate::state::{Channel, DecideError, Operation, PendingApproval};
+use crate::state::{Channel, DecideError, Operation, PendingApproval, SentSms};
 use crate::time::iso8601;
 
 /// The form field carrying the transaction id.
@@ -48,9 +49,9 @@ fn unknown_approval() -> Response {
     )
 }
 
-/// `GET /phone/{userId}`: the user's pending approvals, oldest first. While there are none,
-/// the page reloads itself every few seconds, so a person can keep it open and watch an
-/// approval arrive.
+/// `GET /phone/{userId}`: the user's pending approvals, oldest first, then the SMS received,
+/// newest first. While no approval is pending, the page reloads itself every few seconds, so
+/// a person can keep it open and watch an approval (or an SMS) arrive.
 async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<String>) -> Response {
     let Ok(user_id) = Uuid::parse_str(&user_id) else {
         return unknown_user();
@@ -59,6 +60,8 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
         let mut world = shared.state();
         world.settle_user(user_id, SystemTime::now());
         let username = world.user(user_id).map(|user| user.username.clone());
+        let messages: Vec<SentSms> =
+            world.sms_of(user_id).unwrap_or_default().into_iter().rev().map(SentSms::from).collect();
         world.pending_approvals(user_id).zip(username).map(|(pending, username)| {
             let shown: Vec<(PendingApproval, String)> = pending
                 .into_iter()
@@ -66,10 +69,10 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
                     (PendingApproval::of(transaction, approval), transaction.tokens.dispatch_token.clone())
                 })
                 .collect();
-            (username, shown)
+            (username, shown, messages)
         })
     };
-    let Some((username, shown)) = found else {
+    let Some((username, shown, messages)) = found else {
         return unknown_user();
     };
     let username = username.unwrap_or_else(|| "(no username)".to_owned());
@@ -79,6 +82,7 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
         html.push_str(&format!(
             "<p id=\"none\">No pending approvals. This page reloads every {REFRESH_SECONDS} seconds.</p>"
         ));
+        html.push_str(&messages_section(&messages));
         let refresh = format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECONDS}\">");
         return page_with_head(StatusCode::OK, "Phone", &refresh, &html);
     }
@@ -114,7 +118,27 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
         }
         html.push_str("</section>");
     }
+    html.push_str(&messages_section(&messages));
     page(StatusCode::OK, "Phone", &html)
+}
+
+/// The SMS the user received, newest first, in `<section id="messages">` (nothing when there
+/// are none). Every text is escaped: it is the client's `message` with the code in it.
+fn messages_section(messages: &[SentSms]) -> String {
+    if messages.is_empty() {
+        return String::new();
+    }
+    let mut html = "<section id=\"messages\"><h2>Messages</h2>".to_owned();
+    for message in messages {
+        html.push_str(&format!(
+            "<div class=\"sms\"><div class=\"message\">{}</div><p><small>To {} at {}</small></p></div>",
+            escape(&message.text),
+            escape(&message.to),
+            iso8601(message.sent_at),
+        ));
+    }
+    html.push_str("</section>");
+    html
 }
 
 /// `POST /phone/approve` (form `transactionId=…`).
