@@ -53,6 +53,7 @@ async fn secrets_never_come_back() {
         "/api/v1/introspect",
         "/api/v1/intent",
         "/api/v1/users/00000000-0000-4000-8000-000000000000",
+        "/api/v1/users/00000000-0000-4000-8000-000000000000/verification",
         "/ping",
         "/open",
         "/api/v1/approval",

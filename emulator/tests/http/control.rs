@@ -231,6 +231,8 @@ async fn a_page_the_developer_visits_cannot_drive_the_control_api() {
         (Method::POST, format!("/_emulator/transactions/{transaction_id}/approve")),
         (Method::POST, format!("/_emulator/transactions/{transaction_id}/deny")),
         (Method::GET, format!("/_emulator/users/{user_id}/approvals")),
+        (Method::GET, format!("/_emulator/users/{user_id}/sms")),
+        (Method::GET, "/_emulator/sms".to_owned()),
         (Method::POST, "/_emulator/faults".to_owned()),
         (Method::GET, "/_emulator/faults".to_owned()),
         (Method::DELETE, "/_emulator/faults".to_owned()),

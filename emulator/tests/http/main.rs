@@ -1,5 +1,5 @@
 //! The emulator over real HTTP on loopback: every endpoint, every error path, expiry,
-//! intents, approvals, user and authenticator management, introspection, faults, the
+//! intents, approvals, SMS and recovery codes, user and authenticator management, introspection, faults, the
 //! simulated authenticator and phone, the request log, the binary and 1,000 concurrent
 //! connections.
 //!
@@ -21,6 +21,8 @@ mod lifecycle;
 mod load;
 mod phone;
 mod qr;
+mod recovery;
+mod sms;
 mod status;
 mod strictness;
 mod users;
