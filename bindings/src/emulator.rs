@@ -77,6 +77,20 @@ pub struct RecordedRequest {
     pub response_status: Option<u16>,
 }
 
+/// An SMS the simulated phone received.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct SentSms {
+    /// The phone number.
+    pub to: String,
+    /// The text, with the code in place of `{{CODE}}`.
+    pub text: String,
+    /// The code alone: what a test types into `verify_code`.
+    pub code: String,
+    pub user_id: String,
+    pub transaction_id: String,
+    pub sent_at: std::time::SystemTime,
+}
+
 /// An approval (login) waiting on the simulated phone for the user's decision.
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct PendingApproval {
@@ -115,6 +129,9 @@ fn emulator_error(error: EmulatorError) -> AuthCloudError {
             AuthCloudError::InvalidInput { field: "transaction_id".into(), reason: error.to_string() }
         }
         EmulatorError::NotPending(_) => {
+            AuthCloudError::InvalidInput { field: "transaction_id".into(), reason: error.to_string() }
+        }
+        EmulatorError::DecidedByCode => {
             AuthCloudError::InvalidInput { field: "transaction_id".into(), reason: error.to_string() }
         }
         EmulatorError::InvalidFault(_) => {
@@ -209,6 +226,24 @@ impl Emulator {
     /// Plays the user declining.
     pub fn deny(&self, transaction_id: String) -> Result<(), AuthCloudError> {
         self.serving()?.deny(&transaction_id).map_err(emulator_error)
+    }
+
+    /// The SMS the user's phone received, oldest first (empty for an unknown user): where a
+    /// test reads the code of `enroll_sms`.
+    pub fn sms_messages_to(&self, user_id: String) -> Result<Vec<SentSms>, AuthCloudError> {
+        Ok(self
+            .serving()?
+            .sms_messages_to(&user_id)
+            .into_iter()
+            .map(|m| SentSms {
+                to: m.to,
+                text: m.text,
+                code: m.code,
+                user_id: m.user_id,
+                transaction_id: m.transaction_id,
+                sent_at: m.sent_at,
+            })
+            .collect())
     }
 
     /// The approvals the user's phone would show now, oldest first (empty for an unknown

@@ -29,7 +29,7 @@ pub use cancel::CancelToken;
 pub use client::Client;
 pub use config::ClientConfig;
 #[cfg(feature = "emulator")]
-pub use emulator::{Emulator, EmulatorOptions, Fault, PendingApproval, RecordedRequest};
+pub use emulator::{Emulator, EmulatorOptions, Fault, PendingApproval, RecordedRequest, SentSms};
 pub use error::{AuthCloudError, CallbackError, VerificationCheck, error_kinds};
 pub use foreign::prepare_for_exit;
 pub use log::{LogLevel, LogRecord, LogSink, clear_log_sink, dropped_log_records, set_log_sink};

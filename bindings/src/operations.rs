@@ -20,8 +20,9 @@ use crate::observer::{self, Bridge, Observer, WaitObserver};
 use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
-    ApprovalRequest, ApprovalResult, Authenticator, Channel, DeleteOutcome, EnrollResult, IntentOperation,
-    Introspection, OperationStatus, User, VerifiedUser, WaitOptions, WaitOutcome, users::user_ref,
+    ApprovalRequest, ApprovalResult, Authenticator, Channel, CodeCheck, CodeVerdict, DeleteOutcome, EnrollResult,
+    IntentOperation, Introspection, OperationStatus, RecoveryCodes, SmsEnrollResult, User, VerifiedUser, WaitOptions,
+    WaitOutcome, users::user_ref,
 };
 use crate::watch::WatchHandle;
 
@@ -147,6 +148,27 @@ operations! {
 
         /// Checks that the instance answers (`GET /ping`); needs no credential.
         fn ping() -> ();
+
+        /// Registers `phone` (`+`, country code, number) for SMS codes of a user (give a
+        /// `username` or a `user_id`); the first code is sent at once. `message` is the SMS
+        /// text with `{{CODE}}` where the code goes (GSM-7 only; none: the cloud's default).
+        /// Checked before sending; never re-sent once it may have reached the server.
+        #[uniffi::method(default(username = None, user_id = None, message = None))]
+        fn enroll_sms(
+            phone: String,
+            username: Option<String>,
+            user_id: Option<String>,
+            message: Option<String>,
+        ) -> SmsEnrollResult;
+
+        /// Issues a new set of recovery codes for a user (replacing any earlier set).
+        #[uniffi::method(default(username = None, user_id = None))]
+        fn request_recovery_codes(username: Option<String>, user_id: Option<String>) -> RecoveryCodes;
+
+        /// Checks an SMS or recovery code of user `user_id`: `Correct` or `Incorrect` (a
+        /// wrong code is not an error; too many wrong recovery codes are `RateLimited`).
+        /// Checked before sending; never re-sent once it may have reached the server.
+        fn verify_code(user_id: String, check: CodeCheck) -> CodeVerdict;
     }
     immediate {
         /// Polls in the background, reporting to `observer`; returns at once with a handle
@@ -215,10 +237,7 @@ impl CoreCall {
         user_id: Option<String>,
         channels: Vec<Channel>,
     ) -> Result<Arc<Secret>> {
-        let user = user_ref(username, user_id)?.ok_or_else(|| AuthCloudError::InvalidInput {
-            field: "username".into(),
-            reason: "an intent needs a username or a user id".into(),
-        })?;
+        let user = named_user(username, user_id, "an intent")?;
         let request = IntentRequest {
             user,
             operation: operation.into(),
@@ -299,6 +318,31 @@ impl CoreCall {
         Ok(self.client.ping().await?)
     }
 
+    pub(crate) async fn enroll_sms(
+        self,
+        phone: String,
+        username: Option<String>,
+        user_id: Option<String>,
+        message: Option<String>,
+    ) -> Result<SmsEnrollResult> {
+        let user = named_user(username, user_id, "an SMS enrollment")?;
+        let request = authcloud::SmsEnrollRequest { user, phone, message };
+        Ok(self.client.enroll_sms(&request).await?.into())
+    }
+
+    pub(crate) async fn request_recovery_codes(
+        self,
+        username: Option<String>,
+        user_id: Option<String>,
+    ) -> Result<RecoveryCodes> {
+        let user = named_user(username, user_id, "recovery codes")?;
+        Ok(self.client.request_recovery_codes(&user).await?.into())
+    }
+
+    pub(crate) async fn verify_code(self, user_id: String, check: CodeCheck) -> Result<CodeVerdict> {
+        Ok(self.client.verify_code(&user_id, &check.into()).await?)
+    }
+
     pub(crate) async fn verify(
         self,
         status_token: Arc<Secret>,
@@ -309,4 +353,12 @@ impl CoreCall {
         let options = authcloud::VerifyOptions { expected_user_id, expected_transaction_id, check_subject };
         Ok(self.client.verify(&status_token.0, &options).await?.into())
     }
+}
+
+/// The user an operation must name: a username or a user id, exactly one.
+fn named_user(username: Option<String>, user_id: Option<String>, what: &str) -> Result<authcloud::UserRef> {
+    user_ref(username, user_id)?.ok_or_else(|| AuthCloudError::InvalidInput {
+        field: "username".into(),
+        reason: format!("{what} needs a username or a user id"),
+    })
 }

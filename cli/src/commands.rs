@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 
 use authcloud::{
-    Channel, Client, EnrollRequest, IntentOperation, IntentRequest, Introspection, SecretString, UserRef,
-    VerifyOptions, WaitOptions,
+    Channel, Client, EnrollRequest, IntentOperation, IntentRequest, Introspection, SecretString, SmsEnrollRequest,
+    UserRef, VerifyOptions, WaitOptions,
 };
 use clap::Args;
 use serde_json::{Value, json};
@@ -40,6 +40,15 @@ impl UserArgs {
 pub struct EnrollArgs {
     #[command(flatten)]
     user: UserArgs,
+    /// app (a QR code / deep link for the authenticator app) or sms (codes by SMS to --phone).
+    #[arg(long, value_enum, default_value = "app")]
+    channel: EnrollChannel,
+    /// For --channel sms: the phone number, + and the country code (+41791234567).
+    #[arg(long, required_if_eq("channel", "sms"))]
+    phone: Option<String>,
+    /// For --channel sms: the SMS text, with {{CODE}} where the code goes (GSM-7 only).
+    #[arg(long, requires = "phone")]
+    sms_message: Option<String>,
     /// Save the QR code PNG to this file.
     #[arg(long, value_name = "FILE")]
     qr_png: Option<PathBuf>,
@@ -53,6 +62,15 @@ pub struct EnrollArgs {
     target: TargetArgs,
     #[command(flatten)]
     output: OutputArgs,
+}
+
+/// What `enroll` registers.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EnrollChannel {
+    /// The authenticator app (QR code or deep link).
+    App,
+    /// A phone number for SMS codes.
+    Sms,
 }
 
 #[derive(Args)]
@@ -135,6 +153,13 @@ macro_rules! try_or_exit {
 pub async fn enroll(args: EnrollArgs, matches: &clap::ArgMatches) -> u8 {
     let out = output(&args.output);
     let client = try_or_exit!(client_or_usage(&args.target, matches, &out));
+    if args.channel == EnrollChannel::Sms {
+        let (Some(user), Some(phone)) = (args.user.user_ref(), args.phone) else {
+            return out.usage("--channel sms needs --phone and --username or --user-id");
+        };
+        let request = SmsEnrollRequest { user, phone, message: args.sms_message };
+        return crate::codes::enroll_sms(&client, &request, &out).await;
+    }
     let request = EnrollRequest { user: args.user.user_ref(), channel: Channel::App };
     let enrolled = match client.enroll(&request).await {
         Ok(e) => e,

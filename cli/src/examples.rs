@@ -10,7 +10,8 @@ pub const ENROLL: &str = "\
 Examples:
   authcloud enroll --username u12345 --qr-png qr.png
   TOKEN=$(authcloud enroll --username u12345 --quiet)          # only the status token
-  authcloud enroll --user-id 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa --json";
+  authcloud enroll --user-id 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa --json
+  authcloud enroll --username u12345 --channel sms --phone +41791234567 --sms-message 'Your code: {{CODE}}'";
 
 pub const STATUS: &str = "\
 Examples:
@@ -68,3 +69,13 @@ Examples:
 pub const PING: &str = "\
 Examples:
   authcloud ping --instance acme && echo reachable";
+
+pub const RECOVERY_CODES: &str = "\
+Examples:
+  authcloud recovery-codes --username u12345
+  authcloud recovery-codes --user-id 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa --json";
+
+pub const VERIFY_CODE: &str = "\
+Examples:
+  authcloud verify-code 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa --channel recovery --code-stdin
+  authcloud verify-code 7e16ba00-92e2-4fcb-b30e-1af8fdc843aa --channel sms --status-token - --code 123456";

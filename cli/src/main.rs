@@ -6,6 +6,7 @@
 //! JSON document on stdout, errors included.
 
 mod approve;
+mod codes;
 mod commands;
 mod demo;
 mod duration;
@@ -55,6 +56,12 @@ enum Command {
     /// Ask a registered phone to confirm (POST /api/v1/approval), wait and verify.
     #[command(after_help = examples::APPROVE)]
     Approve(approve::ApproveArgs),
+    /// Issue new recovery codes for a user and print them once (POST /api/v1/users/enroll, channel recovery).
+    #[command(after_help = examples::RECOVERY_CODES)]
+    RecoveryCodes(codes::RecoveryCodesArgs),
+    /// Check an SMS or recovery code (POST /api/v1/users/{userId}/verification): exit 0 if correct, 3 if not.
+    #[command(after_help = examples::VERIFY_CODE)]
+    VerifyCode(codes::VerifyCodeArgs),
     /// Users of the instance: get, find, delete.
     #[command(subcommand, after_help = examples::USERS)]
     Users(manage::UsersCommand),
@@ -127,6 +134,8 @@ async fn run(command: Command, matches: Option<clap::ArgMatches>) -> u8 {
         Command::Introspect(args) => commands::introspect(args, &matches).await,
         Command::Intent(args) => commands::intent(args, &matches).await,
         Command::Approve(args) => approve::approve(args, &matches).await,
+        Command::RecoveryCodes(args) => codes::recovery_codes(args, &matches).await,
+        Command::VerifyCode(args) => codes::verify_code(args, &matches).await,
         Command::Users(command) => manage::users(command, &matches).await,
         Command::Authenticators(command) => manage::authenticators(command, &matches).await,
         Command::Ping(args) => manage::ping(args, &matches).await,

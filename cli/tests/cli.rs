@@ -839,3 +839,73 @@ fn ping_reports_an_unreachable_server_with_exit_5() {
         .env("AUTHCLOUD_ACCESS_KEY", "k"));
     assert_eq!(r.code, 5, "{}", r.stderr);
 }
+
+#[test]
+fn sms_enrollment_recovery_codes_and_code_checks() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        let key = emu.access_key().to_owned();
+        // SMS: enroll, read the code on the simulated phone, check it from stdin.
+        let r = run(cli(&emu).args([
+            "enroll",
+            "--json",
+            "--username",
+            "cli-sms",
+            "--channel",
+            "sms",
+            "--phone",
+            "+41791234567",
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let doc = r.json();
+        let user_id = doc["userId"].as_str().unwrap().to_owned();
+        let token = doc["statusToken"].as_str().unwrap().to_owned();
+        let code = emu.sms_messages_to(&user_id).last().unwrap().code.clone();
+        let check = |code: &str| {
+            run_with_stdin(
+                cli(&emu).args(["verify-code", &user_id, "--channel", "sms", "--status-token", &token, "--code-stdin"]),
+                Some(&format!("{code}\n")),
+            )
+        };
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        let r = check(wrong);
+        assert_eq!(r.code, 3, "incorrect: {}", r.stderr);
+        let r = check(&code);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_no_secret(&r, &[&key, &code], &[]);
+
+        // Recovery codes: printed once (with a warning on stderr), one works once.
+        let r = run(cli(&emu).args(["recovery-codes", "--json", "--user-id", &user_id]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stderr.contains("shown once"), "{}", r.stderr);
+        let codes: Vec<String> =
+            r.json()["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+        assert_eq!(codes.len(), 10);
+        let recover =
+            |code: &str| run(cli(&emu).args(["verify-code", &user_id, "--channel", "recovery", "--code", code]));
+        assert_eq!(recover(&codes[0]).code, 0);
+        assert_eq!(recover(&codes[0]).code, 3, "used up");
+
+        // Bad input: exit 2, nothing sent.
+        let before = emu.requests().len();
+        for args in [
+            vec!["enroll", "--username", "x", "--channel", "sms", "--phone", "41791234567"],
+            vec![
+                "enroll",
+                "--username",
+                "x",
+                "--channel",
+                "sms",
+                "--phone",
+                "+41791234567",
+                "--sms-message",
+                "no code",
+            ],
+            vec!["verify-code", &user_id, "--channel", "recovery", "--code", "Ab3dEf6hIj9kLm0"],
+            vec!["verify-code", &user_id, "--channel", "sms", "--code", "123456"],
+        ] {
+            let r = run(cli(&emu).args(&args));
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+        }
+        assert_eq!(emu.requests().len(), before, "nothing was sent");
+    });
+}

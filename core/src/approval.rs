@@ -204,16 +204,12 @@ impl Client {
     /// [`ApprovalResult::ids_missing`] set.
     pub async fn approve(&self, request: &ApprovalRequest) -> Result<ApprovalResult> {
         let body = request.to_wire()?;
-        let bearer = match &self.config().credential {
-            Some(credential) => credential.secret(),
-            None => return Err(Error::config("approve needs an access key or an intent token")),
-        };
         let call = Call {
             operation: "approve",
             endpoint: APPROVAL,
             path: None,
             payload: Payload::Json(body),
-            bearer: Some(bearer),
+            bearer: Some(self.credential_for("approve")?),
             secrets: Vec::new(),
         };
         let deadline = self.transport.call_deadline();

@@ -63,16 +63,12 @@ impl Client {
     /// [`EnrollResult::ids_missing`] set.
     pub async fn enroll(&self, request: &EnrollRequest) -> Result<EnrollResult> {
         let body = request.to_wire()?;
-        let bearer = match &self.config().credential {
-            Some(credential) => credential.secret(),
-            None => return Err(Error::config("enroll needs an access key or an intent token")),
-        };
         let call = Call {
             operation: "enroll",
             endpoint: ENROLL,
             path: None,
             payload: Payload::Json(body),
-            bearer: Some(bearer),
+            bearer: Some(self.credential_for("enroll")?),
             secrets: Vec::new(),
         };
         let deadline = self.transport.call_deadline();
@@ -157,6 +153,15 @@ impl Client {
     }
 
     /// The access key, or the typed refusal (before any I/O) for clients without one.
+    /// The credential of an operation a device may do too: the access key or an intent
+    /// token.
+    pub(crate) fn credential_for(&self, operation: &'static str) -> Result<&SecretString> {
+        match &self.config().credential {
+            Some(credential) => Ok(credential.secret()),
+            None => Err(Error::config(format!("{operation} needs an access key or an intent token"))),
+        }
+    }
+
     pub(crate) fn require_access_key(&self, operation: &'static str) -> Result<&SecretString> {
         match &self.config().credential {
             Some(Credential::AccessKey(key)) => Ok(key),

@@ -14,12 +14,20 @@ pub struct Endpoint {
     pub method: &'static str,
     /// The path, with a leading slash; at most one `{…}` placeholder.
     pub path: &'static str,
+    /// Which use of a shared path this is, when its sending rules differ (`sms` for an SMS
+    /// enrollment: a second one costs money); empty otherwise.
+    pub variant: &'static str,
 }
 
 impl Endpoint {
     /// An endpoint of the API.
     pub const fn new(method: &'static str, path: &'static str) -> Self {
-        Endpoint { method, path }
+        Endpoint { method, path, variant: "" }
+    }
+
+    /// One use of an endpoint whose sending rules differ from the path's other uses.
+    pub const fn variant(method: &'static str, path: &'static str, variant: &'static str) -> Self {
+        Endpoint { method, path, variant }
     }
 
     /// The path with its placeholder replaced by `id`, which the caller has validated as a
@@ -40,12 +48,22 @@ impl Endpoint {
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.method, self.path)
+        write!(f, "{} {}", self.method, self.path)?;
+        if !self.variant.is_empty() {
+            write!(f, " ({})", self.variant)?;
+        }
+        Ok(())
     }
 }
 
 /// `POST /api/v1/users/enroll`.
 pub(crate) const ENROLL: Endpoint = Endpoint::new("POST", "/api/v1/users/enroll");
+/// `POST /api/v1/users/enroll` with `channel: sms`: sends an SMS.
+pub(crate) const ENROLL_SMS: Endpoint = Endpoint::variant("POST", "/api/v1/users/enroll", "sms");
+/// `POST /api/v1/users/enroll` with `channel: recovery`: issues new recovery codes.
+pub(crate) const ENROLL_RECOVERY: Endpoint = Endpoint::variant("POST", "/api/v1/users/enroll", "recovery");
+/// `POST /api/v1/users/{userId}/verification`: checks an SMS or recovery code.
+pub(crate) const VERIFY_CODE: Endpoint = Endpoint::new("POST", "/api/v1/users/{userId}/verification");
 /// `POST /api/v1/status`.
 pub(crate) const STATUS: Endpoint = Endpoint::new("POST", "/api/v1/status");
 /// `POST /api/v1/introspect`.
@@ -77,5 +95,8 @@ mod tests {
         assert_eq!(RENAME_AUTHENTICATOR.with_id("a-1"), "/api/v1/authenticators/a-1");
         assert_eq!(FIND_USER.with_query("username=anna"), "/api/v1/users?username=anna");
         assert_eq!(GET_USER.to_string(), "GET /api/v1/users/{userId}");
+        assert_eq!(VERIFY_CODE.with_id("u-1"), "/api/v1/users/u-1/verification");
+        assert_eq!(ENROLL_SMS.to_string(), "POST /api/v1/users/enroll (sms)");
+        assert_ne!(ENROLL_SMS, ENROLL);
     }
 }

@@ -32,6 +32,7 @@
 
 mod approval;
 mod client;
+mod codes;
 mod config;
 pub mod defaults;
 mod endpoint;
@@ -58,6 +59,7 @@ mod wait;
 
 pub use approval::{ApprovalRequest, ApprovalResult, MAX_NOTIFICATION_CHARS};
 pub use client::Client;
+pub use codes::{CodeCheck, CodeVerdict, RecoveryCodes, SmsEnrollRequest, SmsEnrollResult};
 pub use config::{
     ClientBuilder, ClientConfig, Credential, MAX_INSTANCE_LEN, ProxySetting, RetryPolicy, Target, validate_base_url,
     validate_instance,

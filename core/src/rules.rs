@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use crate::endpoint::{
-    APPROVAL, DELETE_AUTHENTICATOR, DELETE_USER, ENROLL, Endpoint, FIND_USER, GET_USER, INTENT, INTROSPECT, PING,
-    RENAME_AUTHENTICATOR, STATUS,
+    APPROVAL, DELETE_AUTHENTICATOR, DELETE_USER, ENROLL, ENROLL_RECOVERY, ENROLL_SMS, Endpoint, FIND_USER, GET_USER,
+    INTENT, INTROSPECT, PING, RENAME_AUTHENTICATOR, STATUS, VERIFY_CODE,
 };
 use crate::error::Error;
 
@@ -46,8 +46,11 @@ const fn rule(endpoint: Endpoint, resend: Resend, effects: bool) -> Rule {
 }
 
 /// The one table: every endpoint the SDK calls.
-pub(crate) const RULES: [Rule; 11] = [
+pub(crate) const RULES: [Rule; 14] = [
     rule(ENROLL, Resend::OnlyIfNotReceived, true),
+    rule(ENROLL_SMS, Resend::OnlyIfSurelyRefused, true),
+    rule(ENROLL_RECOVERY, Resend::OnlyIfNotReceived, true),
+    rule(VERIFY_CODE, Resend::OnlyIfSurelyRefused, true),
     rule(APPROVAL, Resend::OnlyIfSurelyRefused, true),
     rule(INTENT, Resend::OnlyIfNotReceived, true),
     rule(INTROSPECT, Resend::OnlyIfNotReceived, true),

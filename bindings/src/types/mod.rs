@@ -2,6 +2,7 @@
 //! this boundary only.
 
 pub(crate) mod approval;
+pub(crate) mod codes;
 pub(crate) mod enrollment;
 pub(crate) mod intent;
 pub(crate) mod status;
@@ -9,6 +10,7 @@ pub(crate) mod users;
 pub(crate) mod wait;
 
 pub use approval::{ApprovalChannel, ApprovalRequest, ApprovalResult, validate_approval_message};
+pub use codes::{CodeCheck, CodeVerdict, RecoveryCodes, SmsEnrollResult};
 pub use enrollment::{DeepLink, EnrollResult, Enrollment, QrCode};
 pub use intent::{Channel, IntentOperation};
 pub use status::{Introspection, OperationStatus, TransactionStatus, VerifiedUser};
