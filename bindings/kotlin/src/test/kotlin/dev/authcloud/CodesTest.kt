@@ -56,7 +56,7 @@ class CodesTest : EmulatorTest() {
             client.verifyCode(userId, CodeCheck.Recovery(Secret("Ab3dEf6hIj9kLm0")))
         }
         assertEquals("code", short.field)
-        assertFalse("Ab3dEf6hIj9kLm0" in (short.message ?: ""))
+        assertFalse("Ab3dEf6hIj9kLm0" in short.message)
         assertTrue(emulator.requestsTo("/api/v1/users/enroll").isEmpty())
         assertTrue(emulator.requestsTo("/api/v1/users/$userId/verification").isEmpty())
     }

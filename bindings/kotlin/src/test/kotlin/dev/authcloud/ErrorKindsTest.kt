@@ -1,6 +1,7 @@
 package dev.authcloud
 
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
 /**
@@ -19,9 +20,11 @@ class ErrorKindsTest {
     @Suppress("DEPRECATION")
     @Test
     fun `the old observer names still compile for one release`() {
-        val built: WaitObserver = EnrollmentObserver(onStatus = {})
-        val typed: EnrollmentObserver = built
+        // Compiling is most of the test: the old type, builder and Java adapter still exist.
+        val typed: EnrollmentObserver = EnrollmentObserver(onStatus = {})
         val adapter: WaitObserver = object : EnrollmentObserverAdapter() {}
-        assertEquals(true, typed is WaitObserver && adapter is WaitObserverAdapter)
+        assertEquals(WaitObserver::class.java, EnrollmentObserver::class.java, "the old name is an alias, not a copy")
+        assertEquals(WaitObserverAdapter::class.java, adapter.javaClass.superclass.superclass)
+        assertTrue(WaitObserver::class.java.isInstance(typed))
     }
 }
