@@ -71,10 +71,18 @@ impl Client {
             bearer: Some(self.credential_for("enroll")?),
             secrets: Vec::new(),
         };
+        self.send_enrollment(&call).await
+    }
+
+    /// Sends an enrollment (any channel) and completes an answer that lacks its ids from
+    /// a `status` answer, within the same call deadline.
+    pub(crate) async fn send_enrollment(&self, call: &Call<'_>) -> Result<EnrollResult> {
         let deadline = self.transport.call_deadline();
-        let mut enrolled = self.transport.send_parsed_by(&call, deadline, EnrollResult::from_json).await?;
+        let mut enrolled = self.transport.send_parsed_by(call, deadline, EnrollResult::from_json).await?;
         if enrolled.ids_missing {
-            if let Some(status) = self.ids_from_status("enroll", &enrolled.enrollment.status_token, deadline).await {
+            if let Some(status) =
+                self.ids_from_status(call.operation, &enrolled.enrollment.status_token, deadline).await
+            {
                 enrolled.fill_ids(&status);
             }
         }

@@ -13,7 +13,7 @@ use crate::endpoint::{ENROLL_RECOVERY, ENROLL_SMS, VERIFY_CODE};
 use crate::error::{Error, Result};
 use crate::lenient::{Object, malformed};
 use crate::model::{Channel, UserRef, validate_user_id};
-use crate::responses::{EnrollResult, User, json};
+use crate::responses::{User, json};
 use crate::secret::SecretString;
 use crate::sms_rules::{validate_phone, validate_recovery_code, validate_sms_code, validate_sms_message};
 use crate::transport::{Call, Payload};
@@ -151,14 +151,7 @@ impl Client {
             bearer: Some(self.credential_for("enroll_sms")?),
             secrets: Vec::new(),
         };
-        let deadline = self.transport.call_deadline();
-        let mut enrolled = self.transport.send_parsed_by(&call, deadline, EnrollResult::from_json).await?;
-        if enrolled.ids_missing {
-            if let Some(status) = self.ids_from_status("enroll_sms", &enrolled.enrollment.status_token, deadline).await
-            {
-                enrolled.fill_ids(&status);
-            }
-        }
+        let enrolled = self.send_enrollment(&call).await?;
         Ok(SmsEnrollResult {
             user: enrolled.user,
             transaction_id: enrolled.enrollment.transaction_id,

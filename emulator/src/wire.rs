@@ -140,17 +140,9 @@ pub(crate) struct QrCodeJson {
     pub(crate) data_uri: String,
 }
 
-/// `POST /api/v1/approval` → 200: `qrCode` and `appLinkUri` only for the `app` channel.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub(crate) struct ApprovalResponse {
-    pub(crate) transaction_id: Uuid,
-    pub(crate) status_token: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) qr_code: Option<QrCodeJson>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub(crate) app_link_uri: Option<String>,
-}
+/// `POST /api/v1/approval` → 200: the fields of enroll's `enrollment` object (`qrCode` and
+/// `appLinkUri` only for the `app` channel).
+pub(crate) type ApprovalResponse = EnrollmentJson;
 
 /// One entry of `GET /_emulator/users/{userId}/approvals`.
 #[derive(Debug, Serialize)]
