@@ -111,10 +111,7 @@ impl ApprovalRequest {
     pub(crate) fn to_wire(&self) -> Result<serde_json::Value> {
         self.validate()?;
         let mut body = serde_json::Map::new();
-        match &self.user {
-            UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
-            UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
-        };
+        self.user.write_to(&mut body);
         body.insert("channel".into(), self.channel.as_str().into());
         if let Some(id) = &self.authenticator_id {
             body.insert("authenticatorId".into(), id.as_str().into());

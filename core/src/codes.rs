@@ -203,10 +203,7 @@ impl Client {
 fn user_body(user: &UserRef) -> Result<serde_json::Map<String, serde_json::Value>> {
     user.validate()?;
     let mut body = serde_json::Map::new();
-    match user {
-        UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
-        UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
-    };
+    user.write_to(&mut body);
     Ok(body)
 }
 

@@ -137,6 +137,15 @@ impl UserRef {
             UserRef::UserId(id) => validate_user_id(id),
         }
     }
+
+    /// Puts the reference into a request body: `username` or `userId`, as the API names
+    /// them (the caller has validated it).
+    pub(crate) fn write_to(&self, body: &mut serde_json::Map<String, serde_json::Value>) {
+        match self {
+            UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
+            UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
+        };
+    }
 }
 
 /// Checks the spec's username rules: 1 to 300 of `a-z A-Z 0-9 _ - . @`.
@@ -209,10 +218,7 @@ impl EnrollRequest {
         body.insert("channel".into(), self.channel.as_str().into());
         if let Some(user) = &self.user {
             user.validate()?;
-            match user {
-                UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
-                UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
-            };
+            user.write_to(&mut body);
         }
         Ok(serde_json::Value::Object(body))
     }
@@ -253,10 +259,7 @@ impl IntentRequest {
             ));
         }
         let mut body = serde_json::Map::new();
-        match &self.user {
-            UserRef::Username(name) => body.insert("username".into(), name.as_str().into()),
-            UserRef::UserId(id) => body.insert("userId".into(), id.as_str().into()),
-        };
+        self.user.write_to(&mut body);
         body.insert("operation".into(), serde_json::to_value(self.operation).expect("enum serialises"));
         if !self.channels.is_empty() {
             body.insert("channels".into(), serde_json::to_value(&self.channels).expect("enum serialises"));
