@@ -1,7 +1,11 @@
 //! `POST /api/v1/approval`: ask the user to confirm with a registered authenticator — a
-//! login, a payment — by push notification to the app, or by QR code / deep link.
+//! login, a payment — by push notification to the app, by QR code / deep link, or by a code
+//! sent in an SMS to the registered phone.
 //!
-//! Then poll `status` with the returned token and verify exactly as for an enrollment.
+//! Then poll `status` with the returned token and verify exactly as for an enrollment (an
+//! SMS approval is decided by [`Client::verify_code`] with its status token first). A
+//! *usernameless* approval names no user: whoever scans its QR code with their app approves
+//! it, and the final `status` names that user.
 //! An approval is never re-sent once it may have reached the server: a second push on the
 //! user's phone is a real harm (the user may approve the wrong one, or give up).
 
@@ -13,6 +17,7 @@ use crate::message_rules::validate_message;
 use crate::model::{Channel, UserRef};
 use crate::responses::{DeepLink, OperationStatus, QrCode, fill, json, present};
 use crate::secret::SecretString;
+use crate::sms_rules::validate_sms_message;
 use crate::transport::{Call, Payload};
 
 /// The longest notification text accepted (the vendor documents none).
@@ -21,29 +26,51 @@ pub const MAX_NOTIFICATION_CHARS: usize = 1_000;
 /// Input of [`Client::approve`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApprovalRequest {
-    /// The user to ask.
-    pub user: UserRef,
-    /// `Push` (to the app on the phone; the default) or `App` (a QR code and deep link to
-    /// show, as for an enrollment).
+    /// The user to ask; `None` only for a usernameless `App` approval
+    /// ([`ApprovalRequest::usernameless`]).
+    pub user: Option<UserRef>,
+    /// `Push` (to the app on the phone; the default), `App` (a QR code and deep link to
+    /// show, as for an enrollment) or `Sms` (a code to the registered phone, then
+    /// [`Client::verify_code`]).
     pub channel: Channel,
     /// Which authenticator to ask; `None` lets the server choose, `"*"` means any (`App`
     /// channel only).
     pub authenticator_id: Option<String>,
-    /// Whether the app shows `message` and asks to confirm it (default false).
+    /// Whether the app shows `message` and asks to confirm it (default false; not for SMS).
     pub prompt: bool,
     /// What the app shows: plain text, or `<html>…</html>` with only `<b> <br> <em> <i>
-    /// <strong> <u>` (checked before sending). Required when `prompt` is true.
+    /// <strong> <u>` (checked before sending). Required when `prompt` is true. For `Sms`:
+    /// the SMS text, GSM 7-bit only, holding `{{CODE}}` (none = the cloud's default text).
     pub message: Option<String>,
-    /// The text of the phone's notification (push).
+    /// The text of the phone's notification (push; not for SMS).
     pub notification_message: Option<String>,
 }
 
 impl ApprovalRequest {
     /// A push approval to the user's app.
     pub fn push(user: UserRef) -> Self {
+        ApprovalRequest { user: Some(user), channel: Channel::Push, ..ApprovalRequest::usernameless() }
+    }
+
+    /// An approval shown as a QR code / deep link (like an enrollment).
+    pub fn app(user: UserRef) -> Self {
+        ApprovalRequest { channel: Channel::App, ..ApprovalRequest::push(user) }
+    }
+
+    /// An approval by a code sent in an SMS to the user's registered phone: check the code
+    /// the user types with [`Client::verify_code`] and the answer's status token. Polling
+    /// does not decide it (the status stays `pending` until the code is checked).
+    pub fn sms(user: UserRef) -> Self {
+        ApprovalRequest { channel: Channel::Sms, ..ApprovalRequest::push(user) }
+    }
+
+    /// A usernameless approval (`App` channel, no user named): show its QR code; whoever
+    /// scans it with a registered app approves it, and the final `status` answer names that
+    /// user ([`OperationStatus::user_id`]). Trust that user only after [`Client::verify`].
+    pub fn usernameless() -> Self {
         ApprovalRequest {
-            user,
-            channel: Channel::Push,
+            user: None,
+            channel: Channel::App,
             authenticator_id: None,
             prompt: false,
             message: None,
@@ -51,9 +78,10 @@ impl ApprovalRequest {
         }
     }
 
-    /// An approval shown as a QR code / deep link (like an enrollment).
-    pub fn app(user: UserRef) -> Self {
-        ApprovalRequest { channel: Channel::App, ..ApprovalRequest::push(user) }
+    /// Sets the SMS text of an `Sms` approval (GSM 7-bit, with `{{CODE}}`).
+    pub fn with_sms_message(mut self, text: impl Into<String>) -> Self {
+        self.message = Some(text.into());
+        self
     }
 
     /// Shows `message` in the app and asks the user to confirm it (`prompt`).
@@ -77,9 +105,24 @@ impl ApprovalRequest {
 
     /// Checks every rule the vendor documents, before anything is sent.
     pub fn validate(&self) -> Result<()> {
-        self.user.validate()?;
-        if !matches!(self.channel, Channel::Push | Channel::App) {
-            return Err(Error::invalid("channel", "an approval uses push or app"));
+        match &self.user {
+            Some(user) => user.validate()?,
+            None if self.channel != Channel::App => {
+                return Err(Error::invalid("username", "only an app-channel approval may name no user"));
+            }
+            None if self.authenticator_id.is_some() => {
+                return Err(Error::invalid(
+                    "authenticatorId",
+                    "a usernameless approval cannot choose an authenticator",
+                ));
+            }
+            None => {}
+        }
+        if !matches!(self.channel, Channel::Push | Channel::App | Channel::Sms) {
+            return Err(Error::invalid("channel", "an approval uses push, app or sms"));
+        }
+        if self.channel == Channel::Sms {
+            return self.validate_sms();
         }
         if let Some(id) = &self.authenticator_id {
             if id == "*" && self.channel != Channel::App {
@@ -108,15 +151,43 @@ impl ApprovalRequest {
         Ok(())
     }
 
+    /// The SMS channel's rules: the text is an SMS (`{{CODE}}`, GSM 7-bit), nothing is
+    /// shown in an app.
+    fn validate_sms(&self) -> Result<()> {
+        if self.prompt {
+            return Err(Error::invalid("prompt", "an SMS approval shows nothing in an app"));
+        }
+        if self.notification_message.is_some() {
+            return Err(Error::invalid("notificationMessage", "an SMS approval sends no push notification"));
+        }
+        match self.authenticator_id.as_deref() {
+            Some("*") => {
+                return Err(Error::invalid("authenticatorId", "`*` (any authenticator) is for the app channel only"));
+            }
+            Some(id) if !is_plain_id(id) => {
+                return Err(Error::invalid("authenticatorId", "must be an id of letters, digits, `-` and `_`"));
+            }
+            _ => {}
+        }
+        match &self.message {
+            Some(text) => validate_sms_message(text),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn to_wire(&self) -> Result<serde_json::Value> {
         self.validate()?;
         let mut body = serde_json::Map::new();
-        self.user.write_to(&mut body);
+        if let Some(user) = &self.user {
+            user.write_to(&mut body);
+        }
         body.insert("channel".into(), self.channel.as_str().into());
         if let Some(id) = &self.authenticator_id {
             body.insert("authenticatorId".into(), id.as_str().into());
         }
-        body.insert("prompt".into(), self.prompt.into());
+        if self.channel != Channel::Sms {
+            body.insert("prompt".into(), self.prompt.into());
+        }
         if let Some(message) = &self.message {
             body.insert("message".into(), message.as_str().into());
         }
@@ -239,8 +310,8 @@ mod tests {
         assert!(ApprovalRequest::push(alice()).with_authenticator("../x").to_wire().is_err());
         let bad = ApprovalRequest::push(alice()).with_prompt("<html><img src=x></html>");
         assert!(bad.to_wire().unwrap_err().to_string().contains("tag <img> is not allowed"));
-        let sms = ApprovalRequest { channel: Channel::Sms, ..ApprovalRequest::push(alice()) };
-        assert!(sms.to_wire().is_err());
+        let fido2 = ApprovalRequest { channel: Channel::Fido2, ..ApprovalRequest::push(alice()) };
+        assert!(fido2.to_wire().is_err());
         let wire = ApprovalRequest::push(alice())
             .with_prompt("<html>Log in to <b>Acme</b>?</html>")
             .with_notification("Acme login")
@@ -251,6 +322,31 @@ mod tests {
             serde_json::json!({"username": "alice", "channel": "push", "prompt": true,
                 "message": "<html>Log in to <b>Acme</b>?</html>", "notificationMessage": "Acme login"})
         );
+    }
+
+    #[test]
+    fn sms_approvals_send_an_sms_text_and_nothing_for_an_app() {
+        let wire = ApprovalRequest::sms(alice()).with_sms_message("Code: {{CODE}}").to_wire().unwrap();
+        assert_eq!(wire, serde_json::json!({"username": "alice", "channel": "sms", "message": "Code: {{CODE}}"}));
+        let field = |request: ApprovalRequest| match request.to_wire().unwrap_err() {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field(ApprovalRequest::sms(alice()).with_sms_message("no placeholder")), "message");
+        assert_eq!(field(ApprovalRequest::sms(alice()).with_sms_message("Code {{CODE}} ✓")), "message");
+        assert_eq!(field(ApprovalRequest::sms(alice()).with_prompt("Log in?")), "prompt");
+        assert_eq!(field(ApprovalRequest::sms(alice()).with_notification("Acme")), "notificationMessage");
+        assert_eq!(field(ApprovalRequest::sms(alice()).with_authenticator("*")), "authenticatorId");
+    }
+
+    #[test]
+    fn usernameless_approvals_name_no_user_and_use_the_app_channel() {
+        let wire = ApprovalRequest::usernameless().to_wire().unwrap();
+        assert_eq!(wire, serde_json::json!({"channel": "app", "prompt": false}));
+        let on_push = ApprovalRequest { channel: Channel::Push, ..ApprovalRequest::usernameless() };
+        assert!(on_push.to_wire().unwrap_err().to_string().contains("only an app-channel approval may name no user"));
+        assert!(ApprovalRequest::usernameless().with_authenticator("*").to_wire().is_err());
+        assert!(ApprovalRequest::usernameless().with_prompt("Log in to Acme?").to_wire().is_ok());
     }
 
     #[test]

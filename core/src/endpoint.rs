@@ -82,6 +82,8 @@ pub(crate) const DELETE_USER: Endpoint = Endpoint::new("DELETE", "/api/v1/users/
 pub(crate) const RENAME_AUTHENTICATOR: Endpoint = Endpoint::new("PATCH", "/api/v1/authenticators/{authenticatorId}");
 /// `DELETE /api/v1/authenticators/{authenticatorId}`.
 pub(crate) const DELETE_AUTHENTICATOR: Endpoint = Endpoint::new("DELETE", "/api/v1/authenticators/{authenticatorId}");
+/// `GET /api/v1/logs/export`.
+pub(crate) const LOGS_EXPORT: Endpoint = Endpoint::new("GET", "/api/v1/logs/export");
 /// `GET /ping`.
 pub(crate) const PING: Endpoint = Endpoint::new("GET", "/ping");
 

@@ -34,12 +34,14 @@ mod approval;
 mod client;
 mod codes;
 mod config;
+mod csv_stream;
 pub mod defaults;
 mod endpoint;
 mod error;
 #[doc(hidden)]
 pub mod error_message;
 mod lenient;
+mod logs;
 mod message_rules;
 mod model;
 mod redact;
@@ -70,6 +72,10 @@ pub use defaults::{
     MAX_RETRY_AFTER_LIMIT, MIN_POLL_INTERVAL,
 };
 pub use error::{ApiErrorDetail, Endpoint, Error, ErrorKind, Result, VerificationCheck, VerificationFailure};
+pub use logs::{
+    ExportProgress, LOG_CHANNELS, LogEvent, LogExport, LogPeriod, LogQuery, MAX_EXPORT_BYTES, MAX_EXPORT_ROWS,
+    MIN_FILTER_CHARS,
+};
 pub use message_rules::{ALLOWED_MESSAGE_TAGS, MAX_MESSAGE_CHARS, validate_message};
 pub use model::{
     Channel, EnrollRequest, IntentOperation, IntentRequest, MAX_USERNAME_LEN, UserRef, UserStatus, validate_user_id,

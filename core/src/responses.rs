@@ -52,6 +52,13 @@ pub struct Authenticator {
     pub enrolled_at: Option<String>,
     /// Last change (ISO-8601).
     pub updated_at: Option<String>,
+    /// The vendor's `uaf.deviceRef`: the same for every authenticator registered from one
+    /// device (an app re-installed on the same phone, say).
+    pub device_ref: Option<String>,
+    /// The vendor's `uaf.userDisabledPushNotification`: the user turned push notifications
+    /// off, so a push approval will only be seen when they open the app (offer the `app`
+    /// channel or SMS instead). `None` when the server did not say.
+    pub push_notifications_disabled: Option<bool>,
 }
 
 impl Authenticator {
@@ -65,8 +72,16 @@ impl Authenticator {
             state: obj.text("state"),
             enrolled_at: obj.text("enrolledAt"),
             updated_at: obj.text("updatedAt"),
+            device_ref: uaf_field(obj, "deviceRef", |o, k| o.text(k)),
+            push_notifications_disabled: uaf_field(obj, "userDisabledPushNotification", |o, k| o.boolean(k)),
         })
     }
+}
+
+/// A `uaf.<key>` field, nested (`"uaf": {"deviceRef": …}`) as the emulator sends it, or as one
+/// dotted key (`"uaf.deviceRef"`) as the vendor's reference spells it.
+fn uaf_field<T>(obj: &Object<'_>, key: &str, read: impl Fn(&Object<'_>, &str) -> Option<T>) -> Option<T> {
+    obj.object("uaf").and_then(|uaf| read(&uaf, key)).or_else(|| read(obj, &format!("uaf.{key}")))
 }
 
 /// A user of the Authentication Cloud instance.
@@ -89,6 +104,18 @@ pub struct User {
     pub last_login_failure: Option<String>,
     /// Registered authenticators (`null` or a malformed list reads as empty).
     pub authenticators: Vec<Authenticator>,
+    /// The channels (`push`, `sms`) on which the user went past the instance's rate limit
+    /// and is blocked for now; empty when none (the field absent). An answer that says only
+    /// `true` reads as `["unknown"]`.
+    pub exceeded_rate_limits: Vec<String>,
+}
+
+impl User {
+    /// Whether the user is blocked on some channel by a rate limit (see
+    /// [`User::exceeded_rate_limits`]).
+    pub fn is_rate_limited(&self) -> bool {
+        !self.exceeded_rate_limits.is_empty()
+    }
 }
 
 impl User {
@@ -107,7 +134,29 @@ impl User {
             last_login_success: obj.text("lastLoginDateSuccess"),
             last_login_failure: obj.text("lastLoginDateFailure"),
             authenticators: obj.objects("authenticators").iter().filter_map(Authenticator::read).collect(),
+            exceeded_rate_limits: exceeded_rate_limits(obj),
         }
+    }
+}
+
+/// `exceededRateLimits`: a list of channel names (the emulator's form), a `true` (read as
+/// `["unknown"]`), or an object whose keys with a true or non-empty value are the channels.
+fn exceeded_rate_limits(obj: &Object<'_>) -> Vec<String> {
+    match obj.get("exceededRateLimits") {
+        Some(serde_json::Value::Bool(exceeded)) => {
+            if *exceeded {
+                vec!["unknown".into()]
+            } else {
+                Vec::new()
+            }
+        }
+        Some(serde_json::Value::Object(map)) => map
+            .iter()
+            .filter(|(_, v)| !matches!(v, serde_json::Value::Null | serde_json::Value::Bool(false)))
+            .map(|(channel, _)| channel.clone())
+            .collect(),
+        Some(_) => obj.text_list("exceededRateLimits"),
+        None => Vec::new(),
     }
 }
 
@@ -622,6 +671,30 @@ mod tests {
             app_link_uri: DeepLink::new("https://acme.example/open/SECRET"),
         };
         assert!(!format!("{enrollment:?}").contains("SECRET"), "{enrollment:?}");
+    }
+
+    #[test]
+    fn rate_limits_and_uaf_fields_read_in_every_documented_spelling() {
+        let user = |json: serde_json::Value| User::read(&Object::root("user", &json).unwrap()).unwrap();
+        let listed = user(serde_json::json!({"userId": "u", "exceededRateLimits": ["push", "sms"]}));
+        assert_eq!(listed.exceeded_rate_limits, ["push", "sms"]);
+        assert!(listed.is_rate_limited());
+        assert!(!user(serde_json::json!({"userId": "u"})).is_rate_limited());
+        assert!(!user(serde_json::json!({"userId": "u", "exceededRateLimits": false})).is_rate_limited());
+        assert_eq!(
+            user(serde_json::json!({"userId": "u", "exceededRateLimits": true})).exceeded_rate_limits,
+            ["unknown"]
+        );
+        let keyed = user(serde_json::json!({"userId": "u", "exceededRateLimits": {"sms": true, "push": false}}));
+        assert_eq!(keyed.exceeded_rate_limits, ["sms"]);
+
+        let nested = user(serde_json::json!({"userId": "u", "authenticators": [
+            {"authenticatorId": "a", "uaf": {"deviceRef": "d1", "userDisabledPushNotification": true}},
+            {"authenticatorId": "b", "uaf.deviceRef": "d2", "uaf.userDisabledPushNotification": false},
+            {"authenticatorId": "c"}]}));
+        let uaf: Vec<_> =
+            nested.authenticators.iter().map(|a| (a.device_ref.as_deref(), a.push_notifications_disabled)).collect();
+        assert_eq!(uaf, [(Some("d1"), Some(true)), (Some("d2"), Some(false)), (None, None)]);
     }
 
     #[test]

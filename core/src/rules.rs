@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::endpoint::{
     APPROVAL, DELETE_AUTHENTICATOR, DELETE_USER, ENROLL, ENROLL_RECOVERY, ENROLL_SMS, Endpoint, FIND_USER, GET_USER,
-    INTENT, INTROSPECT, PING, RENAME_AUTHENTICATOR, STATUS, VERIFY_CODE,
+    INTENT, INTROSPECT, LOGS_EXPORT, PING, RENAME_AUTHENTICATOR, STATUS, VERIFY_CODE,
 };
 use crate::error::Error;
 
@@ -46,7 +46,7 @@ const fn rule(endpoint: Endpoint, resend: Resend, effects: bool) -> Rule {
 }
 
 /// The one table: every endpoint the SDK calls.
-pub(crate) const RULES: [Rule; 14] = [
+pub(crate) const RULES: [Rule; 15] = [
     rule(ENROLL, Resend::OnlyIfNotReceived, true),
     rule(ENROLL_SMS, Resend::OnlyIfSurelyRefused, true),
     rule(ENROLL_RECOVERY, Resend::OnlyIfNotReceived, true),
@@ -60,6 +60,7 @@ pub(crate) const RULES: [Rule; 14] = [
     rule(DELETE_USER, Resend::OnlyIfNotReceived, true),
     rule(RENAME_AUTHENTICATOR, Resend::Idempotent, true),
     rule(DELETE_AUTHENTICATOR, Resend::OnlyIfNotReceived, true),
+    rule(LOGS_EXPORT, Resend::Idempotent, false),
     rule(PING, Resend::Idempotent, false),
 ];
 

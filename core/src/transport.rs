@@ -15,7 +15,7 @@ use crate::endpoint::Endpoint;
 use crate::error::{ApiErrorDetail, Error, Result};
 use crate::redact;
 use crate::retry_schedule::{RetrySchedule, RetryStep};
-use crate::rules::{Rule, may_resend, rule_for, send_floor};
+use crate::rules::{may_resend, rule_for, send_floor};
 use crate::sanitize::sanitize_server_text;
 use crate::secret::SecretString;
 
@@ -47,6 +47,30 @@ pub(crate) struct Call<'a> {
     pub bearer: Option<&'a SecretString>,
     /// Secrets in this call besides the client's credential (scrubbed from errors).
     pub secrets: Vec<&'a SecretString>,
+}
+
+/// Where a 2xx answer's body goes as it arrives: kept whole (`Vec<u8>`, every endpoint but
+/// one) or parsed on the fly (the log export's CSV rows).
+pub(crate) trait BodySink: Send {
+    /// A new answer begins (a retried attempt): forget what an earlier one delivered.
+    fn restart(&mut self);
+    /// The next piece of the body; an error ends the attempt (it is not retried).
+    fn accept(&mut self, chunk: &[u8]) -> Result<()>;
+    /// The body is complete.
+    fn finish(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl BodySink for Vec<u8> {
+    fn restart(&mut self) {
+        self.clear();
+    }
+
+    fn accept(&mut self, chunk: &[u8]) -> Result<()> {
+        self.extend_from_slice(chunk);
+        Ok(())
+    }
 }
 
 /// A failed attempt, with what the retry logic needs to know about it.
@@ -140,7 +164,21 @@ impl Transport {
     /// [`send`](Self::send) within an earlier call's deadline (a follow-up request that is
     /// part of that call).
     pub(crate) async fn send_by(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
-        self.send_with_retries(call, deadline).instrument(span(call)).await
+        let mut body = Vec::new();
+        self.send_into(call, deadline, &mut body, self.config.max_response_bytes).await?;
+        Ok(body)
+    }
+
+    /// [`send_by`](Self::send_by) with the 2xx body streamed into `sink` (at most `limit`
+    /// bytes) instead of returned.
+    pub(crate) async fn send_into(
+        &self,
+        call: &Call<'_>,
+        deadline: Option<Instant>,
+        sink: &mut dyn BodySink,
+        limit: u64,
+    ) -> Result<()> {
+        self.send_with_retries(call, deadline, sink, limit).instrument(span(call)).await
     }
 
     /// [`send`](Self::send), then `parse` the answer; a malformed answer names the call's
@@ -169,13 +207,19 @@ impl Transport {
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
     ) -> Result<Vec<u8>> {
-        self.attempt(call, rule_for(call.endpoint), 1, timeout, sent_at)
-            .instrument(span(call))
-            .await
-            .map_err(|f| f.error)
+        let mut body = Vec::new();
+        let limit = self.config.max_response_bytes;
+        self.attempt(call, 1, timeout, sent_at, &mut body, limit).instrument(span(call)).await.map_err(|f| f.error)?;
+        Ok(body)
     }
 
-    async fn send_with_retries(&self, call: &Call<'_>, deadline: Option<Instant>) -> Result<Vec<u8>> {
+    async fn send_with_retries(
+        &self,
+        call: &Call<'_>,
+        deadline: Option<Instant>,
+        sink: &mut dyn BodySink,
+        limit: u64,
+    ) -> Result<()> {
         let call_timeout = self.config.call_timeout;
         let rule = rule_for(call.endpoint);
         let mut schedule = RetrySchedule::new(self.config.retry, deadline.map(tokio::time::Instant::from_std));
@@ -189,8 +233,8 @@ impl Transport {
             }
             let attempt = schedule.attempts();
             let attempt_timeout = self.config.request_timeout.min(left);
-            let failure = match self.attempt(call, rule, attempt, attempt_timeout, &mut None).await {
-                Ok(body) => return Ok(body),
+            let failure = match self.attempt(call, attempt, attempt_timeout, &mut None, sink, limit).await {
+                Ok(()) => return Ok(()),
                 Err(failure) => failure,
             };
             reached |= !failure.not_received;
@@ -231,16 +275,17 @@ impl Transport {
     async fn attempt(
         &self,
         call: &Call<'_>,
-        rule: Rule,
         attempt: u32,
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
-    ) -> Result<Vec<u8>, Failure> {
+        sink: &mut dyn BodySink,
+        limit: u64,
+    ) -> Result<(), Failure> {
         let started = Instant::now();
-        let result = self.attempt_inner(call, rule, timeout, sent_at).await;
+        let result = self.attempt_inner(call, timeout, sent_at, sink, limit).await;
         let elapsed_ms = started.elapsed().as_millis() as u64;
         match &result {
-            Ok((status, _)) => tracing::debug!(
+            Ok(status) => tracing::debug!(
                 target: "authcloud::http",
                 method = call.endpoint.method,
                 path = call.endpoint.path,
@@ -261,29 +306,30 @@ impl Transport {
                 "request failed"
             ),
         }
-        result.map(|(_, body)| body)
+        result.map(|_| ())
     }
 
     /// One attempt within `timeout`: waits for a request slot, sends, reads the answer; the
     /// slot is given back when this returns (answer read, or failed).
     ///
-    /// A request with effects (`rule.effects`) is not sent with less than the send floor
+    /// A request with effects (its rule's `effects`) is not sent with less than the send floor
     /// left once it has its slot: it would likely time out after the server acted, and the
     /// caller could not tell. It fails as not sent instead, which is safe to retry.
     async fn attempt_inner(
         &self,
         call: &Call<'_>,
-        rule: Rule,
         timeout: Duration,
         sent_at: &mut Option<tokio::time::Instant>,
-    ) -> Result<(StatusCode, Vec<u8>), Failure> {
+        sink: &mut dyn BodySink,
+        limit: u64,
+    ) -> Result<StatusCode, Failure> {
         let queued = tokio::time::Instant::now();
         // Never sent, so safe to send again whatever the call.
         let unsent = || Failure {
             error: Error::Timeout { endpoint: call.endpoint, after: queued.elapsed(), not_sent: true },
             not_received: true,
         };
-        let floor = if rule.effects { self.send_floor } else { Duration::ZERO };
+        let floor = if rule_for(call.endpoint).effects { self.send_floor } else { Duration::ZERO };
         // Past this, a slot would come too late to send the request anyway.
         let slot_wait = timeout.saturating_sub(floor);
         // A free slot is taken without arming a timer (the common case: one cheap call).
@@ -305,16 +351,19 @@ impl Transport {
         }
         *sent_at = Some(now);
         // The slot (`_permit`) is held until the answer is read or the attempt failed.
-        self.exchange(call, timeout, left).await
+        self.exchange(call, timeout, left, sink, limit).await
     }
 
-    /// Sends the request and reads the answer: `left` bounds it, errors name `timeout`.
+    /// Sends the request and reads the answer (a 2xx body into `sink`): `left` bounds it,
+    /// errors name `timeout`.
     async fn exchange(
         &self,
         call: &Call<'_>,
         timeout: Duration,
         left: Duration,
-    ) -> Result<(StatusCode, Vec<u8>), Failure> {
+        sink: &mut dyn BodySink,
+        limit: u64,
+    ) -> Result<StatusCode, Failure> {
         let url = self
             .config
             .base_url
@@ -349,8 +398,10 @@ impl Transport {
         let mut response = request.send().await.map_err(|e| self.classify(&e, call, timeout))?;
         let status = response.status();
         if status.is_success() {
-            let body = self.read_body(&mut response, self.config.max_response_bytes, call, timeout).await?;
-            return Ok((status, body));
+            sink.restart();
+            self.read_body(&mut response, limit, call, timeout, sink).await?;
+            sink.finish()?;
+            return Ok(status);
         }
         let retry_after = parse_retry_after(response.headers(), SystemTime::now());
         if status.is_redirection() {
@@ -364,7 +415,9 @@ impl Transport {
             }));
         }
         // An error body matters only for its message: read a bounded prefix, tolerate the rest.
-        let body = self.read_body(&mut response, ERROR_BODY_LIMIT, call, timeout).await.unwrap_or_default();
+        let mut body = Vec::new();
+        // A cut-short error body still carries what was read of it.
+        let _ = self.read_body(&mut response, ERROR_BODY_LIMIT, call, timeout, &mut body).await;
         Err(Failure::from(self.http_error(status, retry_after, &body, call)))
     }
 
@@ -374,18 +427,20 @@ impl Transport {
         limit: u64,
         call: &Call<'_>,
         timeout: Duration,
-    ) -> Result<Vec<u8>, Failure> {
+        sink: &mut dyn BodySink,
+    ) -> Result<(), Failure> {
         if response.content_length().is_some_and(|len| len > limit) {
             return Err(Error::ResponseTooLarge { endpoint: call.endpoint, limit }.into());
         }
-        let mut body = Vec::new();
+        let mut received: u64 = 0;
         while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(&e, call, timeout))? {
-            if body.len() as u64 + chunk.len() as u64 > limit {
+            received += chunk.len() as u64;
+            if received > limit {
                 return Err(Error::ResponseTooLarge { endpoint: call.endpoint, limit }.into());
             }
-            body.extend_from_slice(&chunk);
+            sink.accept(&chunk)?;
         }
-        Ok(body)
+        Ok(())
     }
 
     fn http_error(&self, status: StatusCode, retry_after: Option<Duration>, body: &[u8], call: &Call<'_>) -> Error {
