@@ -141,7 +141,7 @@ pub async fn verify_code(args: VerifyCodeArgs, matches: &clap::ArgMatches) -> u8
 }
 
 /// The code from stdin's first line.
-fn read_code_line() -> Result<SecretString, String> {
+pub(crate) fn read_code_line() -> Result<SecretString, String> {
     let mut line = String::new();
     std::io::stdin()
         .lock()

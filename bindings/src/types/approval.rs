@@ -15,11 +15,17 @@ pub enum ApprovalChannel {
     Push,
     /// A QR code / deep link to show, as for an enrollment.
     App,
+    /// A code in an SMS to the user's registered phone; the user types it in and
+    /// `verify_code` with the answer's status token decides the approval.
+    Sms,
 }
 
-/// What to ask the user. Give a `username` or a `user_id`. `message` (shown in the app;
-/// plain text, or `<html>…</html>` with only `<b> <br> <em> <i> <strong> <u>`) is checked
-/// before anything is sent, and is required when `prompt` is true.
+/// What to ask the user. Give a `username` or a `user_id` — or set `usernameless` (app
+/// channel: whoever scans the QR code with a registered app approves, and the final status
+/// names them). `message` (shown in the app; plain text, or `<html>…</html>` with only
+/// `<b> <br> <em> <i> <strong> <u>`) is checked before anything is sent, and is required
+/// when `prompt` is true; for the SMS channel it is the SMS text (GSM 7-bit, with
+/// `{{CODE}}`).
 #[derive(Debug, Clone, uniffi::Record)]
 pub struct ApprovalRequest {
     #[uniffi(default = None)]
@@ -40,20 +46,36 @@ pub struct ApprovalRequest {
     /// The phone notification's text.
     #[uniffi(default = None)]
     pub notification_message: Option<String>,
+    /// Name no user (app channel only; the channel defaults to app).
+    #[uniffi(default = false)]
+    pub usernameless: bool,
 }
 
 impl ApprovalRequest {
     pub(crate) fn to_core(&self) -> Result<authcloud::ApprovalRequest, AuthCloudError> {
-        let user =
-            user_ref(self.username.clone(), self.user_id.clone())?.ok_or_else(|| AuthCloudError::InvalidInput {
-                field: "username".into(),
-                reason: "an approval needs a username or a user id".into(),
-            })?;
+        let user = user_ref(self.username.clone(), self.user_id.clone())?;
+        match (&user, self.usernameless) {
+            (None, false) => {
+                return Err(AuthCloudError::InvalidInput {
+                    field: "username".into(),
+                    reason: "an approval needs a username or a user id (or usernameless)".into(),
+                });
+            }
+            (Some(_), true) => {
+                return Err(AuthCloudError::InvalidInput {
+                    field: "usernameless".into(),
+                    reason: "a usernameless approval names no username or user id".into(),
+                });
+            }
+            _ => {}
+        }
         Ok(authcloud::ApprovalRequest {
             user,
             channel: match self.channel {
+                None if self.usernameless => authcloud::Channel::App,
                 None | Some(ApprovalChannel::Push) => authcloud::Channel::Push,
                 Some(ApprovalChannel::App) => authcloud::Channel::App,
+                Some(ApprovalChannel::Sms) => authcloud::Channel::Sms,
             },
             authenticator_id: self.authenticator_id.clone(),
             prompt: self.prompt,

@@ -15,6 +15,11 @@ pub struct Authenticator {
     pub state: Option<String>,
     pub enrolled_at: Option<String>,
     pub updated_at: Option<String>,
+    /// The vendor's `uaf.deviceRef`: the same for authenticators registered from one device.
+    pub device_ref: Option<String>,
+    /// The vendor's `uaf.userDisabledPushNotification`: the user turned push notifications
+    /// off (a push approval is seen only when they open the app); none when not said.
+    pub push_notifications_disabled: Option<bool>,
 }
 
 /// A user of the instance.
@@ -31,6 +36,9 @@ pub struct User {
     /// The last declined or failed approval, ISO-8601.
     pub last_login_failure: Option<String>,
     pub authenticators: Vec<Authenticator>,
+    /// The channels (`push`, `sms`) on which the user went past the rate limit and is
+    /// blocked for now; empty when none.
+    pub exceeded_rate_limits: Vec<String>,
 }
 
 impl From<authcloud::Authenticator> for Authenticator {
@@ -43,6 +51,8 @@ impl From<authcloud::Authenticator> for Authenticator {
             state: a.state,
             enrolled_at: a.enrolled_at,
             updated_at: a.updated_at,
+            device_ref: a.device_ref,
+            push_notifications_disabled: a.push_notifications_disabled,
         }
     }
 }
@@ -58,6 +68,7 @@ impl From<authcloud::User> for User {
             last_login_success: user.last_login_success,
             last_login_failure: user.last_login_failure,
             authenticators: user.authenticators.into_iter().map(Authenticator::from).collect(),
+            exceeded_rate_limits: user.exceeded_rate_limits,
         }
     }
 }
