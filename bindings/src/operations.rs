@@ -21,8 +21,8 @@ use crate::runtime;
 use crate::secret::Secret;
 use crate::types::{
     ApprovalRequest, ApprovalResult, Authenticator, Channel, CodeCheck, CodeVerdict, DeleteOutcome, EnrollResult,
-    IntentOperation, Introspection, OperationStatus, RecoveryCodes, SmsEnrollResult, User, VerifiedUser, WaitOptions,
-    WaitOutcome, users::user_ref,
+    IntentOperation, Introspection, LogExport, LogQuery, OperationStatus, RecoveryCodes, SmsEnrollResult, User,
+    VerifiedUser, WaitOptions, WaitOutcome, users::user_ref,
 };
 use crate::watch::WatchHandle;
 
@@ -169,6 +169,11 @@ operations! {
         /// wrong code is not an error; too many wrong recovery codes are `RateLimited`).
         /// Checked before sending; never re-sent once it may have reached the server.
         fn verify_code(user_id: String, check: CodeCheck) -> CodeVerdict;
+
+        /// The instance's event log (`GET /api/v1/logs/export`), parsed: newest first, at
+        /// most 10,000 events. Needs the access key. Checked before sending.
+        #[uniffi::method(default(query))]
+        fn export_logs(query: LogQuery) -> LogExport;
     }
     immediate {
         /// Polls in the background, reporting to `observer`; returns at once with a handle
@@ -341,6 +346,10 @@ impl CoreCall {
 
     pub(crate) async fn verify_code(self, user_id: String, check: CodeCheck) -> Result<CodeVerdict> {
         Ok(self.client.verify_code(&user_id, &check.into()).await?)
+    }
+
+    pub(crate) async fn export_logs(self, query: LogQuery) -> Result<LogExport> {
+        Ok(self.client.export_logs(&query.to_core()?).await?.into())
     }
 
     pub(crate) async fn verify(

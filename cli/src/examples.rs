@@ -53,6 +53,9 @@ Examples:
   authcloud approve --username u12345 --message '<html>Log in to <b>Acme</b>?</html>'
   authcloud approve --user-id \"$USER_ID\" --notification 'Acme login' --quiet   # prints the user id
   authcloud approve --username u12345 --channel app        # shows a QR code / deep link
+  authcloud approve --username u12345 --channel app --any-authenticator
+  authcloud approve --usernameless                         # whoever scans the QR code
+  authcloud approve --username u12345 --channel sms        # then type the code from the SMS
   TOKEN=$(authcloud approve --username u12345 --no-wait --quiet); authcloud wait \"$TOKEN\"";
 
 pub const USERS: &str = "\
@@ -65,6 +68,11 @@ pub const AUTHENTICATORS: &str = "\
 Examples:
   authcloud authenticators rename \"$AUTHENTICATOR_ID\" \"Anna's phone\"
   authcloud authenticators delete \"$AUTHENTICATOR_ID\"      # a lost phone";
+
+pub const LOGS: &str = "\
+Examples:
+  authcloud logs export --since 1d --channel sms --status failure > failed-sms.csv
+  authcloud logs export --filter u12345 --from 2026-12-01 --json";
 
 pub const PING: &str = "\
 Examples:

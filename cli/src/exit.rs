@@ -24,7 +24,7 @@ Exit codes:
   2  usage or configuration error
   3  declined, failed or unknown operation
   4  timed out
-  5  network or API error
+  5  network, API or output error
   6  not verified
   130 interrupted
 

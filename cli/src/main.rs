@@ -12,6 +12,7 @@ mod demo;
 mod duration;
 mod examples;
 mod exit;
+mod logs;
 mod manage;
 mod output;
 mod progress;
@@ -68,6 +69,9 @@ enum Command {
     /// Authenticators (phones) of users: rename, delete.
     #[command(subcommand, after_help = examples::AUTHENTICATORS)]
     Authenticators(manage::AuthenticatorsCommand),
+    /// The instance's event log (GET /api/v1/logs/export).
+    #[command(subcommand, after_help = examples::LOGS)]
+    Logs(logs::LogsCommand),
     /// Check that the instance answers (GET /ping).
     #[command(after_help = examples::PING)]
     Ping(manage::PingArgs),
@@ -139,6 +143,7 @@ async fn run(command: Command, matches: Option<clap::ArgMatches>) -> u8 {
         Command::Users(command) => manage::users(command, &matches).await,
         Command::Authenticators(command) => manage::authenticators(command, &matches).await,
         Command::Ping(args) => manage::ping(args, &matches).await,
+        Command::Logs(command) => logs::logs(command, &matches).await,
         Command::Completions { shell } => {
             // Into a buffer first: a closed pipe (`| head`) must not panic the generator.
             let mut script = Vec::new();

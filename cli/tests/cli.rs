@@ -786,7 +786,13 @@ fn approve_by_app_shows_the_deep_link_and_bad_messages_are_usage_errors() {
             assert_eq!(error["kind"], "invalid_input");
             assert!(error["message"].as_str().unwrap().contains(named), "{error}");
         }
-        assert_eq!(run(cli(&emu).args(["approve", "--username", "u", "--channel", "sms"])).code, 2);
+        assert_eq!(run(cli(&emu).args(["approve", "--username", "u", "--channel", "fax"])).code, 2);
+        let sms_without_placeholder = ["approve", "--username", "u", "--channel", "sms", "--message", "no code"];
+        assert_eq!(run(cli(&emu).args(sms_without_placeholder)).code, 2);
+        assert_eq!(
+            run(cli(&emu).args(["approve", "--channel", "push", "--any-authenticator", "--username", "u"])).code,
+            2
+        );
         assert_eq!(run(cli(&emu).args(["approve", "--channel", "push"])).code, 2, "a user is required");
         assert_eq!(approval_requests(&emu), before, "nothing sent");
     });

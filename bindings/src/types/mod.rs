@@ -5,6 +5,7 @@ pub(crate) mod approval;
 pub(crate) mod codes;
 pub(crate) mod enrollment;
 pub(crate) mod intent;
+pub(crate) mod logs;
 pub(crate) mod status;
 pub(crate) mod users;
 pub(crate) mod wait;
@@ -13,6 +14,7 @@ pub use approval::{ApprovalChannel, ApprovalRequest, ApprovalResult, validate_ap
 pub use codes::{CodeCheck, CodeVerdict, RecoveryCodes, SmsEnrollResult};
 pub use enrollment::{DeepLink, EnrollResult, Enrollment, QrCode};
 pub use intent::{Channel, IntentOperation};
+pub use logs::{LogColumn, LogEvent, LogExport, LogQuery};
 pub use status::{Introspection, OperationStatus, TransactionStatus, VerifiedUser};
 pub use users::{Authenticator, DeleteOutcome, User};
 pub use wait::{StatusUpdate, WaitOptions, WaitOutcome};
