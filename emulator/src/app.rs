@@ -12,7 +12,7 @@ use crate::config::EmulatorConfig;
 use crate::errors::EmulatorError;
 use crate::faults::{Fault, FaultQueue};
 use crate::requests::RequestLog;
-use crate::state::{DecideError, PendingApproval, SentSms, State, Timing, TransactionStatus};
+use crate::state::{DecideError, PendingApproval, RateLimits, SentSms, State, Timing, TransactionStatus};
 use crate::tokens::TokenIssuer;
 
 /// The emulator's shared core, behind an `Arc` in every handler.
@@ -58,8 +58,8 @@ impl Shared {
             started_at: SystemTime::now(),
             started: Instant::now(),
             access_key,
+            state: Mutex::new(State::new(config.rate_limits)),
             config,
-            state: Mutex::new(State::default()),
             faults: Mutex::new(FaultQueue::default()),
             log: Mutex::new(RequestLog::default()),
         }
@@ -104,11 +104,35 @@ impl Shared {
     /// Approves or denies a pending transaction named by its id string.
     pub(crate) fn decide(&self, transaction_id: &str, approve: bool) -> Result<TransactionStatus, EmulatorError> {
         let id = Uuid::parse_str(transaction_id).map_err(|_| EmulatorError::UnknownTransaction)?;
-        self.state().decide(id, approve, SystemTime::now()).map_err(|err| match err {
-            DecideError::Unknown => EmulatorError::UnknownTransaction,
-            DecideError::NotPending(status) => EmulatorError::NotPending(status),
-            DecideError::DecidedByCode => EmulatorError::DecidedByCode,
-        })
+        self.state().decide(id, approve, SystemTime::now()).map_err(decide_error)
+    }
+
+    /// Approves a pending transaction as the user named by its id string (the transaction's
+    /// own user, or anyone with an app authenticator for a usernameless approval).
+    pub(crate) fn approve_as(&self, transaction_id: &str, user_id: &str) -> Result<TransactionStatus, EmulatorError> {
+        let id = Uuid::parse_str(transaction_id).map_err(|_| EmulatorError::UnknownTransaction)?;
+        let user_id = Uuid::parse_str(user_id).map_err(|_| EmulatorError::UnknownUser)?;
+        self.state().approve_as(id, user_id, SystemTime::now()).map_err(decide_error)
+    }
+
+    /// Replaces the rate limits.
+    pub(crate) fn set_rate_limits(&self, limits: RateLimits) {
+        self.state().set_rate_limits(limits);
+    }
+
+    /// Turns an app authenticator's push notifications off or on.
+    pub(crate) fn set_push_notifications_disabled(
+        &self,
+        authenticator_id: &str,
+        disabled: bool,
+    ) -> Result<(), EmulatorError> {
+        let id = Uuid::parse_str(authenticator_id).map_err(|_| EmulatorError::UnknownAuthenticator)?;
+        if self.state().set_push_disabled(id, disabled) { Ok(()) } else { Err(EmulatorError::UnknownAuthenticator) }
+    }
+
+    /// Appends synthetic events to the event log.
+    pub(crate) fn seed_log_events(&self, count: u32) {
+        self.state().seed_events(count, SystemTime::now());
     }
 
     /// A transaction's settled status, if known.
@@ -148,11 +172,25 @@ impl Shared {
         Ok(())
     }
 
-    /// Forgets all users, transactions, intents, sent SMS, faults and logged requests.
+    /// Forgets all users, transactions, intents, sent SMS, events, faults and logged
+    /// requests, and sets the rate limits back to the configuration's.
     pub(crate) fn reset(&self) {
-        self.state().clear();
+        self.state().clear(self.config.rate_limits);
         self.faults().clear();
         self.log().clear();
+    }
+}
+
+/// The library's error for a refused decision.
+fn decide_error(err: DecideError) -> EmulatorError {
+    match err {
+        DecideError::Unknown => EmulatorError::UnknownTransaction,
+        DecideError::NotPending(status) => EmulatorError::NotPending(status),
+        DecideError::DecidedByCode => EmulatorError::DecidedByCode,
+        DecideError::NeedsUser => EmulatorError::NeedsApprovingUser,
+        DecideError::WrongUser => EmulatorError::NotTheTransactionsUser,
+        DecideError::UnknownUser => EmulatorError::UnknownUser,
+        DecideError::NoAppAuthenticator => EmulatorError::NoAppAuthenticator,
     }
 }
 

@@ -1,10 +1,12 @@
-//! How an emulator is set up: address, access key and the clocks of its transactions.
+//! How an emulator is set up: address, access key, the clocks of its transactions and the
+//! rate limits it starts with.
 
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use crate::errors::EmulatorError;
+use crate::state::RateLimits;
 
 /// Longest transaction or intent lifetime accepted.
 const MAX_TTL: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -32,6 +34,11 @@ pub struct EmulatorConfig {
     /// The unit of `iat` and `exp` in introspect answers. Default milliseconds, as in the
     /// guide's example (`"iat": 1642436165000`); the vendor's reference text says seconds.
     pub iat_unit: IatUnit,
+    /// How many push approvals and SMS a user may get within a sliding window; past that a
+    /// request is refused with 429 and the user record lists the channel in
+    /// `exceededRateLimits`. Default: none (unlimited). Changeable at runtime
+    /// ([`crate::Emulator::set_rate_limits`]); `reset` restores these.
+    pub rate_limits: RateLimits,
 }
 
 /// The unit of the timestamps in introspect answers (the vendor's documents disagree).
@@ -53,6 +60,7 @@ impl Default for EmulatorConfig {
             intent_ttl: Duration::from_secs(10 * 60),
             auto_approve_after: None,
             iat_unit: IatUnit::Milliseconds,
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -90,6 +98,7 @@ impl fmt::Debug for EmulatorConfig {
             .field("intent_ttl", &self.intent_ttl)
             .field("auto_approve_after", &self.auto_approve_after)
             .field("iat_unit", &self.iat_unit)
+            .field("rate_limits", &self.rate_limits)
             .finish()
     }
 }

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode, header};
@@ -39,6 +40,21 @@ pub enum EmulatorError {
     /// with the code from [`crate::Emulator::sms_messages`]), not the simulated phone.
     #[error("the transaction is decided by its SMS code, not by the phone")]
     DecidedByCode,
+    /// A usernameless approval: approve it as a user ([`crate::Emulator::approve_as`]).
+    #[error("the transaction is a usernameless approval: approve it as a user (approve_as / {{\"userId\"}})")]
+    NeedsApprovingUser,
+    /// The user named is not the transaction's user.
+    #[error("the user is not the transaction's user")]
+    NotTheTransactionsUser,
+    /// No user with that id exists.
+    #[error("unknown user")]
+    UnknownUser,
+    /// The user has no app authenticator (needed to approve a usernameless approval).
+    #[error("the user has no app authenticator")]
+    NoAppAuthenticator,
+    /// No app authenticator with that id exists (unknown, or an SMS number).
+    #[error("unknown app authenticator")]
+    UnknownAuthenticator,
     /// The fault cannot be injected as described.
     #[error("invalid fault: {0}")]
     InvalidFault(String),
@@ -92,9 +108,11 @@ impl ApiError {
         Self::new(StatusCode::CONFLICT, message)
     }
 
-    /// 429 with `Retry-After: {retry_after}` (seconds): refused unchecked, try again later.
-    pub(crate) fn too_many_requests(message: impl Into<Cow<'static, str>>, retry_after: u64) -> Self {
-        ApiError { retry_after: Some(retry_after), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) }
+    /// 429 with `Retry-After` (whole seconds, rounded up, at least 1): refused unchecked, try
+    /// again later.
+    pub(crate) fn too_many_requests(message: impl Into<Cow<'static, str>>, retry_after: Duration) -> Self {
+        let seconds = whole_seconds(retry_after);
+        ApiError { retry_after: Some(seconds), ..Self::new(StatusCode::TOO_MANY_REQUESTS, message) }
     }
 
     /// 415: the body is not in the format the endpoint reads.
@@ -131,6 +149,12 @@ pub(crate) fn error_response(status: StatusCode, message: &str) -> Response {
     response
 }
 
+/// A `Retry-After` in whole seconds, rounded up and at least 1.
+fn whole_seconds(duration: Duration) -> u64 {
+    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
+    seconds.max(1)
+}
+
 impl From<crate::state::ResolveError> for ApiError {
     /// A body's `username`/`userId` that does not lead to a user.
     fn from(err: crate::state::ResolveError) -> Self {
@@ -140,5 +164,21 @@ impl From<crate::state::ResolveError> for ApiError {
                 ApiError::bad_request("`username` and `userId` name different users")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_rounds_up() {
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(600)), 600);
+        assert_eq!(whole_seconds(Duration::from_millis(600_001)), 601);
+        let refused = ApiError::too_many_requests("x", Duration::from_millis(1500)).into_response();
+        assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(refused.headers()[header::RETRY_AFTER], "2");
     }
 }

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::{Emulator, EmulatorConfig, IatUnit};
+use crate::{Emulator, EmulatorConfig, IatUnit, RateLimit, RateLimits};
 
 /// The environment variable the access key may come from: the same one the SDK's clients
 /// and the `authcloud` CLI read, so one `export` serves both sides of a test.
@@ -41,6 +41,22 @@ pub struct LaunchArgs {
     /// milliseconds (the guide's example, the default).
     #[arg(long)]
     pub iat_seconds: bool,
+    /// At most this many push approvals per user within a sliding window, `MAX/PERIOD`
+    /// (e.g. 3/60s, 10/1h); past it approvals are refused with 429. Default: unlimited.
+    #[arg(long, value_name = "MAX/PERIOD", value_parser = parse_rate_limit)]
+    pub push_limit: Option<RateLimit>,
+    /// At most this many SMS (enrollments and approvals) per user within a sliding window,
+    /// `MAX/PERIOD` (e.g. 5/1h). Default: unlimited.
+    #[arg(long, value_name = "MAX/PERIOD", value_parser = parse_rate_limit)]
+    pub sms_limit: Option<RateLimit>,
+}
+
+/// Parses `MAX/PERIOD`: a whole number, a slash, a humantime duration (`3/60s`, `5/1h`).
+fn parse_rate_limit(text: &str) -> Result<RateLimit, String> {
+    let (max, period) = text.split_once('/').ok_or("expected MAX/PERIOD, e.g. 3/60s")?;
+    let max = max.trim().parse::<u32>().map_err(|_| "MAX must be a whole number, e.g. 3/60s".to_owned())?;
+    let period = humantime::parse_duration(period.trim()).map_err(|err| format!("PERIOD: {err}"))?;
+    Ok(RateLimit { max, period })
 }
 
 impl fmt::Debug for LaunchArgs {
@@ -53,6 +69,8 @@ impl fmt::Debug for LaunchArgs {
             .field("intent_ttl", &self.intent_ttl)
             .field("auto_approve_after", &self.auto_approve_after)
             .field("iat_seconds", &self.iat_seconds)
+            .field("push_limit", &self.push_limit)
+            .field("sms_limit", &self.sms_limit)
             .finish()
     }
 }
@@ -67,6 +85,7 @@ impl LaunchArgs {
             intent_ttl: self.intent_ttl,
             auto_approve_after: self.auto_approve_after,
             iat_unit: if self.iat_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
+            rate_limits: RateLimits { push: self.push_limit, sms: self.sms_limit },
         }
     }
 }
@@ -148,6 +167,21 @@ impl Shutdown {
         #[cfg(not(unix))]
         {
             let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limit_flags() {
+        assert_eq!(parse_rate_limit("3/60s"), Ok(RateLimit { max: 3, period: Duration::from_secs(60) }));
+        assert_eq!(parse_rate_limit("5/1h"), Ok(RateLimit { max: 5, period: Duration::from_secs(3600) }));
+        assert_eq!(parse_rate_limit("0/500ms"), Ok(RateLimit { max: 0, period: Duration::from_millis(500) }));
+        for bad in ["3", "3/", "/60s", "x/60s", "-1/60s", "3/sixty", "3/60"] {
+            assert!(parse_rate_limit(bad).is_err(), "{bad}");
         }
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! The real API cannot be reached from a test suite (it needs an instance, an access key and a
 //! phone), so this crate serves the same wire format on a loopback port: `enroll` (app, SMS
-//! and recovery codes), `approval`, `status`, `introspect`, `intent`, `users` (get, find by
-//! username, delete, verify an SMS or recovery code), `authenticators/{id}` (rename, delete)
-//! and `ping`, plus a control API under `/_emulator/` that plays the user's phone (pending
-//! approvals, approve / deny, the SMS it received), injects faults and shows the request log.
+//! and recovery codes), `approval` (push, app, usernameless app, SMS), `status`, `introspect`,
+//! `intent`, `users` (get, find by username, delete, verify an SMS or recovery code),
+//! `authenticators/{id}` (rename, delete), `logs/export` (CSV) and `ping`, plus a control API
+//! under `/_emulator/` that plays the user's phone (pending approvals, approve / deny, the SMS
+//! it received, push notifications off), sets rate limits, seeds the event log, injects
+//! faults and shows the request log.
 //!
 //! It is an independent reading of the spec and deliberately shares no code with the SDK, so a
 //! wrong field name on one side makes tests fail instead of agreeing with itself.
@@ -36,6 +38,7 @@ mod hash;
 mod html;
 #[cfg(feature = "cli")]
 pub mod launcher;
+mod logs;
 mod message;
 mod open;
 mod phone;
@@ -63,7 +66,7 @@ pub use control::CONTROL_HEADER;
 pub use errors::EmulatorError;
 pub use faults::{Fault, FaultKind};
 pub use requests::RequestRecord;
-pub use state::{PendingApproval, SentSms, TransactionStatus};
+pub use state::{PendingApproval, RateLimit, RateLimits, SentSms, TransactionStatus};
 
 use app::Shared;
 
@@ -116,15 +119,53 @@ impl Emulator {
     /// For an enrollment this adds an authenticator to the user and turns a `new` user
     /// `active`; for an approval it sets the user's `lastLoginDateSuccess` (an approval whose
     /// authenticator was deleted ends `failed` instead). Errors if the transaction is unknown,
-    /// no longer pending (e.g. expired) or an SMS enrollment (only its code decides it).
+    /// no longer pending (e.g. expired), an SMS transaction (only its code decides it:
+    /// [`EmulatorError::DecidedByCode`]) or a usernameless approval (it needs the approving
+    /// user: [`EmulatorError::NeedsApprovingUser`], use [`Emulator::approve_as`]).
     pub fn approve(&self, transaction_id: &str) -> Result<(), EmulatorError> {
         self.shared.decide(transaction_id, true).map(|_| ())
     }
 
+    /// Plays `user_id`'s phone approving a pending transaction (the control API's approve
+    /// with `{"userId": …}`): for a usernameless approval, the user that approves it — it must
+    /// have an app authenticator ([`EmulatorError::NoAppAuthenticator`],
+    /// [`EmulatorError::UnknownUser`] otherwise) and becomes the transaction's user (status
+    /// and introspect name it, its `lastLoginDateSuccess` is set). For any other transaction
+    /// it must be the transaction's own user ([`EmulatorError::NotTheTransactionsUser`]), and
+    /// this is [`Emulator::approve`].
+    pub fn approve_as(&self, transaction_id: &str, user_id: &str) -> Result<(), EmulatorError> {
+        self.shared.approve_as(transaction_id, user_id).map(|_| ())
+    }
+
     /// Plays the user declining a pending transaction: it ends `failed` (for an approval this
-    /// sets the user's `lastLoginDateFailure`).
+    /// sets the user's `lastLoginDateFailure`). A usernameless approval can be declined
+    /// without a user.
     pub fn deny(&self, transaction_id: &str) -> Result<(), EmulatorError> {
         self.shared.decide(transaction_id, false).map(|_| ())
+    }
+
+    /// Replaces the rate limits on push approvals and SMS per user (as
+    /// `PUT /_emulator/rate-limits` does); [`RateLimits::default`] lifts them. Sends already
+    /// counted stay counted; [`Emulator::reset`] restores the configuration's limits.
+    pub fn set_rate_limits(&self, limits: RateLimits) {
+        self.shared.set_rate_limits(limits);
+    }
+
+    /// Plays the user turning push notifications off (`disabled`) or on in the app of an
+    /// app authenticator (as `PUT /_emulator/authenticators/{id}/push-notifications` does):
+    /// its `uaf.userDisabledPushNotification` follows. Push approvals to it are still created.
+    /// Errors ([`EmulatorError::UnknownAuthenticator`]) unless the id names an app
+    /// authenticator.
+    pub fn set_push_notifications_disabled(&self, authenticator_id: &str, disabled: bool) -> Result<(), EmulatorError> {
+        self.shared.set_push_notifications_disabled(authenticator_id, disabled)
+    }
+
+    /// Appends `count` synthetic events to the event log that `GET /api/v1/logs/export`
+    /// serves (as `POST /_emulator/logs/seed` does): category `approval`, varied statuses
+    /// and channels, spread over the last 24 hours, users `seed-0` … `seed-49`. For tests of
+    /// large exports; the log keeps the newest 20,000 events.
+    pub fn seed_log_events(&self, count: u32) {
+        self.shared.seed_log_events(count);
     }
 
     /// The simulated phone: the user's pending approvals (`POST /api/v1/approval` that nobody
@@ -173,7 +214,8 @@ impl Emulator {
         self.shared.log().snapshot()
     }
 
-    /// Forgets every user, transaction, intent, sent SMS, pending fault and logged request.
+    /// Forgets every user, transaction, intent, sent SMS, log event, pending fault and logged
+    /// request, and sets the rate limits back to the configuration's.
     ///
     /// The access key and the token signing key stay, but tokens issued before the reset no
     /// longer resolve (`status` answers `unknown`, `introspect` answers `active: false`).

@@ -1,7 +1,8 @@
 //! The simulated phone for people: `GET /phone/{userId}` lists the user's pending approvals
-//! (what push notifications would bring) with their notification text and message, each with
-//! Approve / Decline buttons posting to `/phone/approve` and `/phone/decline`, and the SMS
-//! the user received (newest first, under "Messages").
+//! (what push notifications would bring; "notifications off" where the user turned them off
+//! in the app) with their notification text and message, each with Approve / Decline buttons
+//! posting to `/phone/approve` and `/phone/decline`, and the SMS the user received (newest
+//! first, under "Messages": SMS approvals are decided by their code, not by buttons).
 //!
 //! Tests use the control API (`GET /_emulator/users/{userId}/approvals`) or
 //! [`crate::Emulator::pending_approvals`] instead.
@@ -20,7 +21,7 @@ use uuid::Uuid;
 use crate::app::Shared;
 use crate::body;
 use crate::html::{escape, message_block, page, page_with_head, posted_form};
-use crate::state::{Channel, DecideError, Operation, PendingApproval, SentSms};
+use crate::state::{AuthenticatorChoice, Channel, DecideError, Operation, PendingApproval, SentSms};
 use crate::time::iso8601;
 
 /// The form field carrying the transaction id.
@@ -63,10 +64,14 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
         let messages: Vec<SentSms> =
             world.sms_of(user_id).unwrap_or_default().into_iter().rev().map(SentSms::from).collect();
         world.pending_approvals(user_id).zip(username).map(|(pending, username)| {
-            let shown: Vec<(PendingApproval, String)> = pending
+            let shown: Vec<(PendingApproval, String, bool)> = pending
                 .into_iter()
                 .map(|(transaction, approval)| {
-                    (PendingApproval::of(transaction, approval), transaction.tokens.dispatch_token.clone())
+                    let muted = match approval.authenticator {
+                        AuthenticatorChoice::One(id) => world.push_disabled(id),
+                        AuthenticatorChoice::Any => false,
+                    };
+                    (PendingApproval::of(transaction, approval), transaction.tokens.dispatch_token.clone(), muted)
                 })
                 .collect();
             (username, shown, messages)
@@ -86,9 +91,15 @@ async fn phone_page(State(shared): State<Arc<Shared>>, Path(user_id): Path<Strin
         let refresh = format!("<meta http-equiv=\"refresh\" content=\"{REFRESH_SECONDS}\">");
         return page_with_head(StatusCode::OK, "Phone", &refresh, &html);
     }
-    for (approval, dispatch_token) in &shown {
+    for (approval, dispatch_token, muted) in &shown {
         let id = escape(&approval.transaction_id);
         html.push_str(&format!("<section class=\"approval\" id=\"approval-{id}\"><h2>Log in?</h2>"));
+        if *muted {
+            html.push_str(
+                "<p class=\"notifications-off\">notifications off: the user turned push notifications off in \
+                 the app, so no notification arrived; the approval waits in the app.</p>",
+            );
+        }
         if let Some(notification) = &approval.notification_message {
             html.push_str(&format!("<p class=\"notification\">{}</p>", escape(notification)));
         }
@@ -174,14 +185,23 @@ fn decide(shared: &Shared, headers: &HeaderMap, form: &[u8], approve: bool) -> R
     let Some((user_id, outcome)) = decided else {
         return unknown_approval();
     };
-    let back = format!("<p><a href=\"/phone/{user_id}\">Back to the phone</a></p>");
+    let back = user_id.map(|id| format!("<p><a href=\"/phone/{id}\">Back to the phone</a></p>")).unwrap_or_default();
     match outcome {
         Ok(status) => page(
             StatusCode::OK,
             if approve { "Approved" } else { "Declined" },
             &format!("<p>The approval is now <strong id=\"status\">{status}</strong>.</p>{back}"),
         ),
-        Err(DecideError::Unknown | DecideError::DecidedByCode) => unknown_approval(),
+        // An SMS approval is the code's; a usernameless one belongs to no phone yet (it is
+        // approved as a user on its `/open` page).
+        Err(
+            DecideError::Unknown
+            | DecideError::DecidedByCode
+            | DecideError::NeedsUser
+            | DecideError::WrongUser
+            | DecideError::UnknownUser
+            | DecideError::NoAppAuthenticator,
+        ) => unknown_approval(),
         Err(DecideError::NotPending(status)) => page(
             StatusCode::CONFLICT,
             "Already finished",

@@ -116,16 +116,17 @@ impl TokenIssuer {
 
     /// The status, transaction and dispatch tokens of a new transaction. Status and
     /// dispatch tokens expire with the transaction; the transaction token
-    /// [`TRANSACTION_TOKEN_GRACE`] later. All name the user as `sub`.
+    /// [`TRANSACTION_TOKEN_GRACE`] later. All name the user as `sub` (empty for a usernameless
+    /// approval: introspect reports the user that approved it).
     pub(crate) fn for_transaction(
         &self,
-        user_id: Uuid,
+        user_id: Option<Uuid>,
         transaction_id: Uuid,
         operation: Operation,
         created_at: SystemTime,
         expires_at: SystemTime,
     ) -> TransactionTokens {
-        let sub = user_id.to_string();
+        let sub = user_id.map(|id| id.to_string()).unwrap_or_default();
         let transaction_scope = format!("transaction {}", operation.as_str());
         let spec = |kind, scope, expires_at| TokenSpec {
             kind,

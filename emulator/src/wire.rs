@@ -3,40 +3,58 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::state::{Authenticator, PendingApproval, SentSms, User};
+use crate::state::{Authenticator, Channel, PendingApproval, SentSms, User};
 use crate::time::iso8601;
 
-/// An authenticator as `users/{userId}`, `enroll` and `PATCH authenticators/{id}` show it.
+/// An authenticator as `users/{userId}`, `enroll` and `PATCH authenticators/{id}` show it: an
+/// app with its platform (`type`) and its `uaf` object, or an SMS number (neither).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AuthenticatorJson {
     pub(crate) authenticator_id: Uuid,
     pub(crate) name: String,
-    /// `ios` or `android`.
-    #[serde(rename = "type")]
-    pub(crate) platform: &'static str,
-    /// `app` or `fido2`.
+    /// `ios` or `android` (apps only).
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub(crate) platform: Option<&'static str>,
+    /// `app` or `sms` (the vendor also has `fido2`).
     pub(crate) authenticator_type: &'static str,
     pub(crate) state: &'static str,
     pub(crate) enrolled_at: String,
     pub(crate) updated_at: String,
+    /// Apps only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) uaf: Option<UafJson>,
+}
+
+/// An app authenticator's `uaf` object: its device and the user's notification setting.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UafJson {
+    pub(crate) device_ref: String,
+    pub(crate) user_disabled_push_notification: bool,
 }
 
 impl From<&Authenticator> for AuthenticatorJson {
     fn from(authenticator: &Authenticator) -> Self {
+        let app = authenticator.app();
         AuthenticatorJson {
             authenticator_id: authenticator.authenticator_id,
             name: authenticator.name.clone(),
-            platform: authenticator.platform,
-            authenticator_type: authenticator.authenticator_type,
+            platform: app.map(|device| device.platform),
+            authenticator_type: authenticator.authenticator_type(),
             state: authenticator.state,
             enrolled_at: iso8601(authenticator.enrolled_at),
             updated_at: iso8601(authenticator.updated_at),
+            uaf: app.map(|device| UafJson {
+                device_ref: device.device_ref.clone(),
+                user_disabled_push_notification: device.push_disabled,
+            }),
         }
     }
 }
 
-/// `GET /api/v1/users/{userId}`. A user without username shows `"username": null`.
+/// `GET /api/v1/users/{userId}`. A user without username shows `"username": null`;
+/// `exceededRateLimits` is there only while the user is blocked on a channel.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct UserJson {
@@ -48,10 +66,14 @@ pub(crate) struct UserJson {
     pub(crate) last_login_date_success: Option<String>,
     pub(crate) last_login_date_failure: Option<String>,
     pub(crate) authenticators: Vec<AuthenticatorJson>,
+    /// `push` and / or `sms`, in that order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(crate) exceeded_rate_limits: Vec<&'static str>,
 }
 
-impl From<&User> for UserJson {
-    fn from(user: &User) -> Self {
+impl UserJson {
+    /// The user as the users endpoints show it, blocked on the `exceeded` channels.
+    pub(crate) fn new(user: &User, exceeded: &[Channel]) -> Self {
         UserJson {
             user_id: user.user_id,
             username: user.username.clone(),
@@ -61,6 +83,7 @@ impl From<&User> for UserJson {
             last_login_date_success: user.last_login_success.map(iso8601),
             last_login_date_failure: user.last_login_failure.map(iso8601),
             authenticators: user.authenticators.iter().map(AuthenticatorJson::from).collect(),
+            exceeded_rate_limits: exceeded.iter().map(|channel| channel.as_str()).collect(),
         }
     }
 }
@@ -171,14 +194,18 @@ impl From<PendingApproval> for PendingApprovalJson {
     }
 }
 
-/// `POST /api/v1/status` → 200 for a transaction the emulator knows.
+/// `POST /api/v1/status` → 200 for a transaction the emulator knows. A usernameless approval
+/// has neither `userId` nor `username` until a user approved it; otherwise `username` is
+/// there, `null` for a user without one.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct StatusResponse {
     pub(crate) transaction_id: Uuid,
     pub(crate) status: &'static str,
-    pub(crate) user_id: Uuid,
-    pub(crate) username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_id: Option<Uuid>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) username: Option<Option<String>>,
     pub(crate) token: String,
     pub(crate) created_at: String,
     pub(crate) last_updated_at: String,

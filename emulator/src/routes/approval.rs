@@ -1,5 +1,7 @@
-//! `POST /api/v1/approval`: ask one of a user's registered authenticators to confirm (a login),
-//! by push notification or by a QR code / app link the user opens with the app.
+//! `POST /api/v1/approval`: ask one of a user's registered authenticators to confirm (a login):
+//! by push notification or by a QR code / app link the user opens with the app (`app`; with no
+//! user named, a usernameless approval whichever user's app approves), or by a code sent by
+//! SMS to the user's registered phone (`sms`), typed back through the verification endpoint.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -17,8 +19,9 @@ use crate::auth::{Caller, authenticate, intent_allowing};
 use crate::body;
 use crate::errors::ApiError;
 use crate::message::{self, MAX_NOTIFICATION_CHARS};
+use crate::sms;
 use crate::state::{
-    ApprovalError, ApprovalRequest, AuthenticatorChoice, Channel, Intent, Operation, State as World, UserRef,
+    ApprovalError, ApprovalRequest, AuthenticatorChoice, Channel, Intent, Operation, SmsText, State as World, UserRef,
 };
 use crate::wire::ApprovalResponse;
 
@@ -26,6 +29,11 @@ use super::new_transaction::{app_link, issue_tokens};
 
 /// Handles `POST /api/v1/approval` (Bearer access key or approve intent token) → 200
 /// `{"transactionId", "statusToken"}`, plus `qrCode` and `appLinkUri` for the `app` channel.
+///
+/// Checks, in order: credential (401), body format (415/400), every field (400), a user named
+/// (400; with the access key an `app` approval without one is usernameless), the intent
+/// token's operation and channels (403), the user (404 / 400), the intent token's user (403),
+/// the user's authenticators (400 none, 404 not this one), the rate limit (429).
 pub(crate) async fn approval(
     State(shared): State<Arc<Shared>>,
     headers: HeaderMap,
@@ -37,27 +45,34 @@ pub(crate) async fn approval(
     let request = approval_request(&object)?;
     let channel = request.channel;
     let who = body::user_ref(&object)?;
+    let no_user = who.user_id.is_none() && who.username.is_none();
+    let usernameless = caller == Caller::AccessKey && no_user && channel == Channel::App;
+    if usernameless && matches!(request.authenticator, Some(AuthenticatorChoice::One(_))) {
+        return Err(ApiError::bad_request(
+            "a usernameless approval (no `username` or `userId`) cannot name an authenticator; use `*` or leave it out",
+        ));
+    }
 
     let (transaction_id, tokens) = {
         let mut world = shared.state();
-        let user_id = match caller {
-            Caller::AccessKey => find_user(&world, &who)?,
-            Caller::Intent { jti } => {
-                let intent = intent_allowing(&world, jti, now, Operation::Approve, channel)?;
-                user_for_intent(&world, who, intent)?
+        if usernameless {
+            let transaction_id = world.begin_usernameless_approval(request, shared.timing(now));
+            (transaction_id, issue_tokens(&shared, &mut world, transaction_id)?)
+        } else {
+            let user_id = match caller {
+                Caller::AccessKey => find_user(&world, &who)?,
+                Caller::Intent { jti } => {
+                    let intent = intent_allowing(&world, jti, now, Operation::Approve, channel)?;
+                    user_for_intent(&world, who, intent)?
+                }
+            };
+            let transaction_id =
+                world.begin_approval(user_id, request, shared.timing(now)).map_err(|err| refused(err, channel))?;
+            if let Caller::Intent { jti } = caller {
+                world.consume_intent(jti);
             }
-        };
-        let transaction_id = world.begin_approval(user_id, request, shared.timing(now)).map_err(|err| match err {
-            ApprovalError::UnknownUser => ApiError::not_found("no user with this userId"),
-            ApprovalError::NoAuthenticator => ApiError::bad_request("the user has no authenticator"),
-            ApprovalError::UnknownAuthenticator => {
-                ApiError::not_found("the user has no authenticator with this authenticatorId")
-            }
-        })?;
-        if let Caller::Intent { jti } = caller {
-            world.consume_intent(jti);
+            (transaction_id, issue_tokens(&shared, &mut world, transaction_id)?)
         }
-        (transaction_id, issue_tokens(&shared, &mut world, transaction_id)?)
     };
 
     // Outside the lock: rendering the QR code is slow.
@@ -71,10 +86,74 @@ pub(crate) async fn approval(
     Ok(Json(response).into_response())
 }
 
+/// The answer to an approval the state refused.
+fn refused(err: ApprovalError, channel: Channel) -> ApiError {
+    match err {
+        ApprovalError::UnknownUser => ApiError::not_found("no user with this userId"),
+        ApprovalError::NoAuthenticator => ApiError::bad_request("the user has no authenticator"),
+        ApprovalError::NoPhone => ApiError::bad_request("the user has no phone registered for SMS"),
+        ApprovalError::UnknownAuthenticator => {
+            ApiError::not_found("the user has no authenticator with this authenticatorId")
+        }
+        ApprovalError::RateLimited { retry_after } => {
+            let message = if channel == Channel::Sms {
+                "the user's SMS rate limit is reached; nothing was sent, try again later"
+            } else {
+                "the user's push rate limit is reached; nothing was sent, try again later"
+            };
+            ApiError::too_many_requests(message, retry_after)
+        }
+    }
+}
+
 /// Reads and checks everything in the body but the user.
 fn approval_request(object: &Map<String, Value>) -> Result<ApprovalRequest, ApiError> {
     let channel = channel(object)?;
-    let authenticator = match body::optional_str(object, "authenticatorId")? {
+    let authenticator = authenticator(object, channel)?;
+    if channel == Channel::Sms {
+        sms_request(object, authenticator)
+    } else {
+        app_request(object, channel, authenticator)
+    }
+}
+
+/// The fields of an SMS approval: `prompt: true` and `notificationMessage` belong to the app
+/// and are refused; `message` is the SMS text (the SMS enrollment's rules, default text
+/// without it), sent with a fresh code.
+fn sms_request(
+    object: &Map<String, Value>,
+    authenticator: Option<AuthenticatorChoice>,
+) -> Result<ApprovalRequest, ApiError> {
+    if body::optional_bool(object, "prompt")? == Some(true) {
+        return Err(ApiError::bad_request("`prompt` is not supported for the sms channel (it is the app's)"));
+    }
+    if body::optional_str(object, "notificationMessage")?.is_some() {
+        return Err(ApiError::bad_request(
+            "`notificationMessage` is not supported for the sms channel (the `message` is the SMS)",
+        ));
+    }
+    let template = match body::optional_str(object, "message")? {
+        None => sms::DEFAULT_MESSAGE,
+        Some(message) => {
+            sms::check_message(message).map_err(ApiError::bad_request)?;
+            message
+        }
+    };
+    let code = sms::new_code(&mut rand::rng());
+    let text = SmsText { text: sms::render(template, &code), code };
+    Ok(ApprovalRequest {
+        channel: Channel::Sms,
+        authenticator,
+        prompt: false,
+        message: None,
+        notification_message: None,
+        sms: Some(text),
+    })
+}
+
+/// The `authenticatorId` field: a UUID, or `*` (any app authenticator: `app` channel only).
+fn authenticator(object: &Map<String, Value>, channel: Channel) -> Result<Option<AuthenticatorChoice>, ApiError> {
+    Ok(match body::optional_str(object, "authenticatorId")? {
         None => None,
         Some("*") if channel == Channel::App => Some(AuthenticatorChoice::Any),
         Some("*") => {
@@ -83,7 +162,15 @@ fn approval_request(object: &Map<String, Value>) -> Result<ApprovalRequest, ApiE
         Some(id) => Some(AuthenticatorChoice::One(
             Uuid::parse_str(id).map_err(|_| ApiError::bad_request("`authenticatorId` must be a UUID or `*`"))?,
         )),
-    };
+    })
+}
+
+/// The fields of a push or app approval (`prompt`, `message`, `notificationMessage`).
+fn app_request(
+    object: &Map<String, Value>,
+    channel: Channel,
+    authenticator: Option<AuthenticatorChoice>,
+) -> Result<ApprovalRequest, ApiError> {
     let prompt = body::optional_bool(object, "prompt")?.unwrap_or(false);
     let message = match body::optional_str(object, "message")? {
         Some(text) => {
@@ -106,17 +193,19 @@ fn approval_request(object: &Map<String, Value>) -> Result<ApprovalRequest, ApiE
             }
         })
         .transpose()?;
-    Ok(ApprovalRequest { channel, authenticator, prompt, message, notification_message })
+    Ok(ApprovalRequest { channel, authenticator, prompt, message, notification_message, sms: None })
 }
 
-/// The `channel` field: `push` by default, or `app`; the vendor's other channels are known but
-/// not emulated for approvals.
+/// The `channel` field: `push` by default, `app` or `sms`; the vendor's other channels are
+/// known but not emulated for approvals.
 fn channel(object: &Map<String, Value>) -> Result<Channel, ApiError> {
     match body::optional_str(object, "channel")? {
         None => Ok(Channel::Push),
         Some(word) => match Channel::parse(word) {
-            Some(channel @ (Channel::Push | Channel::App)) => Ok(channel),
-            Some(_) => Err(ApiError::bad_request("this channel is not supported by the emulator; use `push` or `app`")),
+            Some(channel @ (Channel::Push | Channel::App | Channel::Sms)) => Ok(channel),
+            Some(_) => {
+                Err(ApiError::bad_request("this channel is not supported by the emulator; use `push`, `app` or `sms`"))
+            }
             None => Err(ApiError::bad_request("unknown `channel`; expected push, app, sms, fido2 or recovery")),
         },
     }

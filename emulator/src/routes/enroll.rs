@@ -42,8 +42,9 @@ pub(crate) async fn enroll(
 
     let (user, transaction_id, tokens) = {
         let mut world = shared.state();
-        let target = authorised_target(&mut world, caller, who, Channel::App, now)?;
+        let target = authorised_target(&world, caller, who, Channel::App, now)?;
         let (user_id, transaction_id) = world.begin_enrollment(target, shared.timing(now));
+        spend_intent(&mut world, caller);
         let tokens = issue_tokens(&shared, &mut world, transaction_id)?;
         let user = world.user(user_id).cloned().ok_or_else(|| ApiError::internal("the user vanished"))?;
         (user, transaction_id, tokens)
@@ -75,11 +76,10 @@ pub(super) fn enroll_response(user: User, enrollment: EnrollmentJson) -> EnrollR
 
 /// The user an enrollment over `channel` is for, as the caller may name it: with the access
 /// key whoever the body names (404 unknown `userId`, 400 contradiction); with an intent token
-/// (401 used or expired, 403 another operation, channel or user) the intent's user, which the
-/// token is then spent on. Call it under the lock the enrollment starts under, after every
-/// check that can still refuse the request.
+/// (401 used or expired, 403 another operation, channel or user) the intent's user. Call it
+/// under the lock the enrollment starts under, and [`spend_intent`] once it has started.
 pub(super) fn authorised_target(
-    world: &mut World,
+    world: &World,
     caller: Caller,
     who: UserRef,
     channel: Channel,
@@ -89,10 +89,16 @@ pub(super) fn authorised_target(
         Caller::AccessKey => resolve(world, &who),
         Caller::Intent { jti } => {
             let intent = intent_allowing(world, jti, now, Operation::Enroll, channel)?;
-            let target = resolve_for_intent(world, who, intent)?;
-            world.consume_intent(jti);
-            Ok(target)
+            resolve_for_intent(world, who, intent)
         }
+    }
+}
+
+/// Spends the caller's intent token (if it is one) on an enrollment that started: a refused
+/// one (e.g. past the rate limit) leaves it usable.
+pub(super) fn spend_intent(world: &mut World, caller: Caller) {
+    if let Caller::Intent { jti } = caller {
+        world.consume_intent(jti);
     }
 }
 

@@ -15,7 +15,7 @@ use crate::state::{Channel, UserRef};
 use crate::time::iso8601;
 use crate::wire::RecoveryCodesResponse;
 
-use super::enroll::{authorised_target, require_named_user};
+use super::enroll::{authorised_target, require_named_user, spend_intent};
 
 /// Issues the codes → 201 `{"userId", "username", "recoveryCodes": [10 codes], "createdAt"}`,
 /// replacing any previous set. No transaction, no status token. The user is created if the
@@ -26,8 +26,9 @@ pub(super) fn enroll(shared: &Shared, caller: Caller, who: UserRef, now: SystemT
     let hashes = codes.iter().map(|code| recovery::hash(code)).collect();
     let response = {
         let mut world = shared.state();
-        let target = authorised_target(&mut world, caller, who, Channel::Recovery, now)?;
+        let target = authorised_target(&world, caller, who, Channel::Recovery, now)?;
         let user_id = world.set_recovery_codes(target, hashes, now);
+        spend_intent(&mut world, caller);
         let user = world.user(user_id).ok_or_else(|| ApiError::internal("the user vanished"))?;
         RecoveryCodesResponse {
             user_id,

@@ -17,12 +17,13 @@ use crate::sms;
 use crate::state::{Channel, SmsEnrollment, UserRef};
 use crate::wire::EnrollmentJson;
 
-use super::enroll::{authorised_target, enroll_response, require_named_user};
+use super::enroll::{authorised_target, enroll_response, require_named_user, spend_intent};
 use super::new_transaction::issue_tokens;
 
 /// Starts an SMS enrollment → 201 with the app enrollment's shape but no `qrCode` and
 /// `appLinkUri`. Checks, in order: `phone`, `message`, a user named (400 each), then the
-/// user and the intent token as for `app`.
+/// user and the intent token as for `app`, then the user's SMS rate limit (429: nothing is
+/// created or sent, and an intent token is not spent).
 pub(super) fn enroll(
     shared: &Shared,
     caller: Caller,
@@ -52,8 +53,15 @@ pub(super) fn enroll(
 
     let (user, transaction_id, tokens) = {
         let mut world = shared.state();
-        let target = authorised_target(&mut world, caller, who, Channel::Sms, now)?;
-        let (user_id, transaction_id) = world.begin_sms_enrollment(target, sms, shared.timing(now));
+        let target = authorised_target(&world, caller, who, Channel::Sms, now)?;
+        let (user_id, transaction_id) =
+            world.begin_sms_enrollment(target, sms, shared.timing(now)).map_err(|retry_after| {
+                ApiError::too_many_requests(
+                    "the user's SMS rate limit is reached; nothing was sent, try again later",
+                    retry_after,
+                )
+            })?;
+        spend_intent(&mut world, caller);
         let tokens = issue_tokens(shared, &mut world, transaction_id)?;
         let user = world.user(user_id).cloned().ok_or_else(|| ApiError::internal("the user vanished"))?;
         (user, transaction_id, tokens)

@@ -53,12 +53,13 @@ pub(crate) async fn introspect(
         })
         .into_response());
     }
-    let active = shared.tokens.verify(token).filter(|claims| is_active(&shared, claims, now));
+    let active =
+        shared.tokens.verify(token).and_then(|claims| active_sub(&shared, &claims, now).map(|sub| (claims, sub)));
     Ok(match active {
-        Some(claims) => Json(IntrospectActive {
+        Some((claims, sub)) => Json(IntrospectActive {
             active: true,
             iat: seconds_in(unit, claims.iat),
-            sub: claims.sub,
+            sub,
             aud: AUDIENCE,
             iss: claims.iss,
             exp: Some(seconds_in(unit, claims.exp)),
@@ -87,19 +88,22 @@ fn seconds_in(unit: IatUnit, seconds: u64) -> u64 {
     }
 }
 
-/// Whether a genuine, unexpired token still stands for something live.
-fn is_active(shared: &Shared, claims: &Claims, now: SystemTime) -> bool {
+/// The `sub` of a genuine, unexpired token that still stands for something live, or `None`
+/// when it does not. A transaction's tokens name its user as it is now: a usernameless
+/// approval's, minted without one, name the user that approved it.
+fn active_sub(shared: &Shared, claims: &Claims, now: SystemTime) -> Option<String> {
     let mut world = shared.state();
-    match (claims.kind, claims.tid) {
+    let transaction = match (claims.kind, claims.tid) {
         (TokenKind::Transaction, Some(tid)) => {
             world.settle(tid, now);
-            world.transaction(tid).is_some_and(|transaction| transaction.status == TransactionStatus::Succeeded)
+            world.transaction(tid).filter(|transaction| transaction.status == TransactionStatus::Succeeded)
         }
-        (TokenKind::Status, Some(tid)) => {
-            world.transaction(tid).is_some_and(|transaction| now < transaction.expires_at)
+        (TokenKind::Status, Some(tid)) => world.transaction(tid).filter(|transaction| now < transaction.expires_at),
+        (TokenKind::Intent, _) => {
+            return world.intent(claims.jti).filter(|intent| intent.usable(now)).map(|_| claims.sub.clone());
         }
-        (TokenKind::Intent, _) => world.intent(claims.jti).is_some_and(|intent| intent.usable(now)),
         // A status or transaction token without its transaction id is not one we minted.
-        _ => false,
-    }
+        _ => None,
+    }?;
+    Some(transaction.user_id.map_or_else(|| claims.sub.clone(), |user_id| user_id.to_string()))
 }

@@ -8,6 +8,7 @@ mod enroll_recovery;
 mod enroll_sms;
 mod intent;
 mod introspect;
+mod logs;
 mod new_transaction;
 mod ping;
 mod status;
@@ -51,6 +52,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/users/{userId}", get(users::get_user).delete(users::delete_user))
         .route("/api/v1/users/{userId}/verification", post(verification::verification))
         .route("/api/v1/authenticators/{authenticatorId}", patch(authenticators::rename).delete(authenticators::delete))
+        .route("/api/v1/logs/export", get(logs::export))
         .route("/ping", get(ping::ping))
         .merge(open::routes())
         .merge(phone::routes())

@@ -52,7 +52,7 @@ pub(crate) async fn status(
             transaction_id: transaction.transaction_id,
             status: transaction.status.as_str(),
             user_id: transaction.user_id,
-            username: world.user(transaction.user_id).and_then(|user| user.username.clone()),
+            username: transaction.user_id.map(|id| world.user(id).and_then(|user| user.username.clone())),
             token: transaction.tokens.token.clone(),
             created_at: iso8601(transaction.created_at),
             last_updated_at: iso8601(transaction.last_updated_at),

@@ -1,5 +1,5 @@
-//! `/api/v1/users`: a user with its authenticators, found by id or by username, and deleting
-//! a user (access key only).
+//! `/api/v1/users`: a user with its authenticators (and the rate limits it is blocked by),
+//! found by id or by username, and deleting a user (access key only).
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -30,7 +30,7 @@ pub(crate) async fn get_user(
     let user = {
         let mut world = shared.state();
         world.settle_user(user_id, now);
-        world.user(user_id).map(UserJson::from)
+        world.user(user_id).map(|user| UserJson::new(user, &world.exceeded_rate_limits(user_id, now)))
     };
     Ok(Json(user.ok_or_else(not_found)?).into_response())
 }
@@ -59,7 +59,7 @@ pub(crate) async fn find_user(
         let user_id = world.user_id_by_username(&username);
         user_id.and_then(|user_id| {
             world.settle_user(user_id, now);
-            world.user(user_id).map(UserJson::from)
+            world.user(user_id).map(|user| UserJson::new(user, &world.exceeded_rate_limits(user_id, now)))
         })
     };
     Ok(Json(user.ok_or_else(|| ApiError::not_found("no user with this username"))?).into_response())
@@ -75,10 +75,11 @@ pub(crate) async fn delete_user(
     Path(user_id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    require_access_key(&shared, &headers, SystemTime::now())?;
+    let now = SystemTime::now();
+    require_access_key(&shared, &headers, now)?;
     let not_found = || ApiError::not_found("no user with this userId");
     let user_id = Uuid::parse_str(&user_id).map_err(|_| not_found())?;
-    if !shared.state().delete_user(user_id) {
+    if !shared.state().delete_user(user_id, now) {
         return Err(not_found());
     }
     Ok(StatusCode::NO_CONTENT.into_response())

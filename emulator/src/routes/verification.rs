@@ -1,11 +1,11 @@
 //! `POST /api/v1/users/{userId}/verification`: check a code the user typed — the SMS code of
-//! a pending SMS enrollment (`{"code", "statusToken"}`), or one of the user's recovery codes
-//! (`{"code", "channel": "recovery"}`).
+//! a pending SMS enrollment or SMS approval (`{"code", "statusToken"}`), or one of the user's
+//! recovery codes (`{"code", "channel": "recovery"}`).
 //!
 //! A code is a secret: no answer repeats it, and the request log never holds bodies.
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -100,6 +100,9 @@ pub(crate) async fn verification(
             world.verify_sms_code(user_id, transaction_id, code, now).map_err(|err| match err {
                 SmsCodeError::NoSuchTransaction => ApiError::bad_request(INVALID_STATUS_TOKEN),
                 SmsCodeError::WrongCode => ApiError::bad_request(NOT_CORRECT),
+                SmsCodeError::NoRoom => {
+                    ApiError::bad_request("the user already has the most authenticators allowed (10)")
+                }
             })?;
         }
         Against::RecoveryCodes(candidate) => match world.check_recovery_code(user_id, &candidate, now) {
@@ -108,7 +111,7 @@ pub(crate) async fn verification(
             Some(RecoveryCheck::Limited { retry_after }) => {
                 return Err(ApiError::too_many_requests(
                     "too many wrong recovery codes for this user; try again later",
-                    whole_seconds(retry_after),
+                    retry_after,
                 ));
             }
             None => return Err(ApiError::not_found("no user with this userId")),
@@ -179,12 +182,6 @@ fn check_intent_user(world: &World, caller: Caller, user_id: Uuid) -> Result<(),
     Ok(())
 }
 
-/// A `Retry-After` in whole seconds, rounded up and at least 1.
-fn whole_seconds(duration: Duration) -> u64 {
-    let seconds = duration.as_secs() + u64::from(duration.subsec_nanos() > 0);
-    seconds.max(1)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,13 +214,5 @@ mod tests {
         ] {
             assert_eq!(parse(bad.clone()), Err(400), "{bad}");
         }
-    }
-
-    #[test]
-    fn retry_after_rounds_up() {
-        assert_eq!(whole_seconds(Duration::ZERO), 1);
-        assert_eq!(whole_seconds(Duration::from_millis(1)), 1);
-        assert_eq!(whole_seconds(Duration::from_secs(600)), 600);
-        assert_eq!(whole_seconds(Duration::from_millis(600_001)), 601);
     }
 }

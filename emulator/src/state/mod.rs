@@ -1,5 +1,5 @@
-//! The emulator's in-memory world: users (with their authenticators and recovery codes),
-//! transactions, intents and the SMS outbox.
+//! The emulator's in-memory world: users (with their authenticators, recovery codes and recent
+//! sends), transactions, intents, the SMS outbox, the rate limits and the event log.
 //!
 //! Everything the API does is a short method on [`State`], called under one mutex. Time is
 //! passed in (`now`) rather than read here, and expiry / auto-approval are applied lazily by
@@ -20,26 +20,33 @@
 //! - `operation.rs`: [`Operation`] and [`Channel`], the vocabulary the others share;
 //! - `recovery.rs`: a user's recovery codes (hashes only) and their single-use, rate-limited
 //!   check;
-//! - `user.rs`: users, their authenticators, and how a request names a user;
-//! - `approval.rs`: what an approval asks of the phone;
-//! - `sms.rs`: the code an SMS enrollment waits for, the outbox's messages and their public
+//! - `rate_limit.rs`: the public [`RateLimits`] and a user's sliding windows of sends;
+//! - `events.rs`: the event log the log export serves, and its vocabulary;
+//! - `user.rs`: users, their authenticators (app and SMS), and how a request names a user;
+//! - `sms.rs`: the code an SMS transaction waits for, the outbox's messages and their public
 //!   [`SentSms`] view;
+//! - `approval.rs`: what an approval asks of the phone;
 //! - `transaction.rs`: a transaction, its status and tokens, and its one constructor,
 //!   [`Transaction::pending`];
 //! - `pending_approval.rs`: the public [`PendingApproval`] view;
 //! - `intent.rs`: the record of a minted intent token.
 //!
-//! The changes are [`State`]'s methods, in three files: `transitions.rs` (starting, deciding,
+//! The changes are [`State`]'s methods, in five files: `transitions.rs` (starting, deciding,
 //! settling and forgetting transactions; recording and spending intents), `accounts.rs`
-//! (resolving, creating, renaming and deleting users and authenticators) and `codes.rs`
-//! (SMS enrollments, their outbox and codes; recovery codes).
+//! (resolving, creating, renaming and deleting users and authenticators), `codes.rs`
+//! (SMS enrollments, their outbox and codes; recovery codes), `limits.rs` (the rate limits:
+//! refusing, counting, reporting) and `audit.rs` (recording and seeding the event log).
 
 mod accounts;
 mod approval;
+mod audit;
 mod codes;
+mod events;
 mod intent;
+mod limits;
 mod operation;
 mod pending_approval;
+mod rate_limit;
 mod recovery;
 mod sms;
 mod transaction;
@@ -55,17 +62,19 @@ use std::time::SystemTime;
 use uuid::Uuid;
 
 pub(crate) use approval::{Approval, ApprovalError, ApprovalRequest, AuthenticatorChoice};
+pub(crate) use events::{Actor, Category, EventStatus, LogEvent, channel_word};
 pub(crate) use intent::Intent;
 pub(crate) use operation::{Channel, Operation};
 pub use pending_approval::PendingApproval;
+pub use rate_limit::{RateLimit, RateLimits};
 pub(crate) use recovery::RecoveryCheck;
 pub use sms::SentSms;
-pub(crate) use sms::{SmsCodeError, SmsEnrollment, SmsMessage};
+pub(crate) use sms::{SmsCodeError, SmsEnrollment, SmsMessage, SmsText};
 pub use transaction::TransactionStatus;
 pub(crate) use transaction::{DecideError, Timing, Transaction, TransactionTokens};
 pub(crate) use user::{Authenticator, ResolveError, Target, User, UserRef};
 
-/// All users, transactions, intents and sent SMS of one emulator.
+/// All users, transactions, intents, sent SMS, rate limits and events of one emulator.
 #[derive(Debug, Default)]
 pub(crate) struct State {
     users: HashMap<Uuid, User>,
@@ -79,12 +88,22 @@ pub(crate) struct State {
     intents_to_forget: VecDeque<(SystemTime, Uuid)>,
     /// Every SMS "sent", oldest first (at most [`sms::OUTBOX_CAPACITY`]).
     sms_outbox: VecDeque<SmsMessage>,
+    /// The limits on push approvals and SMS per user, as last set.
+    rate_limits: RateLimits,
+    /// What happened, for the log export (at most [`events::EVENT_CAPACITY`]).
+    events: events::EventLog,
 }
 
 impl State {
-    /// Forgets everything (the control API's reset).
-    pub(crate) fn clear(&mut self) {
-        *self = State::default();
+    /// An empty world with these rate limits.
+    pub(crate) fn new(rate_limits: RateLimits) -> Self {
+        State { rate_limits, ..State::default() }
+    }
+
+    /// Forgets everything (the control API's reset) and sets the rate limits back to
+    /// `rate_limits` (the configuration's).
+    pub(crate) fn clear(&mut self, rate_limits: RateLimits) {
+        *self = State::new(rate_limits);
     }
 
     /// A user by id.
@@ -107,18 +126,34 @@ impl State {
         self.intents.get(&jti)
     }
 
-    /// The user's pending approvals, oldest first, as last settled (call
-    /// [`State::settle_user`] first); `None` for an unknown user.
+    /// The user's pending approvals that the phone decides (push and app; an SMS approval is
+    /// decided by its code), oldest first, as last settled (call [`State::settle_user`] first);
+    /// `None` for an unknown user.
     pub(crate) fn pending_approvals(&self, user_id: Uuid) -> Option<Vec<(&Transaction, &Approval)>> {
         let user = self.users.get(&user_id)?;
         Some(
             user.transaction_ids
                 .iter()
                 .filter_map(|id| self.transactions.get(id))
-                .filter(|t| t.status == TransactionStatus::Pending)
+                .filter(|t| t.status == TransactionStatus::Pending && t.sms.is_none())
                 .filter_map(|t| t.approval.as_ref().map(|approval| (t, approval)))
                 .collect(),
         )
+    }
+
+    /// The users that have an app authenticator (who could approve a usernameless approval),
+    /// by username, then id; at most `limit`.
+    pub(crate) fn app_users(&self, limit: usize) -> Vec<&User> {
+        let mut users: Vec<&User> = self.users.values().filter(|user| user.has_app()).collect();
+        users.sort_by(|a, b| a.username.cmp(&b.username).then(a.user_id.cmp(&b.user_id)));
+        users.truncate(limit);
+        users
+    }
+
+    /// The events recorded, for the log export (call [`State::settle_all`] first, so that
+    /// expiries are in).
+    pub(crate) fn events(&self) -> &events::EventLog {
+        &self.events
     }
 
     /// How many transactions and intents are kept (for tests of eviction).

@@ -1,9 +1,9 @@
-//! SMS: what an SMS enrollment waits for ([`SmsChallenge`]: the code sent, the wrong tries so
-//! far), the messages the emulator "sent" ([`SmsMessage`], kept in the state's outbox), and
-//! their public view ([`SentSms`]).
+//! SMS: what an SMS transaction (an SMS enrollment or an SMS approval) waits for
+//! ([`SmsChallenge`]: the code sent, the wrong tries so far), the messages the emulator "sent"
+//! ([`SmsMessage`], kept in the state's outbox), and their public view ([`SentSms`]).
 //!
-//! Plain data; starting an SMS enrollment and checking its code are
-//! [`super::State`]'s methods in `codes.rs`.
+//! Plain data; starting an SMS enrollment and checking its code are [`super::State`]'s methods
+//! in `codes.rs`, starting an SMS approval is in `transitions.rs`.
 
 use std::time::SystemTime;
 
@@ -19,8 +19,18 @@ pub(crate) const OUTBOX_CAPACITY: usize = 10_000;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SmsChallenge {
     pub(crate) code: String,
+    /// Where it was sent: the number an enrollment registers once the code is typed.
+    pub(crate) phone: String,
     /// Wrong codes sent so far; at [`MAX_WRONG_CODES`] the transaction fails.
     pub(crate) wrong_codes: u8,
+}
+
+/// The SMS an approval sends: the text (the code already in it) and the code. Where it goes
+/// is the user's registered phone number.
+#[derive(Debug, Clone)]
+pub(crate) struct SmsText {
+    pub(crate) text: String,
+    pub(crate) code: String,
 }
 
 /// An SMS enrollment to start: where to, what text (the code already in it), which code.
@@ -50,6 +60,9 @@ pub(crate) enum SmsCodeError {
     NoSuchTransaction,
     /// The code is not the one sent (the transaction may have failed with it).
     WrongCode,
+    /// The right code for an SMS enrollment, but the user already has the most authenticators
+    /// allowed: the transaction failed.
+    NoRoom,
 }
 
 /// An SMS as the emulator "sent" it ([`crate::Emulator::sms_messages`],

@@ -69,7 +69,14 @@ fn user_with_authenticators(state: &mut State, now: SystemTime, count: u64) -> U
 }
 
 fn request(authenticator: Option<AuthenticatorChoice>) -> ApprovalRequest {
-    ApprovalRequest { channel: Channel::Push, authenticator, prompt: false, message: None, notification_message: None }
+    ApprovalRequest {
+        channel: Channel::Push,
+        authenticator,
+        prompt: false,
+        message: None,
+        notification_message: None,
+        sms: None,
+    }
 }
 
 #[test]
@@ -164,8 +171,8 @@ fn renaming_and_deleting_users() {
         },
         now,
     );
-    assert!(state.delete_user(user_id));
-    assert!(!state.delete_user(user_id));
+    assert!(state.delete_user(user_id, now));
+    assert!(!state.delete_user(user_id, now));
     assert!(state.transaction(tid).is_none());
     assert!(state.intent(Uuid::nil()).is_none());
     assert_eq!(state.user_id_by_username("p"), None);
@@ -281,7 +288,7 @@ fn sms_enrollments_are_decided_by_their_code_only() {
     let now = SystemTime::now();
     let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
     let target = Target::New { username: Some("s".into()) };
-    let (user_id, tid) = state.begin_sms_enrollment(target, sms_enrollment("123456"), auto);
+    let (user_id, tid) = state.begin_sms_enrollment(target, sms_enrollment("123456"), auto).expect("no limit");
     let transaction = state.transaction(tid).expect("kept");
     assert_eq!((transaction.operation, transaction.channel()), (Operation::Enroll, Channel::Sms));
     assert_eq!(transaction.auto_approve_at, None, "never approves itself");
@@ -290,7 +297,7 @@ fn sms_enrollments_are_decided_by_their_code_only() {
     assert_eq!(state.sms_of(Uuid::new_v4()).map(|messages| messages.len()), None);
 
     let other = Target::New { username: Some("o".into()) };
-    let (other_id, _) = state.begin_sms_enrollment(other, sms_enrollment("000000"), timing(now));
+    let (other_id, _) = state.begin_sms_enrollment(other, sms_enrollment("000000"), timing(now)).expect("no limit");
     assert_eq!(state.verify_sms_code(other_id, tid, "123456", now), Err(SmsCodeError::NoSuchTransaction));
     assert_eq!(state.verify_sms_code(user_id, tid, "12345", now), Err(SmsCodeError::WrongCode));
     assert_eq!(state.verify_sms_code(user_id, tid, "123456", now + Duration::from_secs(2)), Ok(()));
@@ -298,12 +305,16 @@ fn sms_enrollments_are_decided_by_their_code_only() {
     assert_eq!(transaction.status, TransactionStatus::Succeeded);
     assert_eq!(transaction.last_updated_at, now + Duration::from_secs(2));
     assert_eq!(state.verify_sms_code(user_id, tid, "123456", now), Err(SmsCodeError::NoSuchTransaction));
-    assert!(state.user(user_id).expect("user").authenticators.is_empty(), "no app authenticator");
+    let user = state.user(user_id).expect("user");
+    assert_eq!(user.authenticators.len(), 1, "the phone number, as an SMS authenticator");
+    assert_eq!(user.authenticators[0].phone(), Some("+41791234567"));
+    assert!(!user.has_app(), "no app authenticator");
+    assert_eq!(user.status, UserStatus::Active);
 
     let (_, app) = state.begin_enrollment(Target::Existing { user_id, assign_username: None }, timing(now));
     assert_eq!(state.verify_sms_code(user_id, app, "123456", now), Err(SmsCodeError::NoSuchTransaction));
 
-    assert!(state.delete_user(user_id));
+    assert!(state.delete_user(user_id, now));
     assert_eq!(state.sms_outbox().count(), 1, "only the other user's SMS is left");
 }
 
@@ -311,7 +322,8 @@ fn sms_enrollments_are_decided_by_their_code_only() {
 fn the_third_wrong_sms_code_fails_and_expiry_ends_it_too() {
     let mut state = State::default();
     let now = SystemTime::now();
-    let (user_id, tid) = state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now));
+    let (user_id, tid) =
+        state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now)).expect("no limit");
     for attempt in 1..=3 {
         assert_eq!(state.verify_sms_code(user_id, tid, "2", now), Err(SmsCodeError::WrongCode));
         let expected = if attempt < 3 { TransactionStatus::Pending } else { TransactionStatus::Failed };
@@ -319,7 +331,8 @@ fn the_third_wrong_sms_code_fails_and_expiry_ends_it_too() {
     }
     assert_eq!(state.verify_sms_code(user_id, tid, "1", now), Err(SmsCodeError::NoSuchTransaction));
 
-    let (_, tid) = state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now));
+    let (_, tid) =
+        state.begin_sms_enrollment(Target::New { username: None }, sms_enrollment("1"), timing(now)).expect("no limit");
     let late = now + Duration::from_secs(61);
     assert_eq!(state.verify_sms_code(user_id, tid, "1", late), Err(SmsCodeError::NoSuchTransaction));
 }
@@ -339,4 +352,308 @@ fn recovery_codes_replace_and_check() {
     let again = state.set_recovery_codes(Target::Existing { user_id, assign_username: None }, vec![one], later);
     assert_eq!(again, user_id);
     assert_eq!(state.check_recovery_code(user_id, &one, later), Some(RecoveryCheck::Accepted), "a new set");
+}
+
+/// A user with one app authenticator and the phone `+41791234567` registered by SMS.
+fn user_with_app_and_phone(state: &mut State, now: SystemTime) -> Uuid {
+    let user_id = user_with_authenticators(state, now, 1);
+    let target = Target::Existing { user_id, assign_username: None };
+    let (_, tid) = state.begin_sms_enrollment(target, sms_enrollment("111111"), timing(now)).expect("no limit");
+    state.verify_sms_code(user_id, tid, "111111", now).expect("registered");
+    user_id
+}
+
+fn sms_request(code: &str, authenticator: Option<AuthenticatorChoice>) -> ApprovalRequest {
+    let sms = SmsText { text: format!("login {code}"), code: code.into() };
+    ApprovalRequest { channel: Channel::Sms, sms: Some(sms), ..request(authenticator) }
+}
+
+#[test]
+fn sms_approvals_go_to_the_registered_phone_and_are_decided_by_their_code() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let app_only = user_with_authenticators(&mut state, now, 1);
+    assert_eq!(state.begin_approval(app_only, sms_request("1", None), timing(now)), Err(ApprovalError::NoPhone));
+    let app_id = state.user(app_only).unwrap().authenticators[0].authenticator_id;
+    let sent_before = state.sms_outbox().count();
+
+    let user_id = user_with_app_and_phone(&mut state, now);
+    let user = state.user(user_id).unwrap();
+    let (app, phone) = (user.authenticators[0].authenticator_id, user.authenticators[1].authenticator_id);
+    let not_a_phone = Some(AuthenticatorChoice::One(app));
+    assert_eq!(
+        state.begin_approval(user_id, sms_request("1", not_a_phone), timing(now)),
+        Err(ApprovalError::UnknownAuthenticator)
+    );
+    let others = Some(AuthenticatorChoice::One(app_id));
+    assert_eq!(
+        state.begin_approval(user_id, sms_request("1", others), timing(now)),
+        Err(ApprovalError::UnknownAuthenticator)
+    );
+    // A push approval never asks the phone number, even though it is the newest authenticator.
+    let push = state.begin_approval(user_id, request(None), timing(now)).unwrap();
+    let asked = state.transaction(push).and_then(|t| t.approval.clone()).map(|a| a.authenticator);
+    assert_eq!(asked, Some(AuthenticatorChoice::One(app)));
+    let sms_to_phone = Some(AuthenticatorChoice::One(phone));
+    assert_eq!(
+        state.begin_approval(user_id, request(sms_to_phone), timing(now)),
+        Err(ApprovalError::UnknownAuthenticator)
+    );
+
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let tid = state.begin_approval(user_id, sms_request("424242", None), auto).expect("starts");
+    let transaction = state.transaction(tid).unwrap();
+    assert_eq!((transaction.channel(), transaction.auto_approve_at), (Channel::Sms, None));
+    let sent = state.sms_outbox().last().unwrap();
+    assert_eq!((sent.to.as_str(), sent.code.as_str(), sent.transaction_id), ("+41791234567", "424242", tid));
+    assert_eq!(state.sms_outbox().count(), sent_before + 2, "the enrollment's and the approval's");
+    assert_eq!(state.decide(tid, true, now), Err(DecideError::DecidedByCode));
+    assert_eq!(
+        state.pending_approvals(user_id).map(|p| p.len()),
+        Some(1),
+        "only the push approval: no buttons for SMS"
+    );
+    state.settle(tid, now + Duration::from_secs(2));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Pending), "no auto-approval");
+
+    assert_eq!(state.verify_sms_code(user_id, tid, "000000", now), Err(SmsCodeError::WrongCode));
+    let later = now + Duration::from_secs(3);
+    assert_eq!(state.verify_sms_code(user_id, tid, "424242", later), Ok(()));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Succeeded));
+    assert_eq!(state.user(user_id).unwrap().last_login_success, Some(later));
+    assert_eq!(state.user(user_id).unwrap().authenticators.len(), 2, "an approval registers nothing");
+
+    let failing = state.begin_approval(user_id, sms_request("555555", sms_to_phone), timing(now)).unwrap();
+    for _ in 0..3 {
+        assert_eq!(state.verify_sms_code(user_id, failing, "999999", later), Err(SmsCodeError::WrongCode));
+    }
+    assert_eq!(state.transaction(failing).map(|t| t.status), Some(TransactionStatus::Failed));
+    assert_eq!(state.user(user_id).unwrap().last_login_failure, Some(later));
+
+    // Deleting the number fails the SMS approvals waiting on it.
+    let orphan = state.begin_approval(user_id, sms_request("1", None), timing(now)).unwrap();
+    assert!(state.delete_authenticator(phone, now));
+    assert_eq!(state.transaction(orphan).map(|t| t.status), Some(TransactionStatus::Failed));
+    assert_eq!(state.begin_approval(user_id, sms_request("1", None), timing(now)), Err(ApprovalError::NoPhone));
+}
+
+#[test]
+fn the_same_number_registers_once() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_app_and_phone(&mut state, now);
+    let target = Target::Existing { user_id, assign_username: None };
+    let (_, again) = state.begin_sms_enrollment(target, sms_enrollment("222222"), timing(now)).unwrap();
+    let later = now + Duration::from_secs(5);
+    assert_eq!(state.verify_sms_code(user_id, again, "222222", later), Ok(()));
+    let user = state.user(user_id).unwrap();
+    assert_eq!(user.authenticators.len(), 2);
+    assert_eq!(user.authenticators[1].updated_at, later);
+}
+
+#[test]
+fn usernameless_approvals_take_the_user_that_approves_them() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let approver = user_with_authenticators(&mut state, now, 1);
+    let (bare, _) = state.begin_enrollment(Target::New { username: Some("bare".into()) }, timing(now));
+    let auto = Timing { auto_approve_after: Some(Duration::from_secs(1)), ..timing(now) };
+    let any = ApprovalRequest { channel: Channel::App, ..request(Some(AuthenticatorChoice::Any)) };
+    let tid = state.begin_usernameless_approval(any.clone(), auto);
+    let transaction = state.transaction(tid).unwrap();
+    assert_eq!((transaction.user_id, transaction.auto_approve_at), (None, None));
+    state.settle(tid, now + Duration::from_secs(2));
+    assert_eq!(state.transaction(tid).map(|t| t.status), Some(TransactionStatus::Pending), "no auto-approval");
+
+    assert_eq!(state.decide(tid, true, now), Err(DecideError::NeedsUser));
+    assert_eq!(state.approve_as(tid, Uuid::new_v4(), now), Err(DecideError::UnknownUser));
+    assert_eq!(state.approve_as(tid, bare, now), Err(DecideError::NoAppAuthenticator));
+    assert_eq!(state.transaction(tid).map(|t| (t.status, t.user_id)), Some((TransactionStatus::Pending, None)));
+    let later = now + Duration::from_secs(3);
+    assert_eq!(state.approve_as(tid, approver, later), Ok(TransactionStatus::Succeeded));
+    let transaction = state.transaction(tid).unwrap();
+    assert_eq!(transaction.user_id, Some(approver));
+    let user = state.user(approver).unwrap();
+    assert_eq!(user.last_login_success, Some(later));
+    assert!(user.transaction_ids.contains(&tid), "deleting the user forgets it");
+    assert_eq!(state.approve_as(tid, approver, later), Err(DecideError::NotPending(TransactionStatus::Succeeded)));
+
+    let declined = state.begin_usernameless_approval(any, timing(now));
+    assert_eq!(state.decide(declined, false, later), Ok(TransactionStatus::Failed));
+    assert_eq!(state.transaction(declined).and_then(|t| t.user_id), None, "nobody's");
+
+    // Others: only their own user may approve as.
+    let named = state.begin_approval(approver, request(None), timing(now)).unwrap();
+    assert_eq!(state.approve_as(named, bare, now), Err(DecideError::WrongUser));
+    assert_eq!(state.approve_as(named, approver, now), Ok(TransactionStatus::Succeeded));
+}
+
+fn limits(push: Option<(u32, u64)>, sms: Option<(u32, u64)>) -> RateLimits {
+    let limit = |(max, secs): (u32, u64)| RateLimit { max, period: Duration::from_secs(secs) };
+    RateLimits { push: push.map(limit), sms: sms.map(limit) }
+}
+
+#[test]
+fn push_rate_limits_refuse_the_one_past_max_and_show_on_the_user() {
+    let mut state = State::new(limits(Some((2, 60)), None));
+    let now = SystemTime::now();
+    let user_id = user_with_authenticators(&mut state, now, 1);
+    assert!(state.exceeded_rate_limits(user_id, now).is_empty());
+    let app = ApprovalRequest { channel: Channel::App, ..request(None) };
+    for second in [0, 10] {
+        state
+            .begin_approval(user_id, request(None), timing(now + Duration::from_secs(second)))
+            .expect("under the limit");
+        state.begin_approval(user_id, app.clone(), timing(now)).expect("the app channel is not limited");
+    }
+    let at = now + Duration::from_secs(20);
+    assert_eq!(state.exceeded_rate_limits(user_id, at), vec![Channel::Push]);
+    let kept = state.kept().0;
+    assert_eq!(
+        state.begin_approval(user_id, request(None), timing(at)),
+        Err(ApprovalError::RateLimited { retry_after: Duration::from_secs(40) })
+    );
+    assert_eq!(state.kept().0, kept, "nothing created");
+    let refusal = state.events().newest(|e| e.event == "ratelimit.exceeded", 1);
+    assert_eq!(refusal.len(), 1);
+    assert_eq!((refusal[0].user_id, refusal[0].channel), (Some(user_id), Some(Channel::Push)));
+    // The send at 0 s leaves the window at 60 s.
+    let freed = now + Duration::from_secs(60);
+    assert!(state.exceeded_rate_limits(user_id, freed).is_empty());
+    state.begin_approval(user_id, request(None), timing(freed)).expect("a slot is free");
+    assert_eq!(state.exceeded_rate_limits(user_id, freed), vec![Channel::Push]);
+
+    state.set_rate_limits(RateLimits::default());
+    assert!(state.exceeded_rate_limits(user_id, freed).is_empty());
+    state.begin_approval(user_id, request(None), timing(freed)).expect("no limit");
+}
+
+#[test]
+fn sms_rate_limits_count_enrollments_and_approvals_and_create_nothing_past_them() {
+    let mut state = State::new(limits(None, Some((2, 3600))));
+    let now = SystemTime::now();
+    let user_id = user_with_app_and_phone(&mut state, now);
+    let tid = state.begin_approval(user_id, sms_request("1", None), timing(now)).expect("the second SMS");
+    assert_eq!(state.exceeded_rate_limits(user_id, now), vec![Channel::Sms]);
+    let outbox = state.sms_outbox().count();
+    assert!(matches!(
+        state.begin_approval(user_id, sms_request("2", None), timing(now)),
+        Err(ApprovalError::RateLimited { .. })
+    ));
+    let target = Target::Existing { user_id, assign_username: None };
+    assert!(state.begin_sms_enrollment(target, sms_enrollment("3"), timing(now)).is_err());
+    assert_eq!(state.sms_outbox().count(), outbox, "nothing sent");
+    assert_eq!(state.verify_sms_code(user_id, tid, "1", now), Ok(()), "a refusal leaves the pending one alone");
+    state.begin_approval(user_id, request(None), timing(now)).expect("push is not limited");
+
+    // Max 0: nobody gets an SMS, and a new user is not even created.
+    state.set_rate_limits(limits(None, Some((0, 60))));
+    let new = Target::New { username: Some("blocked".into()) };
+    assert_eq!(state.begin_sms_enrollment(new, sms_enrollment("4"), timing(now)), Err(Duration::from_secs(60)));
+    assert_eq!(state.user_id_by_username("blocked"), None);
+}
+
+#[test]
+fn app_authenticators_carry_their_device_and_notification_setting() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_app_and_phone(&mut state, now);
+    let user = state.user(user_id).unwrap();
+    let (app, phone) = (&user.authenticators[0], &user.authenticators[1]);
+    let device = app.app().expect("an app");
+    assert!(!device.push_disabled);
+    assert_eq!(device.device_ref.len(), 32);
+    assert!(phone.app().is_none());
+    let (app_id, phone_id) = (app.authenticator_id, phone.authenticator_id);
+
+    assert!(state.set_push_disabled(app_id, true));
+    assert!(state.push_disabled(app_id));
+    assert!(!state.set_push_disabled(phone_id, true), "an SMS number has no notifications");
+    assert!(!state.set_push_disabled(Uuid::new_v4(), true));
+    let tid = state.begin_approval(user_id, request(None), timing(now)).expect("still created");
+    assert_eq!(state.pending_approvals(user_id).map(|p| p.len()), Some(1));
+    assert_eq!(state.decide(tid, true, now), Ok(TransactionStatus::Succeeded));
+    assert!(state.set_push_disabled(app_id, false));
+    assert!(!state.push_disabled(app_id));
+    let other = user_with_authenticators(&mut state, now, 1);
+    let other_ref = &state.user(other).unwrap().authenticators[0].app().unwrap().device_ref;
+    assert_ne!(other_ref, &state.user(user_id).unwrap().authenticators[0].app().unwrap().device_ref);
+}
+
+#[test]
+fn what_happens_is_recorded_in_the_event_log() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let (user_id, tid) = state.begin_enrollment(Target::New { username: Some("eve".into()) }, timing(now));
+    let later = now + Duration::from_secs(1);
+    assert_eq!(state.decide(tid, true, later), Ok(TransactionStatus::Succeeded));
+    let expiring = state.begin_approval(user_id, request(None), timing(later)).unwrap();
+    let id = state.user(user_id).unwrap().authenticators[0].authenticator_id;
+    state.rename_authenticator(id, "Eve's, \"work\" phone".into(), later);
+    // The expiry is recorded once applied, at the deadline, by the system.
+    state.settle_all(later + Duration::from_secs(61));
+    assert!(state.delete_user(user_id, later + Duration::from_secs(62)));
+
+    let events = state.events().newest(|_| true, 100);
+    let words: Vec<&str> = events.iter().map(|e| e.event).collect();
+    assert_eq!(
+        words,
+        [
+            "user.deleted",
+            "approval.failed",
+            "authenticator.renamed",
+            "approval.started",
+            "enrollment.succeeded",
+            "enrollment.started",
+        ]
+    );
+    let expired = &events[1];
+    assert_eq!(
+        (expired.actor, expired.status, expired.at),
+        (Actor::System, EventStatus::Failure, later + Duration::from_secs(60))
+    );
+    assert_eq!((expired.transaction_id, expired.authenticator_id), (Some(expiring), Some(id)));
+    let enrolled = &events[4];
+    assert_eq!(
+        (enrolled.actor, enrolled.category, enrolled.authenticator_id),
+        (Actor::User, Category::Enrollment, Some(id))
+    );
+    assert!(events.iter().all(|e| e.username.as_deref() == Some("eve")), "named at the time");
+    assert_eq!(events[2].detail, "renamed to \"Eve's, \"work\" phone\"");
+    assert_eq!((events[0].channel, events[0].category), (None, Category::User));
+}
+
+#[test]
+fn codes_are_never_in_the_event_log() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    let user_id = user_with_app_and_phone(&mut state, now);
+    let tid = state.begin_approval(user_id, sms_request("987654", None), timing(now)).unwrap();
+    let _ = state.verify_sms_code(user_id, tid, "123987", now);
+    let _ = state.verify_sms_code(user_id, tid, "987654", now);
+    let hashes = vec![crate::hash::sha256(b"RECOVERYCODE0001")];
+    state.set_recovery_codes(Target::Existing { user_id, assign_username: None }, hashes, now);
+    let _ = state.check_recovery_code(user_id, &crate::hash::sha256(b"RECOVERYCODE0001"), now);
+    let dump = format!("{:?}", state.events().newest(|_| true, 1000));
+    for code in ["111111", "987654", "123987", "RECOVERYCODE0001", "login"] {
+        assert!(!dump.contains(code), "{code} in {dump}");
+    }
+    let words: Vec<&str> = state.events().newest(|_| true, 1000).iter().map(|e| e.event).collect();
+    for word in ["sms.sent", "verification.failed", "verification.succeeded", "recovery.issued", "approval.succeeded"] {
+        assert!(words.contains(&word), "{word}: {words:?}");
+    }
+}
+
+#[test]
+fn seeding_makes_only_what_the_log_can_keep() {
+    let mut state = State::default();
+    let now = SystemTime::now();
+    state.seed_events(10_050, now);
+    assert_eq!(state.events().newest(|_| true, usize::MAX).len(), 10_050);
+    state.seed_events(u32::MAX, now);
+    let all = state.events().newest(|_| true, usize::MAX);
+    assert_eq!(all.len(), events::EVENT_CAPACITY);
+    assert_eq!(all[0].at, now);
+    state.clear(RateLimits::default());
+    assert!(state.events().newest(|_| true, 1).is_empty());
 }

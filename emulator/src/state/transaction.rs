@@ -79,10 +79,11 @@ pub(crate) struct Transaction {
     pub(crate) operation: Operation,
     /// Set exactly for [`Operation::Approve`] transactions.
     pub(crate) approval: Option<Approval>,
-    /// Set exactly for SMS enrollments: the code that decides them (the simulated phone
-    /// never does).
+    /// Set exactly for SMS enrollments and SMS approvals: the code that decides them (the
+    /// simulated phone never does).
     pub(crate) sms: Option<SmsChallenge>,
-    pub(crate) user_id: Uuid,
+    /// `None` for a usernameless approval until a user approves it (then that user).
+    pub(crate) user_id: Option<Uuid>,
     pub(crate) status: TransactionStatus,
     pub(crate) created_at: SystemTime,
     pub(crate) last_updated_at: SystemTime,
@@ -98,19 +99,20 @@ impl Transaction {
     /// the TTL and approves itself after `auto_approve_after` if set. Its tokens are empty
     /// until the route mints them ([`super::State::attach_tokens`]). `approval` is what an
     /// [`Operation::Approve`] transaction asks, and `None` for an enrollment; `sms` is the
-    /// code an SMS enrollment waits for. Only the code decides such a transaction, so it never
-    /// approves itself.
+    /// code an SMS transaction waits for. Only the code decides such a transaction, so it never
+    /// approves itself; nor does a usernameless approval (`user_id` `None`): auto-approval
+    /// would have to invent the user.
     pub(super) fn pending(
-        user_id: Uuid,
+        user_id: Option<Uuid>,
         operation: Operation,
         approval: Option<Approval>,
         sms: Option<SmsChallenge>,
         timing: Timing,
     ) -> Self {
         debug_assert_eq!(approval.is_some(), operation == Operation::Approve, "an approval exactly for approve");
-        debug_assert!(sms.is_none() || operation == Operation::Enroll, "SMS codes confirm enrollments only");
+        debug_assert!(user_id.is_some() || operation == Operation::Approve, "only approvals start without a user");
         let now = timing.now;
-        let auto_approve_after = if sms.is_some() { None } else { timing.auto_approve_after };
+        let auto_approve_after = if sms.is_some() || user_id.is_none() { None } else { timing.auto_approve_after };
         Transaction {
             transaction_id: Uuid::new_v4(),
             operation,
@@ -126,8 +128,8 @@ impl Transaction {
         }
     }
 
-    /// How it reaches the user: an approval's channel, `sms` for an SMS enrollment, else
-    /// `app` (an enrollment through the QR code / app link).
+    /// How it reaches the user: an approval's channel (`sms` for an SMS approval), `sms` for
+    /// an SMS enrollment, else `app` (an enrollment through the QR code / app link).
     pub(crate) fn channel(&self) -> Channel {
         match (&self.approval, &self.sms) {
             (Some(approval), _) => approval.channel,
@@ -150,4 +152,12 @@ pub(crate) enum DecideError {
     NotPending(TransactionStatus),
     /// An SMS transaction: only its code decides it (`POST /api/v1/users/{userId}/verification`).
     DecidedByCode,
+    /// A usernameless approval: approving it needs the approving user.
+    NeedsUser,
+    /// The approving user named is not the transaction's user.
+    WrongUser,
+    /// The approving user named does not exist.
+    UnknownUser,
+    /// The approving user named has no app authenticator to approve with.
+    NoAppAuthenticator,
 }

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use uuid::Uuid;
 
+use super::rate_limit::SendWindows;
 use super::recovery::RecoveryCodes;
 
 /// The vendor's limit of authenticators per user.
@@ -34,32 +35,90 @@ impl UserStatus {
     }
 }
 
-/// A registered authenticator (the app on a phone).
+/// A registered authenticator: the app on a phone, or a phone number SMS codes go to.
 #[derive(Debug, Clone)]
 pub(crate) struct Authenticator {
     pub(crate) authenticator_id: Uuid,
     pub(crate) name: String,
-    /// The phone platform, `ios` or `android` (the emulator registers `android`).
-    pub(crate) platform: &'static str,
-    /// `app` or `fido2` (the emulator registers `app`).
-    pub(crate) authenticator_type: &'static str,
+    pub(crate) kind: AuthenticatorKind,
     pub(crate) state: &'static str,
     pub(crate) enrolled_at: SystemTime,
     pub(crate) updated_at: SystemTime,
 }
 
+/// What an authenticator is: the two kinds differ in what they carry, so they are variants
+/// rather than optional fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AuthenticatorKind {
+    /// The authenticator app (`authenticatorType` `app`): push and QR-code approvals.
+    App(AppDevice),
+    /// A phone number confirmed by an SMS enrollment (`authenticatorType` `sms`): SMS approvals.
+    Sms { phone: String },
+}
+
+/// The phone an app authenticator runs on, as its `uaf` object shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AppDevice {
+    /// The phone platform, `ios` or `android` (the emulator registers `android`).
+    pub(crate) platform: &'static str,
+    /// The opaque id of the device (`uaf.deviceRef`): one per simulated phone, so stable for
+    /// the authenticator's lifetime.
+    pub(crate) device_ref: String,
+    /// Whether the user turned push notifications off in the app
+    /// (`uaf.userDisabledPushNotification`). Push approvals are still created.
+    pub(crate) push_disabled: bool,
+}
+
 impl Authenticator {
     /// The authenticator an approved enrollment registers at `at`: the simulated phone, an
-    /// active `app` authenticator on `android`.
+    /// active `app` authenticator on `android` with a device of its own.
     pub(super) fn emulated(at: SystemTime) -> Authenticator {
+        let device =
+            AppDevice { platform: "android", device_ref: Uuid::new_v4().simple().to_string(), push_disabled: false };
         Authenticator {
             authenticator_id: Uuid::new_v4(),
             name: EMULATED_AUTHENTICATOR_NAME.to_owned(),
-            platform: "android",
-            authenticator_type: "app",
+            kind: AuthenticatorKind::App(device),
             state: "active",
             enrolled_at: at,
             updated_at: at,
+        }
+    }
+
+    /// The authenticator a confirmed SMS enrollment registers at `at`: the phone number,
+    /// named after itself.
+    pub(super) fn sms(phone: String, at: SystemTime) -> Authenticator {
+        Authenticator {
+            authenticator_id: Uuid::new_v4(),
+            name: phone.clone(),
+            kind: AuthenticatorKind::Sms { phone },
+            state: "active",
+            enrolled_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// `app` or `sms`, the wire's `authenticatorType`.
+    pub(crate) fn authenticator_type(&self) -> &'static str {
+        match self.kind {
+            AuthenticatorKind::App(_) => "app",
+            AuthenticatorKind::Sms { .. } => "sms",
+        }
+    }
+
+    /// The app's device, for an app authenticator.
+    pub(crate) fn app(&self) -> Option<&AppDevice> {
+        match &self.kind {
+            AuthenticatorKind::App(device) => Some(device),
+            AuthenticatorKind::Sms { .. } => None,
+        }
+    }
+
+    /// The phone number, for an SMS authenticator.
+    pub(crate) fn phone(&self) -> Option<&str> {
+        match &self.kind {
+            AuthenticatorKind::App(_) => None,
+            AuthenticatorKind::Sms { phone } => Some(phone),
         }
     }
 }
@@ -79,6 +138,8 @@ pub(crate) struct User {
     pub(crate) transaction_ids: Vec<Uuid>,
     /// The hashes of the user's recovery codes and the recent failed checks.
     pub(crate) recovery: RecoveryCodes,
+    /// The recent push approvals and SMS sent to the user, for the rate limits.
+    pub(crate) sends: SendWindows,
 }
 
 impl User {
@@ -96,7 +157,18 @@ impl User {
             authenticators: Vec::new(),
             transaction_ids: Vec::new(),
             recovery: RecoveryCodes::default(),
+            sends: SendWindows::default(),
         }
+    }
+
+    /// Whether the user has an app authenticator (one that push and app approvals can ask).
+    pub(crate) fn has_app(&self) -> bool {
+        self.authenticators.iter().any(|a| a.app().is_some())
+    }
+
+    /// The user's authenticator with this id.
+    pub(crate) fn authenticator(&self, authenticator_id: Uuid) -> Option<&Authenticator> {
+        self.authenticators.iter().find(|a| a.authenticator_id == authenticator_id)
     }
 }
 

@@ -174,10 +174,42 @@ fn both_launchers_have_the_same_flags() {
         "--iat-seconds",
         "--intent-ttl",
         "--port",
+        "--push-limit",
+        "--sms-limit",
         "--transaction-ttl",
         "--version",
     ];
     expected.sort();
     assert_eq!(flags(&binary.stdout), expected);
     // `authcloud emulator` flattens the very same `LaunchArgs`: cli/tests checks its list.
+}
+
+#[test]
+fn rate_limit_flags_reach_the_emulator() {
+    let bad = Command::new(BINARY).args(["--access-key", "k", "--push-limit", "3"]).output().unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("MAX/PERIOD"), "{bad:?}");
+
+    let mut child = Command::new(BINARY)
+        .args(["--port", "0", "--access-key", "bin-key-456", "--sms-limit", "0/1h", "--push-limit", "3/60s"])
+        .env_remove("AUTHCLOUD_ACCESS_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn the emulator");
+    let line = first_line(&mut child);
+    let port: u16 = line.trim_end().rsplit(':').next().and_then(|port| port.parse().ok()).expect("a port");
+    let body = r#"{"channel":"sms","username":"lim","phone":"+41791234567"}"#;
+    let refused = http(
+        port,
+        &format!(
+            "POST /api/v1/users/enroll HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer bin-key-456\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(refused.starts_with("HTTP/1.1 429"), "{refused}");
+    assert!(refused.to_ascii_lowercase().contains("retry-after: 3600\r\n"), "{refused}");
+    let _ = child.kill();
+    let _ = child.wait();
 }

@@ -120,8 +120,18 @@ async fn the_whole_sms_journey() {
     // Finished: the code does not work twice.
     let again = verify(&ctx, &user_id, json!({ "code": code, "statusToken": status_token })).await;
     assert_eq!(assert_error(again, 400).await, "invalid statusToken");
-    // No app authenticator appeared.
-    assert_eq!(ctx.user(&user_id).await["authenticators"], json!([]));
+    // The number is registered as an SMS authenticator (no app, no `type`, no `uaf`), and
+    // the user is active.
+    let user = ctx.user(&user_id).await;
+    assert_eq!(user["status"], "active");
+    let registered = user["authenticators"].as_array().unwrap();
+    assert_eq!(registered.len(), 1);
+    assert_eq!(
+        keys(&registered[0]),
+        ["authenticatorId", "authenticatorType", "enrolledAt", "name", "state", "updatedAt"]
+    );
+    assert_eq!(registered[0]["authenticatorType"], "sms");
+    assert_eq!(registered[0]["name"], PHONE);
 }
 
 #[tokio::test]

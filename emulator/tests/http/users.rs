@@ -86,7 +86,10 @@ async fn authenticators_can_be_renamed() {
     let renamed: Value = response.json().await.unwrap();
     let mut keys: Vec<&str> = renamed.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["authenticatorId", "authenticatorType", "enrolledAt", "name", "state", "type", "updatedAt"]);
+    assert_eq!(
+        keys,
+        ["authenticatorId", "authenticatorType", "enrolledAt", "name", "state", "type", "uaf", "updatedAt"]
+    );
     assert_eq!(renamed["name"], "Work phone 📱");
     assert_eq!(renamed["authenticatorId"], phones[0].as_str());
     let after = ctx.user(&user_id).await;
