@@ -1,5 +1,6 @@
 //! The emulator over real HTTP on loopback: every endpoint, every error path, expiry,
-//! intents, approvals, SMS and recovery codes, user and authenticator management, introspection, faults, the
+//! intents, approvals (push, app, usernameless, SMS), SMS and recovery codes, rate limits, user
+//! and authenticator management (uaf fields), introspection, the log export, faults, the
 //! simulated authenticator and phone, the request log, the binary and 1,000 concurrent
 //! connections.
 //!
@@ -19,10 +20,15 @@ mod intent;
 mod introspect;
 mod lifecycle;
 mod load;
+mod log_export;
 mod phone;
 mod qr;
+mod rate_limits;
 mod recovery;
 mod sms;
+mod sms_approval;
 mod status;
 mod strictness;
+mod uaf;
+mod usernameless;
 mod users;
