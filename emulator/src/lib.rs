@@ -176,9 +176,9 @@ impl Emulator {
         self.shared.pending_approvals(user_id).unwrap_or_default()
     }
 
-    /// The SMS outbox: every SMS the emulator "sent" (SMS enrollments), oldest first, each
-    /// with its code, as `GET /_emulator/sms` lists them. Send the code to
-    /// `POST /api/v1/users/{userId}/verification` to confirm the enrollment.
+    /// The SMS outbox: every SMS the emulator "sent" (SMS enrollments and SMS approvals),
+    /// oldest first, each with its code, as `GET /_emulator/sms` lists them. Send the code to
+    /// `POST /api/v1/users/{userId}/verification` to confirm the enrollment or approval.
     pub fn sms_messages(&self) -> Vec<SentSms> {
         self.shared.sms_messages()
     }

@@ -65,6 +65,8 @@ async fn secrets_never_come_back() {
         "/nowhere",
         &format!("/api/v1/users/{key}"),
         &format!("/api/v1/status?key={key}&token={unused_intent}"),
+        "/api/v1/logs/export",
+        &format!("/api/v1/logs/export?filter={key}&fromDate={unused_intent}"),
     ];
     let bodies = ["{", "{\"username\": \"bad name\"}", "token=x", "", "{\"statusToken\": 1}"];
     let content_types = ["application/json", "application/x-www-form-urlencoded", "text/plain"];
