@@ -37,6 +37,30 @@ pub struct EmulatorOptions {
     /// milliseconds (the guide's example, the default).
     #[uniffi(default = false)]
     pub iat_in_seconds: bool,
+    /// Push approvals a user may get per period before being blocked (none: unlimited).
+    #[uniffi(default = None)]
+    pub push_limit: Option<RateLimit>,
+    /// SMS a user may get per period before being blocked (none: unlimited).
+    #[uniffi(default = None)]
+    pub sms_limit: Option<RateLimit>,
+}
+
+/// At most `max` per user within any `period_ms`: past it, the request is refused (429) and
+/// the user's record lists the channel in `exceeded_rate_limits`.
+#[derive(Debug, Clone, Copy, uniffi::Record)]
+pub struct RateLimit {
+    pub max: u32,
+    pub period_ms: u64,
+}
+
+impl From<RateLimit> for authcloud_emulator::RateLimit {
+    fn from(limit: RateLimit) -> Self {
+        authcloud_emulator::RateLimit { max: limit.max, period: Duration::from_millis(limit.period_ms) }
+    }
+}
+
+fn rate_limits(push: Option<RateLimit>, sms: Option<RateLimit>) -> authcloud_emulator::RateLimits {
+    authcloud_emulator::RateLimits { push: push.map(Into::into), sms: sms.map(Into::into) }
 }
 
 /// What an injected fault does to the next matching requests.
@@ -183,6 +207,7 @@ impl Emulator {
             intent_ttl: Duration::from_millis(options.intent_ttl_ms),
             auto_approve_after: options.auto_approve_after_ms.map(Duration::from_millis),
             iat_unit: if options.iat_in_seconds { IatUnit::Seconds } else { IatUnit::Milliseconds },
+            rate_limits: rate_limits(options.push_limit, options.sms_limit),
         };
         let (ready, started) = std::sync::mpsc::channel();
         let (stop, stopped) = oneshot::channel();
@@ -226,6 +251,36 @@ impl Emulator {
     /// Plays the user declining.
     pub fn deny(&self, transaction_id: String) -> Result<(), AuthCloudError> {
         self.serving()?.deny(&transaction_id).map_err(emulator_error)
+    }
+
+    /// Plays user `user_id` scanning a usernameless approval's QR code with their app and
+    /// approving it.
+    pub fn approve_as(&self, transaction_id: String, user_id: String) -> Result<(), AuthCloudError> {
+        self.serving()?.approve_as(&transaction_id, &user_id).map_err(emulator_error)
+    }
+
+    /// Changes the per-user push and SMS limits (none: unlimited); `reset()` restores the
+    /// ones it started with.
+    #[uniffi::method(default(push = None, sms = None))]
+    pub fn set_rate_limits(&self, push: Option<RateLimit>, sms: Option<RateLimit>) -> Result<(), AuthCloudError> {
+        self.serving()?.set_rate_limits(rate_limits(push, sms));
+        Ok(())
+    }
+
+    /// Plays the user turning push notifications off (or on) in the app: the authenticator's
+    /// `push_notifications_disabled`.
+    pub fn set_push_notifications_disabled(
+        &self,
+        authenticator_id: String,
+        disabled: bool,
+    ) -> Result<(), AuthCloudError> {
+        self.serving()?.set_push_notifications_disabled(&authenticator_id, disabled).map_err(emulator_error)
+    }
+
+    /// Adds `count` synthetic events to the log (for large-export tests).
+    pub fn seed_log_events(&self, count: u32) -> Result<(), AuthCloudError> {
+        self.serving()?.seed_log_events(count);
+        Ok(())
     }
 
     /// The SMS the user's phone received, oldest first (empty for an unknown user): where a

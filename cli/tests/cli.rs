@@ -619,6 +619,8 @@ fn emulator_subcommand_serves_until_sigterm() {
         "--iat-seconds",
         "--intent-ttl",
         "--port",
+        "--push-limit",
+        "--sms-limit",
         "--transaction-ttl",
     ];
     assert_eq!(flags, expected);
@@ -913,5 +915,72 @@ fn sms_enrollment_recovery_codes_and_code_checks() {
             assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
         }
         assert_eq!(emu.requests().len(), before, "nothing was sent");
+    });
+}
+
+#[test]
+fn approve_by_sms_reads_the_code_from_stdin_then_logs_export_finds_it() {
+    with_emulator(EmulatorConfig::default(), |emu, _| {
+        // A phone registered for SMS codes.
+        let r = run(cli(&emu).args([
+            "enroll",
+            "--json",
+            "--username",
+            "cli-sms-login",
+            "--channel",
+            "sms",
+            "--phone",
+            "+41791234567",
+        ]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let doc = r.json();
+        let user_id = doc["userId"].as_str().unwrap().to_owned();
+        let token = doc["statusToken"].as_str().unwrap().to_owned();
+        let code = emu.sms_messages_to(&user_id).last().unwrap().code.clone();
+        let args = ["verify-code", &user_id, "--channel", "sms", "--status-token", &token, "--code", &code];
+        assert_eq!(run(cli(&emu).args(args)).code, 0);
+
+        // The approval: the person types the code from the second SMS.
+        let mut child = cli(&emu)
+            .args(["approve", "--json", "--username", "cli-sms-login", "--channel", "sms"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while emu.sms_messages_to(&user_id).len() < 2 {
+            assert!(Instant::now() < deadline, "no SMS for the approval");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let code = emu.sms_messages_to(&user_id).last().unwrap().code.clone();
+        child.stdin.take().unwrap().write_all(format!("{code}\n").as_bytes()).unwrap();
+        let out = wait_bounded(child, Duration::from_secs(30));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let verified: Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(verified["userId"], user_id.as_str());
+
+        // The log export: two filters, CSV and JSON agree.
+        let filters = ["logs", "export", "--channel", "sms", "--category", "approval"];
+        let r = run(cli(&emu).args(filters).arg("--json"));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let events = r.json()["events"].as_array().unwrap().clone();
+        assert!(!events.is_empty());
+        assert!(events.iter().all(|e| e["channel"] == "sms" && e["category"] == "approval"), "{events:?}");
+        assert!(events.iter().all(|e| e["userId"] == user_id.as_str()));
+        let r = run(cli(&emu).args(filters));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let mut lines = r.stdout.split("\r\n").filter(|l| !l.is_empty());
+        assert!(lines.next().unwrap().starts_with("timestamp,eventId,category,event,status,channel,"));
+        assert_eq!(lines.count(), events.len());
+        assert!(!r.stdout.contains(&code), "no code in the log");
+
+        // Bad filters: exit 2, nothing sent.
+        let before = emu.requests().len();
+        assert_eq!(run(cli(&emu).args(["logs", "export", "--filter", "a"])).code, 2);
+        assert_eq!(run(cli(&emu).args(["logs", "export", "--channel", "email"])).code, 2);
+        assert_eq!(run(cli(&emu).args(["logs", "export", "--from", "yesterday"])).code, 2);
+        assert_eq!(emu.requests().len(), before);
     });
 }
