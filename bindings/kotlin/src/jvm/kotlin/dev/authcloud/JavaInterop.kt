@@ -160,7 +160,10 @@ class ApprovalRequestBuilder @JvmOverloads constructor(from: ApprovalRequest = A
     /** The user by id; give this or [username]. */
     fun userId(userId: String?): ApprovalRequestBuilder = apply { request.userId = userId }
 
-    /** [ApprovalChannel.PUSH] (the default) or [ApprovalChannel.APP] (a QR code / deep link). */
+    /**
+     * [ApprovalChannel.PUSH] (the default), [ApprovalChannel.APP] (a QR code / deep link) or
+     * [ApprovalChannel.SMS] (a code to the registered phone, then `verifyCode`).
+     */
     fun channel(channel: ApprovalChannel?): ApprovalRequestBuilder = apply { request.channel = channel }
 
     /** Which authenticator to ask; `*` = any (app channel only); `null` lets the server choose. */
@@ -176,6 +179,9 @@ class ApprovalRequestBuilder @JvmOverloads constructor(from: ApprovalRequest = A
     fun notificationMessage(notificationMessage: String?): ApprovalRequestBuilder =
         apply { request.notificationMessage = notificationMessage }
 
+    /** Name no user (app channel): whoever scans the QR code approves; the status names them. */
+    fun usernameless(usernameless: Boolean): ApprovalRequestBuilder = apply { request.usernameless = usernameless }
+
     /** A new [ApprovalRequest]; the builder can be used on. */
     fun build(): ApprovalRequest = request.copy()
 
@@ -187,7 +193,43 @@ class ApprovalRequestBuilder @JvmOverloads constructor(from: ApprovalRequest = A
         /** A builder for the user with this username. */
         @JvmStatic
         fun forUsername(username: String): ApprovalRequestBuilder = ApprovalRequestBuilder().username(username)
+
+        /** A builder for a usernameless approval (app channel). */
+        @JvmStatic
+        fun usernameless(): ApprovalRequestBuilder = ApprovalRequestBuilder().usernameless(true)
     }
+}
+
+/** Builds a [LogQuery] from Java: `new LogQueryBuilder().channels(List.of("sms")).build()`. */
+class LogQueryBuilder @JvmOverloads constructor(from: LogQuery = LogQuery()) {
+    private val query = from.copy()
+
+    /** Free text to match (at least 2 characters). */
+    fun filter(filter: String?): LogQueryBuilder = apply { query.filter = filter }
+
+    /** Only the last [span] (whole seconds); or give [fromDate] / [toDate]. */
+    fun timespan(span: Duration?): LogQueryBuilder = apply {
+        query.timespanSeconds = span?.let {
+            require(!it.isNegative) { "timespan must not be negative: $it" }
+            it.seconds.toULong()
+        }
+    }
+
+    /** ISO-8601 date or UTC date-time (`2026-12-01`, `2026-12-01T08:00:00Z`). */
+    fun fromDate(fromDate: String?): LogQueryBuilder = apply { query.fromDate = fromDate }
+
+    fun toDate(toDate: String?): LogQueryBuilder = apply { query.toDate = toDate }
+
+    fun statuses(statuses: List<String>): LogQueryBuilder = apply { query.statuses = statuses }
+
+    fun categories(categories: List<String>): LogQueryBuilder = apply { query.categories = categories }
+
+    /** `app`, `push`, `fido2`, `sms`, `recovery`, `unknown`. */
+    fun channels(channels: List<String>): LogQueryBuilder = apply { query.channels = channels }
+
+    fun actorTypes(actorTypes: List<String>): LogQueryBuilder = apply { query.actorTypes = actorTypes }
+
+    fun build(): LogQuery = query.copy()
 }
 
 /** Builds [EmulatorOptions] from Java; [start] starts the emulator with them. */
@@ -212,6 +254,12 @@ class EmulatorOptionsBuilder @JvmOverloads constructor(from: EmulatorOptions = E
 
     /** Answer `iat` in seconds rather than milliseconds. */
     fun iatInSeconds(seconds: Boolean): EmulatorOptionsBuilder = apply { options.iatInSeconds = seconds }
+
+    /** Push approvals a user may get per period before being blocked; `null`: unlimited. */
+    fun pushLimit(limit: RateLimit?): EmulatorOptionsBuilder = apply { options.pushLimit = limit }
+
+    /** SMS a user may get per period before being blocked; `null`: unlimited. */
+    fun smsLimit(limit: RateLimit?): EmulatorOptionsBuilder = apply { options.smsLimit = limit }
 
     fun build(): EmulatorOptions = options.copy()
 

@@ -37,6 +37,14 @@ class BuildersCoverTest {
         assertCovers(ApprovalRequest::class.java, ApprovalRequestBuilder::class.java)
 
     @Test
+    fun `every LogQuery field has its builder setter`() {
+        // `timespanSeconds` is set by `timespan(Duration)`.
+        val fields = fieldsOf(LogQuery::class.java).map { if (it == "timespanSeconds") "timespan" else it }
+        val setters = LogQueryBuilder::class.java.methods.map { it.name }.toSet()
+        assertEquals(emptyList<String>(), fields.filter { it !in setters })
+    }
+
+    @Test
     fun `every EmulatorOptions field has its builder setter`() {
         // `iatInSeconds` is set by `iatInSeconds(Boolean)`, `autoApproveAfterMs` by `autoApproveAfter`.
         assertCovers(EmulatorOptions::class.java, EmulatorOptionsBuilder::class.java)
