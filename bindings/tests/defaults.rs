@@ -20,7 +20,9 @@ fn expected() -> BTreeMap<&'static str, String> {
     let approval = authcloud::ApprovalRequest::push(authcloud::UserRef::Username("u".into()));
     // A fault without a count applies once (the emulator's control-API default).
     let fault: authcloud_emulator::Fault = serde_json::from_str(r#"{"path": "/x", "kind": "drop"}"#).unwrap();
+    let logs = authcloud::LogQuery::default();
     let none = || "None".to_owned();
+    let list = |values: &Vec<String>| if values.is_empty() { "[]".to_owned() } else { format!("{values:?}") };
     BTreeMap::from([
         // ClientConfig
         ("instance", none()),
@@ -56,6 +58,20 @@ fn expected() -> BTreeMap<&'static str, String> {
         ("auto_approve_after_ms", none()),
         ("iat_in_seconds", (emulator.iat_unit == authcloud_emulator::IatUnit::Seconds).to_string()),
         ("count", fault.count.to_string()),
+        ("push_limit", emulator.rate_limits.push.map_or_else(none, |l| format!("{l:?}"))),
+        ("sms_limit", emulator.rate_limits.sms.map_or_else(none, |l| format!("{l:?}"))),
+        // Emulator.set_rate_limits: a limit not given is none (unlimited).
+        ("push", none()),
+        ("sms", none()),
+        // LogQuery (the core's: the server's default period, no filters)
+        ("query", none()),
+        ("filter", logs.filter.as_ref().map_or_else(none, |f| format!("{f:?}"))),
+        ("timespan_seconds", if logs.period == authcloud::LogPeriod::Default { none() } else { "?".into() }),
+        ("from_date", none()),
+        ("to_date", none()),
+        ("statuses", list(&logs.statuses)),
+        ("categories", list(&logs.categories)),
+        ("actor_types", list(&logs.actor_types)),
         // Method parameters
         ("username", none()),
         ("user_id", none()),
@@ -72,6 +88,7 @@ fn expected() -> BTreeMap<&'static str, String> {
         ("prompt", approval.prompt.to_string()),
         ("message", approval.message.as_ref().map_or_else(none, |m| format!("{m:?}"))),
         ("notification_message", approval.notification_message.as_ref().map_or_else(none, |m| format!("{m:?}"))),
+        ("usernameless", approval.user.is_none().to_string()),
     ])
 }
 
