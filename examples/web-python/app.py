@@ -11,6 +11,9 @@ POST /verify              verify the phone (status + introspect), store userId +
 POST /login               a push to the account's own phone, with a two-digit number to match
 POST /login/api/v1/status the login page's status poll (answered here: see `login_status`)
 POST /login/verify        verify the login, then a new signed-in session
+POST /recovery-codes      issue the account's recovery codes and show them once
+GET  /lost-phone          "Lost your phone?": the form for one recovery code
+POST /recover             check the code; if right, remove the lost phone, then "Add your phone"
 
 Every POST must come from this site: a per-session CSRF token in every form plus a
 `Sec-Fetch-Site` / `Origin` check. Accounts, sessions, pending operations and rate limits
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import html
 import json
 import logging
@@ -64,6 +68,9 @@ RATE_WINDOW_SECONDS = 60.0
 SIGN_INS_PER_USERNAME = 5
 SIGN_INS_PER_ADDRESS = 20
 SIGN_UPS_PER_ADDRESS = 30
+# Recovery codes typed, per account per quarter of an hour (the cloud has its own limit too).
+RECOVERY_WINDOW_SECONDS = 15 * 60
+MAX_RECOVERY_CODE = 100
 # A login answers no sooner than this, whether the username is known (a push was sent) or
 # not (nothing was): the answer's timing does not tell which.
 LOGIN_ANSWER_FLOOR_SECONDS = 1.0
@@ -126,6 +133,7 @@ class Backend:
         self.store = Store(args.database)
         self.pushes_per_account = args.pushes_per_account
         self.pushes_per_address = args.pushes_per_address
+        self.recovery_attempts_per_account = args.recovery_attempts_per_account
 
 
 # --- replies -------------------------------------------------------------------------------
@@ -263,9 +271,27 @@ def front_page(backend: Backend, session: Session, status_code: int = 200, **val
                  if account.has_phone else "No phone linked yet.")
         page = render("account", csrf=session.csrf_token, username=account.username, phone_state=phone,
                       phone_linked="yes" if account.has_phone else "no",
-                      add_label="Add another phone" if account.has_phone else "Add your phone", mode=backend.mode,
-                      **values)
+                      add_label="Add another phone" if account.has_phone else "Add your phone",
+                      recovery_class="" if account.has_phone else "hidden", mode=backend.mode, **values)
     return HTMLResponse(page, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def no_phone(request: Request, message: str) -> Response:
+    return reply(request, 409, "No phone linked", message, "no-phone")
+
+
+def lost_phone_page(backend: Backend, session: Session, account: Account, status_code: int = 200,
+                    error: str = "") -> HTMLResponse:
+    """"Lost your phone?": the form for one recovery code."""
+    page = render("lost-phone", csrf=session.csrf_token, username=account.username,
+                  authenticator_id=account.authenticator_id, recover_error=error, mode=backend.mode)
+    return HTMLResponse(page, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def retry_after_seconds(error: authcloud.AuthCloudError) -> int:
+    """The cloud's Retry-After in whole seconds (rounded up), or its window when it said none."""
+    retry_after_ms = getattr(error, "retry_after_ms", None)
+    return max(1, -(-retry_after_ms // 1000)) if retry_after_ms is not None else RECOVERY_WINDOW_SECONDS
 
 
 def signed_in_redirect(request: Request, backend: Backend, account_id: str, replacing: Session) -> Response:
@@ -330,6 +356,8 @@ async def verify_operation(backend: Backend, request: Request, flow: str) -> Res
                              "The phone could not be told apart from another one added at the same time. Start again.",
                              "ambiguous")
             backend.store.link_phone(operation.account_id, verified.user_id, new[0])
+            # This session holds the phone now: it may create recovery codes.
+            backend.store.prove_phone(session.id)
             done = True
             log.info("registration verified: user %r, authenticator %r", verified.user_id, new[0])
             return reply(request, 200, "Registered", "Your phone is linked to your account.", "registered",
@@ -340,11 +368,62 @@ async def verify_operation(backend: Backend, request: Request, flow: str) -> Res
         account_name = backend.store.account_name(operation.account_id)
         response = reply(request, 200, "Logged in", f"You are logged in as {account_name}.", "logged-in",
                          username=account_name)
-        cookie_value, _ = backend.store.new_session(operation.account_id, session)
+        cookie_value, signed_in = backend.store.new_session(operation.account_id, session)
+        backend.store.prove_phone(signed_in.id)
         set_session_cookie(request, response, cookie_value)
         return response
     finally:
         backend.store.release(operation.id, done)
+
+
+async def start_registration(backend: Backend, request: Request, session: Session, account: Account) -> Response:
+    """"Add your phone" for the signed-in `account`: enroll, then the QR code page."""
+    try:
+        # The account's random id, never what the person typed: no personal data leaves.
+        if account.cloud_user_id:
+            # The phones the user has now, to tell the new one after verify.
+            current = await backend.client.get_user(account.cloud_user_id)
+            known = " ".join(a.authenticator_id for a in current.authenticators)
+            enrolled = await backend.client.enroll(user_id=account.cloud_user_id)
+        else:
+            known = ""
+            enrolled = await backend.client.enroll(username=account.id)
+    except authcloud.AuthCloudError as error:
+        log.warning("enroll failed: %s", type(error).__name__)
+        return reply(request, 502, "Registration unavailable",
+                     f"The Authentication Cloud could not start it: {error}", "error")
+    enrollment = enrolled.enrollment
+    operation_id = backend.store.add_operation(
+        session, REGISTRATION, account.id, enrolled.user.user_id, enrollment.transaction_id,
+        enrollment.status_token.reveal(), None, backend.expires_in_ms / 1000 + 60, known)
+    log.info("registration started: user %r, transaction %r", enrolled.user.user_id, enrollment.transaction_id)
+    qr = enrollment.qr_code
+    try:
+        qr.png()  # only a real PNG goes into the <img>
+        qr_uri, qr_problem = qr.data_uri(), ""
+    except authcloud.AuthCloudError as error:
+        qr_uri, qr_problem = "", str(error)
+    link = enrollment.app_link_uri
+    href = link.href() if link.is_valid() else ""
+    page = render(
+        "register",
+        username=account.username,
+        csrf=session.csrf_token,
+        operation=operation_id,
+        base_url=backend.public_base_url,
+        status_token=enrollment.status_token.reveal(),
+        poll_interval_ms=POLL_INTERVAL_MS,
+        expires_in_ms=backend.expires_in_ms,
+        qr_data_uri=qr_uri,
+        qr_class="" if qr_uri else "hidden",
+        qr_missing_class="hidden" if qr_uri else "",
+        qr_problem=qr_problem,
+        deep_link=href,
+        link_class="" if href else "hidden",
+        link_missing_class="hidden" if href else "",
+        link_problem=link.problem() or "",
+    )
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 def create_app(backend: Backend) -> FastAPI:
@@ -423,52 +502,7 @@ def create_app(backend: Backend) -> FastAPI:
         if account is None:
             # The guide: link a phone only to an account that authenticated strongly first.
             return reply(request, 401, "Sign in first", "Sign in to add a phone to your account.", "not-signed-in")
-        try:
-            # The account's random id, never what the person typed: no personal data leaves.
-            if account.cloud_user_id:
-                # The phones the user has now, to tell the new one after verify.
-                current = await backend.client.get_user(account.cloud_user_id)
-                known = " ".join(a.authenticator_id for a in current.authenticators)
-                enrolled = await backend.client.enroll(user_id=account.cloud_user_id)
-            else:
-                known = ""
-                enrolled = await backend.client.enroll(username=account.id)
-        except authcloud.AuthCloudError as error:
-            log.warning("enroll failed: %s", type(error).__name__)
-            return reply(request, 502, "Registration unavailable",
-                         f"The Authentication Cloud could not start it: {error}", "error")
-        enrollment = enrolled.enrollment
-        operation_id = store.add_operation(
-            session, REGISTRATION, account.id, enrolled.user.user_id, enrollment.transaction_id,
-            enrollment.status_token.reveal(), None, backend.expires_in_ms / 1000 + 60, known)
-        log.info("registration started: user %r, transaction %r", enrolled.user.user_id, enrollment.transaction_id)
-        qr = enrollment.qr_code
-        try:
-            qr.png()  # only a real PNG goes into the <img>
-            qr_uri, qr_problem = qr.data_uri(), ""
-        except authcloud.AuthCloudError as error:
-            qr_uri, qr_problem = "", str(error)
-        link = enrollment.app_link_uri
-        href = link.href() if link.is_valid() else ""
-        page = render(
-            "register",
-            username=account.username,
-            csrf=session.csrf_token,
-            operation=operation_id,
-            base_url=backend.public_base_url,
-            status_token=enrollment.status_token.reveal(),
-            poll_interval_ms=POLL_INTERVAL_MS,
-            expires_in_ms=backend.expires_in_ms,
-            qr_data_uri=qr_uri,
-            qr_class="" if qr_uri else "hidden",
-            qr_missing_class="hidden" if qr_uri else "",
-            qr_problem=qr_problem,
-            deep_link=href,
-            link_class="" if href else "hidden",
-            link_missing_class="hidden" if href else "",
-            link_problem=link.problem() or "",
-        )
-        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+        return await start_registration(backend, request, session, account)
 
     @app.post("/verify")
     async def verify(request: Request) -> Response:
@@ -561,6 +595,102 @@ def create_app(backend: Backend) -> FastAPI:
     async def login_verify(request: Request) -> Response:
         return await verify_operation(backend, request, LOGIN)
 
+    @app.post("/recovery-codes")
+    async def recovery_codes(request: Request) -> Response:
+        session, _, refused = await checked_post(request)
+        if refused:
+            return refused
+        account = session.account
+        if account is None:
+            return reply(request, 401, "Sign in first", "Sign in to create recovery codes.", "not-signed-in")
+        if not account.has_phone:
+            return no_phone(request, "Add your phone first: recovery codes are for replacing it when it is lost.")
+        if not store.proved_phone(session):
+            # The codes stand in for the phone: a password alone must not mint them.
+            return reply(request, 403, "Use your phone first",
+                         "Recovery codes stand in for your phone, so only a session that used the phone can create "
+                         "them: sign out, log in with your phone, then create them.", "phone-needed")
+        try:
+            # A new set replaces the old one in the cloud. Shown once, below; never stored here.
+            issued = await backend.client.request_recovery_codes(user_id=account.cloud_user_id)
+        except authcloud.AuthCloudError as error:
+            log.warning("recovery codes failed: %s", type(error).__name__)
+            return reply(request, 502, "Recovery codes unavailable",
+                         f"The Authentication Cloud could not issue them: {error}", "error")
+        log.info("recovery codes issued: user %r, %d codes", account.cloud_user_id, len(issued.codes))
+        page = render("recovery-codes", username=account.username, count=len(issued.codes),
+                      codes="\n".join(code.reveal() for code in issued.codes))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+    @app.get("/lost-phone", response_class=HTMLResponse)
+    async def lost_phone(request: Request) -> Response:
+        session = store.session(request.cookies.get(SESSION_COOKIE))
+        account = session.account if session is not None else None
+        if account is None:
+            return reply(request, 401, "Sign in first",
+                         "Sign in with your password first; then you can replace a lost phone.", "not-signed-in")
+        if not account.has_phone:
+            return no_phone(request, "This account has no phone linked: there is nothing to replace. "
+                                     "Add your phone from your account page.")
+        return lost_phone_page(backend, session, account)
+
+    @app.post("/recover")
+    async def recover(request: Request) -> Response:
+        """A recovery code from a signed-in account (the password is the first factor): if it
+        is right, the lost phone is removed from the cloud and the account, every other
+        session of the account ends, and the page to add the new phone follows."""
+        session, form, refused = await checked_post(request)
+        if refused:
+            return refused
+        account = session.account
+        if account is None:
+            return reply(request, 401, "Sign in first",
+                         "Sign in with your password first; then you can replace a lost phone.", "not-signed-in")
+        if not account.has_phone:
+            return no_phone(request, "This account has no phone linked: there is nothing to replace. "
+                                     "Add your phone from your account page.")
+        # Every code typed counts, right or wrong, before anything is sent.
+        wait = store.take([(f"recovery:account:{account.id}", backend.recovery_attempts_per_account)],
+                          RECOVERY_WINDOW_SECONDS)
+        if wait is not None:
+            return too_many(request, wait, "recovery codes")
+        code = "".join(form.get("code", "").split())  # spaces typed between groups are no part of it
+        if not code or len(code) > MAX_RECOVERY_CODE:
+            return lost_phone_page(backend, session, account, 400, "Please enter one of your recovery codes.")
+        try:
+            verdict = await backend.client.verify_code(
+                account.cloud_user_id, authcloud.CodeCheck.RECOVERY(code=authcloud.Secret(code)))
+        except authcloud.AuthCloudError.InvalidInput:
+            return lost_phone_page(backend, session, account, 400, "A recovery code is 16 letters and digits.")
+        except authcloud.AuthCloudError.RateLimited as error:
+            log.warning("recovery code not checked: the cloud's limit")
+            return too_many(request, retry_after_seconds(error), "recovery codes")
+        except authcloud.AuthCloudError as error:
+            log.warning("recovery code check failed: %s", type(error).__name__)
+            return reply(request, 502, "Check unavailable",
+                         f"The Authentication Cloud could not check the code: {error}", "error")
+        if verdict != authcloud.CodeVerdict.CORRECT:
+            log.warning("recovery code refused: user %r", account.cloud_user_id)
+            return lost_phone_page(backend, session, account, 401,
+                                   "That is not one of your recovery codes, or it was used already. Nothing was changed.")
+        log.info("recovery code accepted: user %r", account.cloud_user_id)
+        try:
+            # The lost phone can approve nothing any more (NotFound: it was gone already).
+            await backend.client.delete_authenticator(account.authenticator_id)
+        except authcloud.AuthCloudError as error:
+            log.warning("lost phone not removed: %s", type(error).__name__)
+            return reply(request, 502, "Phone not removed",
+                         "Your code was right (and is now used up), but the Authentication Cloud could not remove "
+                         f"the lost phone: {error} Try again with another code.", "error")
+        store.unlink_phone(account.id, account.authenticator_id)
+        # Whoever has the lost phone may have logged in with it: signed out everywhere else.
+        ended = store.end_other_sessions(account.id, session)
+        log.info("lost phone removed: user %r, authenticator %r, %d other sessions ended",
+                 account.cloud_user_id, account.authenticator_id, ended)
+        # Straight on to "Add your phone" for the new one (the same cloud user).
+        return await start_registration(backend, request, session,
+                                        dataclasses.replace(account, authenticator_id=None))
+
     @app.get("/static/authcloud-poller.js")
     async def poller() -> Response:
         if not POLLER.is_file():
@@ -614,6 +744,8 @@ def main() -> None:
                         help="login pushes per username per minute")
     parser.add_argument("--pushes-per-address", type=int, default=10, metavar="N",
                         help="login pushes per client address per minute")
+    parser.add_argument("--recovery-attempts-per-account", type=int, default=5, metavar="N",
+                        help="recovery codes an account may try per 15 minutes")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     backend = Backend(args)

@@ -31,6 +31,8 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_
 DUMMY_HASH = HASHER.hash(secrets.token_urlsafe(16))
 
 SESSION_SECONDS = 8 * 60 * 60
+# No rate-limit window is longer (the attempts table forgets older rows).
+LONGEST_WINDOW_SECONDS = 24 * 60 * 60
 STALE_CLAIM_SECONDS = 60
 OPERATION_COLUMNS = (
     "SELECT id, flow, account_id, cloud_user_id, transaction_id, status_token, number, known_authenticators, state,"
@@ -149,6 +151,16 @@ class Store:
                 (cloud_user_id, authenticator_id, account_id),
             )
 
+    def unlink_phone(self, account_id: str, authenticator_id: str) -> bool:
+        """Forgets the account's phone (after "Lost your phone?" removed it from the cloud); the
+        cloud userId stays, so the next phone is enrolled for the same cloud user. False if
+        another phone is linked by now."""
+        with self._connect() as db:
+            return db.execute(
+                "UPDATE accounts SET authenticator_id = NULL WHERE id = ? AND authenticator_id = ?",
+                (account_id, authenticator_id),
+            ).rowcount == 1
+
     # --- sessions --------------------------------------------------------------------------
 
     def session(self, cookie_value: Optional[str]) -> Optional[Session]:
@@ -187,6 +199,22 @@ class Store:
     def end_session(self, session: Session) -> None:
         with self._connect() as db:
             db.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+
+    def end_other_sessions(self, account_id: str, keep: Session) -> int:
+        """Signs the account out everywhere but in `keep` (after its phone was lost: whoever
+        has the phone may have logged in with it). Returns how many sessions ended."""
+        with self._connect() as db:
+            return db.execute("DELETE FROM sessions WHERE account_id = ? AND id != ?", (account_id, keep.id)).rowcount
+
+    def prove_phone(self, session_id: str) -> None:
+        """Notes that this session used the account's phone (logged in with it, or linked it)."""
+        with self._connect() as db:
+            db.execute("INSERT OR REPLACE INTO phone_proofs (session_id, proved_at) VALUES (?, ?)",
+                       (session_id, int(time.time())))
+
+    def proved_phone(self, session: Session) -> bool:
+        with self._connect() as db:
+            return db.execute("SELECT 1 FROM phone_proofs WHERE session_id = ?", (session.id,)).fetchone() is not None
 
     # --- operations ------------------------------------------------------------------------
 
@@ -245,7 +273,11 @@ class Store:
         now = time.time()
         with self._connect() as db:
             db.execute("BEGIN IMMEDIATE")
-            db.execute("DELETE FROM attempts WHERE at <= ?", (now - window_seconds,))
+            # Buckets have windows of their own (a minute, a quarter of an hour): only these
+            # buckets' old attempts go, and anything older than the longest window.
+            db.execute("DELETE FROM attempts WHERE at <= ?", (now - LONGEST_WINDOW_SECONDS,))
+            db.executemany("DELETE FROM attempts WHERE bucket = ? AND at <= ?",
+                           [(bucket, now - window_seconds) for bucket, _ in limits])
             wait = 0.0
             for bucket, limit in limits:
                 rows = db.execute(

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS accounts (
   created_at INTEGER NOT NULL,          -- Unix seconds
   cloud_user_id TEXT,                   -- the Authentication Cloud userId, once a phone is linked
   authenticator_id TEXT                 -- the phone linked last; logins push to this one only
+                                        -- (NULL again after "Lost your phone?" removed it)
 );
 
 -- Browser sessions, signed in (account_id set) or not. The cookie holds a random value; only
@@ -21,6 +22,14 @@ CREATE TABLE IF NOT EXISTS sessions (
   account_id TEXT REFERENCES accounts(id) ON DELETE CASCADE,
   csrf_token TEXT NOT NULL,             -- sent back by every form of this session
   expires_at INTEGER NOT NULL
+);
+
+-- Sessions that proved the phone: signed in by "Log in with your phone", or that linked
+-- the phone themselves. Only these may create recovery codes (the codes stand in for the
+-- phone, so a password alone must not mint them). Gone with the session.
+CREATE TABLE IF NOT EXISTS phone_proofs (
+  session_id TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+  proved_at INTEGER NOT NULL            -- Unix seconds
 );
 
 -- What a session waits for: linking a phone (registration) or a login by phone. `id` is the
@@ -43,9 +52,9 @@ CREATE TABLE IF NOT EXISTS operations (
 CREATE INDEX IF NOT EXISTS operations_by_session ON operations(session_id);
 
 -- Recent attempts, for rate limits shared by every process: pushes per account and per
--- client address, sign-ins per username and per address.
+-- client address, sign-ins per username and per address, recovery codes per account.
 CREATE TABLE IF NOT EXISTS attempts (
-  bucket TEXT NOT NULL,                 -- e.g. 'push:account:alice', 'signin:address:127.0.0.1'
+  bucket TEXT NOT NULL,                 -- e.g. 'push:user:alice', 'signin:address:127.0.0.1', 'recovery:account:acct-…'
   at REAL NOT NULL                      -- Unix seconds
 );
 CREATE INDEX IF NOT EXISTS attempts_by_bucket ON attempts(bucket, at);

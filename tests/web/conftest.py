@@ -122,7 +122,11 @@ def fresh_database(artifacts: pathlib.Path, name: str) -> pathlib.Path:
 
 @pytest.fixture(scope="module", params=sorted(BACKENDS))
 def backend(request, artifacts):
-    started = start_backend(request.param, artifacts, fresh_database(artifacts, request.param))
+    # One backend per test module, each with a log of its own (`python-backend.log` for
+    # test_web_flow.py, `python-lost-phone-backend.log` for test_lost_phone.py).
+    module = request.module.__name__.removeprefix("test_")
+    label = "" if module == "web_flow" else "-" + module.replace("_", "-")
+    started = start_backend(request.param, artifacts, fresh_database(artifacts, request.param + label), label=label)
     yield started
     stop_backend(started)
 

@@ -427,7 +427,8 @@ def test_an_expired_session_gets_a_clear_page(browser, backend):
 
 def test_every_post_refuses_a_page_on_another_site(backend):
     with signed_in(backend, unique("csrf")) as (person, csrf):
-        for path in ["/signup", "/signin", "/signout", "/register", "/verify", "/login", "/login/verify"]:
+        for path in ["/signup", "/signin", "/signout", "/register", "/verify", "/login", "/login/verify",
+                     "/recovery-codes", "/recover"]:
             forged = person.post(path, data={**csrf, "username": "x", "password": PASSWORD}, headers=CROSS_SITE)
             assert forged.status_code == 403, (path, forged.status_code)
             assert "posted from another site" in forged.text

@@ -25,7 +25,14 @@ class PushLimits(val perAccount: Int, val perAddress: Int)
  * The client of a real instance (`AUTHCLOUD_INSTANCE` and `AUTHCLOUD_ACCESS_KEY`), or of an
  * emulator started here.
  */
-class Backend(transactionTtlMs: Long, val files: Files, database: File, val pushLimits: PushLimits) : AutoCloseable {
+class Backend(
+    transactionTtlMs: Long,
+    val files: Files,
+    database: File,
+    val pushLimits: PushLimits,
+    /** Recovery codes an account may try per 15 minutes. */
+    val recoveryAttemptsPerAccount: Int = 5,
+) : AutoCloseable {
     val emulator: Emulator?
     val client: AsyncClient
     val publicBaseUrl: String

@@ -1,5 +1,6 @@
 // Starts the web example: java -jar authcloud-web-kotlin-example.jar [--port PORT] [--host HOST]
-// [--database FILE] [--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N]. Prints "listening on http://HOST:PORT" on stdout once it
+// [--database FILE] [--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N]
+// [--recovery-attempts-per-account N]. Prints "listening on http://HOST:PORT" on stdout once it
 // accepts connections; everything else goes to stderr. Ctrl-C / SIGTERM stop it (and the
 // embedded emulator).
 package dev.authcloud.example.web
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference
 import kotlin.system.exitProcess
 
 private const val USAGE = "usage: authcloud-web-kotlin-example [-h] [--port PORT] [--host HOST] [--database DATABASE] " +
-    "[--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N]"
+    "[--transaction-ttl SECONDS] [--pushes-per-account N] [--pushes-per-address N] [--recovery-attempts-per-account N]"
 
 private val HELP = """$USAGE
 
@@ -31,6 +32,9 @@ POST /verify              verify the phone (status + introspect), store userId +
 POST /login               a push to the account's own phone, with a two-digit number to match
 POST /login/api/v1/status the login page's status poll (answered here)
 POST /login/verify        verify the login, then a new signed-in session
+POST /recovery-codes      issue the account's recovery codes and show them once
+GET  /lost-phone          "Lost your phone?": the form for one recovery code
+POST /recover             check the code; if right, remove the lost phone, then "Add your phone"
 
 Without AUTHCLOUD_INSTANCE and AUTHCLOUD_ACCESS_KEY it runs on an embedded emulator
 (AUTHCLOUD_ACCESS_KEY alone sets the emulator's key). It reads the shared templates from
@@ -47,7 +51,9 @@ options:
   --pushes-per-account N
                         login pushes per username per minute
   --pushes-per-address N
-                        login pushes per client address per minute"""
+                        login pushes per client address per minute
+  --recovery-attempts-per-account N
+                        recovery codes an account may try per 15 minutes"""
 
 private class Options(
     val port: Int,
@@ -55,6 +61,7 @@ private class Options(
     val database: File?,
     val transactionTtlSeconds: Double,
     val pushLimits: PushLimits,
+    val recoveryAttemptsPerAccount: Int,
 )
 
 /** Exits 2 with the usage, as argparse does. */
@@ -64,7 +71,10 @@ private fun usageError(message: String): Nothing {
     exitProcess(2)
 }
 
-private val OPTIONS = setOf("--port", "--host", "--database", "--transaction-ttl", "--pushes-per-account", "--pushes-per-address")
+private val OPTIONS = setOf(
+    "--port", "--host", "--database", "--transaction-ttl", "--pushes-per-account", "--pushes-per-address",
+    "--recovery-attempts-per-account",
+)
 
 private fun parseArgs(args: Array<String>): Options {
     var port = 8000
@@ -73,6 +83,7 @@ private fun parseArgs(args: Array<String>): Options {
     var ttl = 300.0
     var perAccount = 3
     var perAddress = 10
+    var recoveryAttempts = 5
     var i = 0
     while (i < args.size) {
         val arg = args[i++]
@@ -93,9 +104,10 @@ private fun parseArgs(args: Array<String>): Options {
                 ?: usageError("argument --transaction-ttl: invalid seconds: '$value'")
             "--pushes-per-account" -> perAccount = count()
             "--pushes-per-address" -> perAddress = count()
+            "--recovery-attempts-per-account" -> recoveryAttempts = count()
         }
     }
-    return Options(port, host, database, ttl, PushLimits(perAccount, perAddress))
+    return Options(port, host, database, ttl, PushLimits(perAccount, perAddress), recoveryAttempts)
 }
 
 /** The authcloud repository (the one with examples/web-shared and web/dist). */
@@ -147,7 +159,7 @@ fun main(args: Array<String>) {
 
     val database = (options.database ?: File(repo, "examples/web-kotlin/accounts.sqlite3")).absoluteFile
     val backend = try {
-        Backend((options.transactionTtlSeconds * 1000).toLong(), files, database, options.pushLimits)
+        Backend((options.transactionTtlSeconds * 1000).toLong(), files, database, options.pushLimits, options.recoveryAttemptsPerAccount)
     } catch (e: Exception) {
         System.err.println("authcloud-web-kotlin-example: cannot start: ${e.message ?: kindOf(e)}")
         exitProcess(1)

@@ -19,6 +19,8 @@ import java.util.UUID
 const val SESSION_SECONDS = 8 * 60 * 60
 /** A verify claim older than this (its process died mid-verify) can be taken over. */
 const val STALE_CLAIM_SECONDS = 60
+/** No rate-limit window is longer (the attempts table forgets older rows). */
+const val LONGEST_WINDOW_SECONDS = 24 * 60 * 60.0
 
 private val random = SecureRandom()
 
@@ -190,6 +192,14 @@ class Store(val path: File, schema: File) {
         update("UPDATE accounts SET cloud_user_id = ?, authenticator_id = ? WHERE id = ?", cloudUserId, authenticatorId, accountId)
     }
 
+    /**
+     * Forgets the account's phone (after "Lost your phone?" removed it from the cloud); the
+     * cloud userId stays, so the next phone is enrolled for the same cloud user. False if
+     * another phone is linked by now.
+     */
+    fun unlinkPhone(accountId: String, authenticatorId: String): Boolean =
+        update("UPDATE accounts SET authenticator_id = NULL WHERE id = ? AND authenticator_id = ?", accountId, authenticatorId) == 1
+
     // --- sessions ----------------------------------------------------------------------------
 
     fun session(cookieValue: String?): Session? {
@@ -231,6 +241,21 @@ class Store(val path: File, schema: File) {
     fun endSession(session: Session) {
         update("DELETE FROM sessions WHERE id = ?", session.id)
     }
+
+    /**
+     * Signs the account out everywhere but in [keep] (after its phone was lost: whoever has
+     * the phone may have logged in with it). Returns how many sessions ended.
+     */
+    fun endOtherSessions(accountId: String, keep: Session): Int =
+        update("DELETE FROM sessions WHERE account_id = ? AND id != ?", accountId, keep.id)
+
+    /** Notes that this session used the account's phone (logged in with it, or linked it). */
+    fun provePhone(sessionId: String) {
+        update("INSERT OR REPLACE INTO phone_proofs (session_id, proved_at) VALUES (?, ?)", sessionId, now())
+    }
+
+    fun provedPhone(session: Session): Boolean =
+        query("SELECT 1 FROM phone_proofs WHERE session_id = ?", session.id) { true } ?: false
 
     // --- operations --------------------------------------------------------------------------
 
@@ -288,7 +313,16 @@ class Store(val path: File, schema: File) {
      */
     fun take(limits: List<Pair<String, Int>>, windowSeconds: Double): Int? = transaction { db ->
         val now = System.currentTimeMillis() / 1000.0
-        db.prepareStatement("DELETE FROM attempts WHERE at <= ?").use { it.setDouble(1, now - windowSeconds); it.executeUpdate() }
+        // Buckets have windows of their own (a minute, a quarter of an hour): only these
+        // buckets' old attempts go, and anything older than the longest window.
+        db.prepareStatement("DELETE FROM attempts WHERE at <= ?").use { it.setDouble(1, now - LONGEST_WINDOW_SECONDS); it.executeUpdate() }
+        db.prepareStatement("DELETE FROM attempts WHERE bucket = ? AND at <= ?").use { statement ->
+            for ((bucket, _) in limits) {
+                statement.setString(1, bucket)
+                statement.setDouble(2, now - windowSeconds)
+                statement.executeUpdate()
+            }
+        }
         var wait = 0.0
         for ((bucket, limit) in limits) {
             db.prepareStatement("SELECT at FROM attempts WHERE bucket = ? ORDER BY at DESC LIMIT ?").use { statement ->

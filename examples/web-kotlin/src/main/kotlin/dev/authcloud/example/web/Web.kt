@@ -11,6 +11,9 @@
 // POST /login               a push to the account's own phone, with a two-digit number to match
 // POST /login/api/v1/status the login page's status poll (answered here: see `loginStatus`)
 // POST /login/verify        verify the login, then a new signed-in session
+// POST /recovery-codes      issue the account's recovery codes and show them once
+// GET  /lost-phone          "Lost your phone?": the form for one recovery code
+// POST /recover             check the code; if right, remove the lost phone, then "Add your phone"
 //
 // Every POST must come from this site: a per-session CSRF token in every form plus a
 // `Sec-Fetch-Site` / `Origin` check. Accounts, sessions, pending operations and rate limits
@@ -20,6 +23,8 @@ package dev.authcloud.example.web
 import dev.authcloud.ApprovalChannel
 import dev.authcloud.ApprovalRequest
 import dev.authcloud.AuthCloudException
+import dev.authcloud.CodeCheck
+import dev.authcloud.CodeVerdict
 import dev.authcloud.Secret
 import dev.authcloud.WaitOptions
 import io.ktor.http.ContentType
@@ -59,6 +64,10 @@ private const val SIGN_INS_PER_USERNAME = 5
 private const val SIGN_INS_PER_ADDRESS = 20
 private const val SIGN_UPS_PER_ADDRESS = 30
 
+/** Recovery codes typed, per account per quarter of an hour (the cloud has its own limit too). */
+private const val RECOVERY_WINDOW_SECONDS = 15 * 60
+private const val MAX_RECOVERY_CODE = 100
+
 /**
  * A login answers no sooner than this, whether the username is known (a push was sent) or
  * not (nothing was): the answer's timing does not tell which.
@@ -92,7 +101,10 @@ private class Reply(
     val headers: List<Pair<String, String>> = emptyList(),
 )
 
-private val POST_ROUTES = setOf("/signup", "/signin", "/signout", "/register", "/verify", "/login", "/login/api/v1/status", "/login/verify")
+private val POST_ROUTES = setOf(
+    "/signup", "/signin", "/signout", "/register", "/verify", "/login", "/login/api/v1/status", "/login/verify",
+    "/recovery-codes", "/recover",
+)
 
 /** A body too large to read. */
 private class TooLargeException : Exception("request body too large")
@@ -143,7 +155,7 @@ class WebApp(private val backend: Backend) {
 
     /** The method a path's route takes, or null when no route has the path (Starlette's routing). */
     private fun routeMethod(path: String): HttpMethod? = when {
-        path == "/" -> HttpMethod.Get
+        path == "/" || path == "/lost-phone" -> HttpMethod.Get
         path in POST_ROUTES -> HttpMethod.Post
         path.startsWith("/static/") && path.length > "/static/".length && '/' !in path.substring("/static/".length) -> HttpMethod.Get
         else -> null
@@ -174,6 +186,9 @@ class WebApp(private val backend: Backend) {
             }
             "/login/api/v1/status" -> loginStatus(call)
             "/login/verify" -> checked(call) { verifyOperation(call, LOGIN, it) }
+            "/recovery-codes" -> checked(call) { recoveryCodes(call, it) }
+            "/lost-phone" -> lostPhone(call)
+            "/recover" -> checked(call) { recover(call, it) }
             "/static/authcloud-poller.js" -> file(files.poller, JAVASCRIPT)
             else -> staticFile(path.substring("/static/".length))
         }
@@ -303,6 +318,7 @@ class WebApp(private val backend: Backend) {
                     "phone_state" to phone,
                     "phone_linked" to if (account.hasPhone) "yes" else "no",
                     "add_label" to if (account.hasPhone) "Add another phone" else "Add your phone",
+                    "recovery_class" to if (account.hasPhone) "" else "hidden",
                     "mode" to backend.mode,
                 ) + values,
             )
@@ -380,6 +396,11 @@ class WebApp(private val backend: Backend) {
         // The guide: link a phone only to an account that authenticated strongly first.
         val account = checked.session.account
             ?: return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Sign in to add a phone to your account.", "not-signed-in")
+        return startRegistration(call, checked.session, account)
+    }
+
+    /** "Add your phone" for the signed-in [account]: enroll, then the QR code page. */
+    private suspend fun startRegistration(call: ApplicationCall, session: Session, account: Account): Reply {
         var known = ""
         val enrolled = try {
             // The account's random id, never what the person typed: no personal data leaves.
@@ -396,7 +417,7 @@ class WebApp(private val backend: Backend) {
         }
         val enrollment = enrolled.enrollment
         val operationId = store.addOperation(
-            checked.session, REGISTRATION, account.id, enrolled.user.userId, enrollment.transactionId,
+            session, REGISTRATION, account.id, enrolled.user.userId, enrollment.transactionId,
             enrollment.statusToken.reveal(), null, backend.expiresInMs / 1000.0 + 60, known,
         )
         Log.info("registration started: user ${pyRepr(enrolled.user.userId)}, transaction ${pyRepr(enrollment.transactionId)}")
@@ -417,7 +438,7 @@ class WebApp(private val backend: Backend) {
                 "register",
                 mapOf(
                     "username" to account.username,
-                    "csrf" to checked.session.csrfToken,
+                    "csrf" to session.csrfToken,
                     "operation" to operationId,
                     "base_url" to backend.publicBaseUrl,
                     "status_token" to enrollment.statusToken.reveal(),
@@ -608,6 +629,8 @@ class WebApp(private val backend: Backend) {
                     )
                 }
                 store.linkPhone(accountId, verified.userId, new[0])
+                // This session holds the phone now: it may create recovery codes.
+                store.provePhone(session.id)
                 done = true
                 Log.info("registration verified: user ${pyRepr(verified.userId)}, authenticator ${pyRepr(new[0])}")
                 return reply(
@@ -619,7 +642,8 @@ class WebApp(private val backend: Backend) {
             done = true
             Log.info("login verified: user ${pyRepr(verified.userId)}")
             val name = store.accountName(accountId)
-            val (cookie, _) = store.newSession(accountId, session)
+            val (cookie, signedIn) = store.newSession(accountId, session)
+            store.provePhone(signedIn.id)
             return reply(
                 call, HttpStatusCode.OK, "Logged in", "You are logged in as $name.", "logged-in", mapOf("username" to name),
                 headers = listOf(sessionCookie(call, cookie)),
@@ -627,6 +651,136 @@ class WebApp(private val backend: Backend) {
         } finally {
             store.release(operation.id, done)
         }
+    }
+
+    private fun noPhone(call: ApplicationCall, message: String) =
+        reply(call, HttpStatusCode.Conflict, "No phone linked", message, "no-phone")
+
+    private fun notSignedInToRecover(call: ApplicationCall) = reply(
+        call, HttpStatusCode.Unauthorized, "Sign in first",
+        "Sign in with your password first; then you can replace a lost phone.", "not-signed-in",
+    )
+
+    private fun nothingToReplace(call: ApplicationCall) = noPhone(
+        call, "This account has no phone linked: there is nothing to replace. Add your phone from your account page.",
+    )
+
+    /** "Lost your phone?": the form for one recovery code. */
+    private fun lostPhonePage(session: Session, account: Account, status: HttpStatusCode = HttpStatusCode.OK, error: String = ""): Reply {
+        val page = render(
+            files.templates, "lost-phone",
+            mapOf(
+                "csrf" to session.csrfToken,
+                "username" to account.username,
+                "authenticator_id" to account.authenticatorId,
+                "recover_error" to error,
+                "mode" to backend.mode,
+            ),
+        )
+        return html(status, page, listOf(HttpHeaders.CacheControl to "no-store"))
+    }
+
+    private suspend fun recoveryCodes(call: ApplicationCall, checked: Checked): Reply {
+        val session = checked.session
+        val account = session.account
+            ?: return reply(call, HttpStatusCode.Unauthorized, "Sign in first", "Sign in to create recovery codes.", "not-signed-in")
+        if (!account.hasPhone) return noPhone(call, "Add your phone first: recovery codes are for replacing it when it is lost.")
+        if (!store.provedPhone(session)) {
+            // The codes stand in for the phone: a password alone must not mint them.
+            return reply(
+                call, HttpStatusCode.Forbidden, "Use your phone first",
+                "Recovery codes stand in for your phone, so only a session that used the phone can create them: " +
+                    "sign out, log in with your phone, then create them.",
+                "phone-needed",
+            )
+        }
+        val issued = try {
+            // A new set replaces the old one in the cloud. Shown once, below; never stored here.
+            backend.client.requestRecoveryCodes(userId = account.cloudUserId)
+        } catch (e: AuthCloudException) {
+            Log.warning("recovery codes failed: ${kindOf(e)}")
+            return reply(call, HttpStatusCode.BadGateway, "Recovery codes unavailable", "The Authentication Cloud could not issue them: ${describe(e)}", "error")
+        }
+        try {
+            Log.info("recovery codes issued: user ${pyRepr(account.cloudUserId)}, ${issued.codes.size} codes")
+            val page = render(
+                files.templates, "recovery-codes",
+                mapOf(
+                    "username" to account.username,
+                    "count" to issued.codes.size,
+                    "codes" to issued.codes.joinToString("\n") { it.reveal() },
+                ),
+            )
+            return html(HttpStatusCode.OK, page, listOf(HttpHeaders.CacheControl to "no-store"))
+        } finally {
+            issued.codes.forEach { it.destroy() }
+        }
+    }
+
+    private fun lostPhone(call: ApplicationCall): Reply {
+        val session = store.session(cookieValue(call))
+        val account = session?.account ?: return notSignedInToRecover(call)
+        if (!account.hasPhone) return nothingToReplace(call)
+        return lostPhonePage(session, account)
+    }
+
+    /**
+     * A recovery code from a signed-in account (the password is the first factor): if it is
+     * right, the lost phone is removed from the cloud and the account, every other session of
+     * the account ends, and the page to add the new phone follows.
+     */
+    private suspend fun recover(call: ApplicationCall, checked: Checked): Reply {
+        val session = checked.session
+        val account = session.account ?: return notSignedInToRecover(call)
+        if (!account.hasPhone) return nothingToReplace(call)
+        val cloudUserId = account.cloudUserId!!
+        val lost = account.authenticatorId!!
+        // Every code typed counts, right or wrong, before anything is sent.
+        store.take(listOf("recovery:account:${account.id}" to backend.recoveryAttemptsPerAccount), RECOVERY_WINDOW_SECONDS.toDouble())
+            ?.let { return tooMany(call, it, "recovery codes") }
+        // Spaces typed between groups are no part of it.
+        val code = (checked.form.value("code") ?: "").filter { it !in PY_WHITESPACE }
+        if (code.isEmpty() || code.codePointCount(0, code.length) > MAX_RECOVERY_CODE) {
+            return lostPhonePage(session, account, HttpStatusCode.BadRequest, "Please enter one of your recovery codes.")
+        }
+        val verdict = try {
+            Secret(code).use { backend.client.verifyCode(cloudUserId, CodeCheck.Recovery(it)) }
+        } catch (e: AuthCloudException.InvalidInput) {
+            return lostPhonePage(session, account, HttpStatusCode.BadRequest, "A recovery code is 16 letters and digits.")
+        } catch (e: AuthCloudException.RateLimited) {
+            Log.warning("recovery code not checked: the cloud's limit")
+            val retryAfterMs = e.retryAfterMs?.toLong()
+            return tooMany(call, if (retryAfterMs != null) maxOf(1L, (retryAfterMs + 999) / 1000).toInt() else RECOVERY_WINDOW_SECONDS, "recovery codes")
+        } catch (e: AuthCloudException) {
+            Log.warning("recovery code check failed: ${kindOf(e)}")
+            return reply(call, HttpStatusCode.BadGateway, "Check unavailable", "The Authentication Cloud could not check the code: ${describe(e)}", "error")
+        }
+        if (verdict != CodeVerdict.CORRECT) {
+            Log.warning("recovery code refused: user ${pyRepr(cloudUserId)}")
+            return lostPhonePage(
+                session, account, HttpStatusCode.Unauthorized,
+                "That is not one of your recovery codes, or it was used already. Nothing was changed.",
+            )
+        }
+        Log.info("recovery code accepted: user ${pyRepr(cloudUserId)}")
+        try {
+            // The lost phone can approve nothing any more (NOT_FOUND: it was gone already).
+            backend.client.deleteAuthenticator(lost)
+        } catch (e: AuthCloudException) {
+            Log.warning("lost phone not removed: ${kindOf(e)}")
+            return reply(
+                call, HttpStatusCode.BadGateway, "Phone not removed",
+                "Your code was right (and is now used up), but the Authentication Cloud could not remove the lost phone: " +
+                    "${describe(e)} Try again with another code.",
+                "error",
+            )
+        }
+        store.unlinkPhone(account.id, lost)
+        // Whoever has the lost phone may have logged in with it: signed out everywhere else.
+        val ended = store.endOtherSessions(account.id, session)
+        Log.info("lost phone removed: user ${pyRepr(cloudUserId)}, authenticator ${pyRepr(lost)}, $ended other sessions ended")
+        // Straight on to "Add your phone" for the new one (the same cloud user).
+        return startRegistration(call, session, Account(account.id, account.username, cloudUserId, null))
     }
 
     private fun notConfirmed(call: ApplicationCall, noun: String) = reply(
