@@ -116,14 +116,23 @@ fn shared() -> &'static Shared {
     }
     // First use, or the first use in a forked child: the parent's runtime is leaked (its
     // threads are gone; dropping it would wait for them).
+    install(&CURRENT, current, generation)
+}
+
+/// Builds a runtime for `generation` and installs it in `slot` unless another thread
+/// replaced `current` first; returns the installed one.
+fn install(slot: &AtomicPtr<Shared>, current: *mut Shared, generation: u64) -> &'static Shared {
     let fresh: &'static mut Shared = Box::leak(Box::new(Shared::new(generation)));
-    match CURRENT.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
+    match slot.compare_exchange(current, fresh, Ordering::AcqRel, Ordering::Acquire) {
         Ok(_) => fresh,
         Err(winner) => {
-            // Another thread installed one first; ours was never used.
+            // Another thread installed one first; ours was never used. Shut it down without
+            // waiting: a plain drop panics when this thread is inside another async runtime
+            // (a blocking call from a tokio task racing the first use).
             // SAFETY: `fresh` came from `Box::leak` above and nobody else has seen it.
-            drop(unsafe { Box::from_raw(fresh as *mut Shared) });
-            // SAFETY: as above, pointers in CURRENT are never freed.
+            let unused = unsafe { Box::from_raw(fresh as *mut Shared) };
+            unused.runtime.shutdown_background();
+            // SAFETY: as above, pointers in `slot` are never freed.
             unsafe { &*winner }
         }
     }
@@ -418,6 +427,19 @@ mod tests {
         }));
         let value = answered.recv_timeout(std::time::Duration::from_secs(10)).expect("no hang");
         assert_eq!(value, Ok(7));
+    }
+
+    #[test]
+    fn losing_the_race_to_build_the_runtime_inside_another_runtime_does_not_panic() {
+        // Two first uses at once, the loser on a thread inside another tokio runtime: its
+        // unused runtime must go without the drop that panics in an async context (seen once
+        // in a fresh clone's ./test.sh).
+        let generation = fork::generation();
+        let winner: *mut Shared = Box::leak(Box::new(Shared::new(generation)));
+        let slot = AtomicPtr::new(winner);
+        let host = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        let installed = host.block_on(async { install(&slot, std::ptr::null_mut(), generation) as *const Shared });
+        assert_eq!(installed, winner as *const Shared, "the first one stays");
     }
 
     #[test]
