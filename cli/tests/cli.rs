@@ -895,24 +895,31 @@ fn sms_enrollment_recovery_codes_and_code_checks() {
 
         // Bad input: exit 2, nothing sent.
         let before = emu.requests().len();
-        for args in [
-            vec!["enroll", "--username", "x", "--channel", "sms", "--phone", "41791234567"],
+        let long_username = "u".repeat(301);
+        let sms_enroll = |username: &'static str, message: &'static str| {
             vec![
                 "enroll",
                 "--username",
-                "x",
+                username,
                 "--channel",
                 "sms",
                 "--phone",
                 "+41791234567",
                 "--sms-message",
-                "no code",
-            ],
-            vec!["verify-code", &user_id, "--channel", "recovery", "--code", "Ab3dEf6hIj9kLm0"],
-            vec!["verify-code", &user_id, "--channel", "sms", "--code", "123456"],
+                message,
+            ]
+        };
+        for (args, field) in [
+            (vec!["enroll", "--username", "x", "--channel", "sms", "--phone", "41791234567"], "phone"),
+            (sms_enroll("x", "no code"), "message"),
+            (sms_enroll("x", "Kód {{CODE}} ✓"), "message"),
+            (vec!["enroll", "--username", &long_username, "--channel", "sms", "--phone", "+41791234567"], "username"),
+            (vec!["verify-code", &user_id, "--channel", "recovery", "--code", "Ab3dEf6hIj9kLm0"], "code"),
+            (vec!["verify-code", &user_id, "--channel", "sms", "--code", "123456"], "status"),
         ] {
             let r = run(cli(&emu).args(&args));
             assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+            assert!(r.stderr.contains(field), "{args:?} names {field}: {}", r.stderr);
         }
         assert_eq!(emu.requests().len(), before, "nothing was sent");
     });
