@@ -10,8 +10,11 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # step, the pinned tool versions, tool_venv, fresh_venv.
 . scripts/lib.sh
 
-# The shipped native library (no emulator, stripped) must stay within this budget.
-FFI_SIZE_BUDGET=2700000
+# The shipped native library (no emulator, stripped, linked as the mobile builds link it)
+# must stay within this budget: 2.7 MB until the rest of the vendor's API (issue 21: SMS,
+# recovery codes, code checks, more approvals, the CSV log export) added 160 KB; the
+# acceptance ceiling of the size issue is 3.2 MB.
+FFI_SIZE_BUDGET=2850000
 
 started=$SECONDS
 stages=("$@")
@@ -35,15 +38,18 @@ run_examples() {
 
 build_wheel() {
   tool_venv
-  step "the library (release, with the emulator) and the bindings generator (debug)"
-  cargo build --locked --release -p authcloud-ffi --features emulator
+  step "the bindings generator (debug)"
   # Where scripts/bindgen.sh builds the generator: the generated-names test runs it too.
   BINDGEN=$(scripts/bindgen.sh --binary)
   step "portable wheel: maturin build --zig --compatibility manylinux2014 (glibc 2.17), then stripped"
   rm -rf target/wheels
   # Bindings are generated from the unstripped library; the shipped copy is stripped after.
+  # The unstripped library stays at $RELEASE_DIR for the names test and the Swift stage.
   (cd bindings/python && PATH="$ROOT/.venv/bin:$PATH" CARGO_PROFILE_RELEASE_STRIP=none \
-    "$ROOT/.venv/bin/maturin" build --release --locked --zig --compatibility manylinux2014 -o "$ROOT/target/wheels")
+    "$ROOT/.venv/bin/maturin" build --release --locked --zig --compatibility manylinux2014 \
+      --target "$HOST_TRIPLE" -o "$ROOT/target/wheels")
+  [ -f "$RELEASE_DIR/libauthcloud_ffi.so" ] || { echo "maturin left no library at $RELEASE_DIR" >&2; exit 1; }
+  wheel_library_built=1
   wheel=$(ls target/wheels/authcloud-*.whl)
   rm -rf target/wheels/unpacked
   "$ROOT/.venv/bin/python" -m wheel unpack -d target/wheels/unpacked "$wheel" >/dev/null
@@ -68,7 +74,7 @@ run_python() {
   step "the wheel's pytest plugin: a test file with only its fixtures (no conftest)"
   (cd target && venv-wheel/bin/python -m pytest -q -p no:cacheprovider "$ROOT/examples/python/test_with_plugin.py")
   step "uniffi.toml takes effect (generated names)"
-  AUTHCLOUD_BINDGEN="$BINDGEN" AUTHCLOUD_FFI_LIB="$ROOT/target/release/libauthcloud_ffi.so" \
+  AUTHCLOUD_BINDGEN="$BINDGEN" AUTHCLOUD_FFI_LIB="$RELEASE_DIR/libauthcloud_ffi.so" \
     target/venv-wheel/bin/python -m pytest -q -p no:cacheprovider bindings/tests
   step "examples/python (sync and asyncio) as smoke tests"
   (cd target && venv-wheel/bin/python "$ROOT/examples/python/sync_flow.py" && venv-wheel/bin/python "$ROOT/examples/python/async_flow.py")
@@ -81,8 +87,9 @@ run_python() {
   step "sdist (maturin sdist), installed from source into a fresh venv"
   rm -rf target/sdist
   (cd bindings/python && "$ROOT/.venv/bin/maturin" sdist -o "$ROOT/target/sdist")
-  # The source build shares target/ so crates.io dependencies built above are reused.
-  CARGO_TARGET_DIR="$ROOT/target" fresh_venv target/venv-source target/sdist/authcloud-*.tar.gz
+  # The source build shares target/ and the target triple, so the crates built for the
+  # wheel above are reused and only the library itself is compiled again.
+  CARGO_TARGET_DIR="$ROOT/target" CARGO_BUILD_TARGET="$HOST_TRIPLE" fresh_venv target/venv-source target/sdist/authcloud-*.tar.gz
   target/venv-source/bin/python -c "
 import authcloud
 emu = authcloud.Emulator.start()
@@ -117,7 +124,7 @@ run_web() {
 
 run_swift() {
   step "Swift: XCTest and examples/swift in a Debian 13 chroot with swiftlang"
-  bindings/swift/test.sh
+  AUTHCLOUD_SWIFT_LIBRARY_BUILT=${wheel_library_built:-} bindings/swift/test.sh
 }
 
 run_size() {
@@ -126,11 +133,10 @@ run_size() {
   # (Android: --pack-dyn-relocs=android, see bindings/kotlin/android/build-android.sh; iOS:
   # chained fixups). Linux's closest equivalent of the packing is RELR; the desktop
   # library in the wheel and the jar keeps plain relocations (RELR needs glibc >= 2.36).
-  local gcc_ld plain size bindgen
-  gcc_ld="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/bin/gcc-ld"
-  cargo build --locked --profile ffi-small -p authcloud-ffi --lib
-  strip -o target/ffi-small/libauthcloud_ffi.desktop-stripped.so target/ffi-small/libauthcloud_ffi.so
-  plain=$(stat -c %s target/ffi-small/libauthcloud_ffi.desktop-stripped.so)
+  # (Only this link is built: a second, plain link just to print its size cost a fat-LTO
+  # build of the library per run.)
+  local gcc_ld size bindgen
+  gcc_ld="$(rustc --print sysroot)/lib/rustlib/$HOST_TRIPLE/bin/gcc-ld"
   cargo rustc --locked --profile ffi-small -p authcloud-ffi --lib --crate-type cdylib -- \
     -C link-arg=-B"$gcc_ld" -C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
   # The generator, built once for the two generations below.
@@ -141,8 +147,7 @@ run_size() {
   grep -qF 'fun `enroll`(' target/bindings-small/dev/authcloud/authcloud.kt
   strip -o target/ffi-small/libauthcloud_ffi.stripped.so target/ffi-small/libauthcloud_ffi.so
   size=$(stat -c %s target/ffi-small/libauthcloud_ffi.stripped.so)
-  printf 'stripped libauthcloud_ffi.so: %s bytes as the mobile builds link it (budget %s); %s bytes with a plain link\n' \
-    "$size" "$FFI_SIZE_BUDGET" "$plain"
+  printf 'stripped libauthcloud_ffi.so: %s bytes as the mobile builds link it (budget %s)\n' "$size" "$FFI_SIZE_BUDGET"
   readelf -S target/ffi-small/libauthcloud_ffi.stripped.so | grep -q eh_frame || { echo "unwinding tables are gone" >&2; exit 1; }
   [ "$size" -le "$FFI_SIZE_BUDGET" ] || { echo "the library is over its size budget" >&2; exit 1; }
   # The measured library must also work: one registration through it, from Python.

@@ -14,6 +14,8 @@
 #   default out: bench/results/emulator-memory-$(date -u +%F).txt (never overwritten).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# HOST_TRIPLE and RELEASE_DIR: release builds share the wheel build's directory.
+. scripts/lib.sh
 ROOT=$(pwd)
 . scripts/emulator-process.sh
 
@@ -33,9 +35,9 @@ if [ -e "$out" ]; then
 fi
 mkdir -p "$(dirname "$out")"
 
-cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-emulator-memory
-emulator=target/release/authcloud-emulator
-driver=target/release/bench-emulator-memory
+cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-emulator-memory
+emulator="$RELEASE_DIR"/authcloud-emulator
+driver="$RELEASE_DIR"/bench-emulator-memory
 work=$(mktemp -d)
 trap 'stop_emulator; rm -rf "$work"' EXIT
 key="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"

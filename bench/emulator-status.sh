@@ -10,6 +10,8 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+# HOST_TRIPLE and RELEASE_DIR: release builds share the wheel build's directory.
+. scripts/lib.sh
 DURATION="${1:-10s}"
 RESULTS=bench/results/emulator-status-wrk.txt
 mkdir -p bench/results
@@ -22,14 +24,14 @@ if ! command -v wrk >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release -p authcloud-emulator >&2
+cargo build --release --target "$HOST_TRIPLE" -p authcloud-emulator >&2
 
 # 1,000 client sockets in wrk (the emulator raises its own limit at start).
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 WORK="$(mktemp -d)"
 KEY="bench-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-AUTHCLOUD_ACCESS_KEY="$KEY" target/release/authcloud-emulator --port 0 \
+AUTHCLOUD_ACCESS_KEY="$KEY" "$RELEASE_DIR"/authcloud-emulator --port 0 \
     >"$WORK/stdout" 2>"$WORK/stderr" &
 EMULATOR_PID=$!
 cleanup() {
@@ -75,7 +77,7 @@ curl -fsS -X POST "$BASE_URL/api/v1/status" -H 'Content-Type: application/json' 
     echo "cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
     echo "kernel: $(uname -srm)"
     echo "wrk: $(wrk -v 2>&1 | head -1)"
-    echo "emulator: target/release/authcloud-emulator --port 0 (access key from the environment)"
+    echo "emulator: $RELEASE_DIR/authcloud-emulator --port 0 (access key from the environment)"
     echo "body: {\"statusToken\": \"<a pending enrollment's status token>\"}"
     for CONNECTIONS in 1000 50; do
         COMMAND="wrk -t2 -c$CONNECTIONS -d$DURATION --timeout 10s --latency -s status.lua $BASE_URL/api/v1/status"

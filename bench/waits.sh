@@ -20,6 +20,8 @@
 # a target; --smoke enforces nothing but success.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# HOST_TRIPLE and RELEASE_DIR: release builds share the wheel build's directory.
+. scripts/lib.sh
 
 N=10000
 MODES=spread,simultaneous,simultaneous-jitter
@@ -47,7 +49,7 @@ n=v.rstrip('msh'); print(float(n)*u.get(v[len(n):] or 's', 1))" "$APPROVE")
 
 started=$SECONDS
 mkdir -p "$OUT" target
-cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-waits
+cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-waits
 # Enough descriptors for the N open transactions' worth of sockets a misbehaving client could open.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
@@ -58,11 +60,11 @@ trap stop_emulator EXIT
 for mode in ${MODES//,/ }; do
   KEY=bench-key-$RANDOM$RANDOM
   log=target/bench-waits-emulator-$mode.out
-  start_emulator target/release/authcloud-emulator "$log" "$KEY" --auto-approve-after "$APPROVE" --transaction-ttl 10m
+  start_emulator "$RELEASE_DIR"/authcloud-emulator "$log" "$KEY" --auto-approve-after "$APPROVE" --transaction-ttl 10m
   base=$emulator_url
   out=$OUT/waits-$mode-$N.json
   t=$SECONDS
-  target/release/bench-waits "$base" "$KEY" --n "$N" --mode "$mode" --approve-after-s "$approve_s" \
+  "$RELEASE_DIR"/bench-waits "$base" "$KEY" --n "$N" --mode "$mode" --approve-after-s "$approve_s" \
     --enroll-concurrency "$ENROLL_CONCURRENCY" --max-concurrent-requests "$LIMIT" > "$out"
   stop_emulator
   printf '%-20s %3ss  %s\n' "$mode" "$((SECONDS - t))" "$out"

@@ -72,3 +72,13 @@ tool_venv() {
     "maturin==$MATURIN_VERSION" "pytest==$PYTEST_VERSION" "ziglang==$ZIG_VERSION" \
     "auditwheel==$AUDITWHEEL_VERSION" "wheel==$WHEEL_VERSION"
 }
+
+# Release builds for this machine go through one target directory, the one maturin's
+# portable (--zig) wheel build uses: it always names the target triple, so its crates land
+# in target/<host triple>/release. A release build without the triple would compile every
+# dependency a second time (about four minutes on two cores). So the wheel, the sdist
+# install, the Swift stage and the benchmarks build with `--target "$HOST_TRIPLE"` (or
+# CARGO_BUILD_TARGET) and find their files in $RELEASE_DIR; only the final crate is
+# relinked when the linker differs.
+HOST_TRIPLE=$(rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+RELEASE_DIR=$lib_root/target/$HOST_TRIPLE/release

@@ -31,8 +31,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
-EMULATOR = ROOT / "target/release/authcloud-emulator"
-RUST_BENCH = ROOT / "target/release/bench-clients"
+# run.sh builds the release binaries into the directory the wheel build shares
+# (scripts/lib.sh, RELEASE_DIR) and passes it here.
+RELEASE_DIR = Path(os.environ.get("AUTHCLOUD_RELEASE_DIR", ROOT / "target/release"))
+EMULATOR = RELEASE_DIR / "authcloud-emulator"
+RUST_BENCH = RELEASE_DIR / "bench-clients"
 PYTHON_BENCH = ROOT / "bench/clients/python/bench_clients.py"
 KOTLIN_DIR = ROOT / "bench/clients/kotlin/target"
 KOTLIN_MAIN = "dev.authcloud.bench.MainKt"

@@ -14,15 +14,17 @@
 # bench/results/kotlin-client-profile.txt.
 set -eu  # no pipefail: `perf report | head` ends perf with SIGPIPE by design
 cd "$(dirname "$0")/../.."
+# HOST_TRIPLE and RELEASE_DIR: release builds share the wheel build's directory.
+. scripts/lib.sh
 command -v perf >/dev/null && command -v strace >/dev/null || { echo "needs perf and strace" >&2; exit 2; }
 [ -f bench/clients/kotlin/target/classpath.txt ] || { echo "run bench/clients/run.sh --smoke first" >&2; exit 2; }
-cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clients
+cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-clients
 work=target/profile-native
 rm -rf "$work" && mkdir -p "$work"
 key=profile-$RANDOM$RANDOM
 . scripts/emulator-process.sh
 trap stop_emulator EXIT
-start_emulator target/release/authcloud-emulator "$work/emulator.out" "$key"
+start_emulator "$RELEASE_DIR"/authcloud-emulator "$work/emulator.out" "$key"
 base=$emulator_url
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 
@@ -35,9 +37,9 @@ report() { # perf.data, what, how many top functions
 
 # --- Rust core ---------------------------------------------------------------------------
 CYCLES=6000
-perf record -q -F 4999 -o "$work/rust.data" -- target/release/bench-clients core-current-thread "$base" "$key" $CYCLES 200 \
+perf record -q -F 4999 -o "$work/rust.data" -- "$RELEASE_DIR"/bench-clients core-current-thread "$base" "$key" $CYCLES 200 \
   > "$work/rust.json"
-strace -c -f -o "$work/rust.strace" target/release/bench-clients core-current-thread "$base" "$key" 2000 0 > /dev/null
+strace -c -f -o "$work/rust.strace" "$RELEASE_DIR"/bench-clients core-current-thread "$base" "$key" 2000 0 > /dev/null
 perf report -i "$work/rust.data" --no-children --sort sym -g none --stdio -q 2>/dev/null > "$work/rust-syms.txt"
 {
   echo "Where the Rust core's CPU goes: authcloud::Client (current-thread runtime), enroll -> status -> introspect"

@@ -9,25 +9,27 @@
 # Writes bench/results/python-client-profile.txt (CPU by layer: kernel, Python interpreter,
 # ctypes, the SDK's library split by crate, libc; and the top functions)
 # and bench/results/python-client-flamegraph.svg. Uses bench/clients/run.sh's venv and
-# the release library `target/release/libauthcloud_ffi.so` (./test.sh python builds it).
+# the release library `target/<host triple>/release/libauthcloud_ffi.so` (./test.sh python builds it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# HOST_TRIPLE and RELEASE_DIR: release builds share the wheel build's directory.
+. scripts/lib.sh
 CYCLES=${1:-4000}
 command -v perf >/dev/null && command -v inferno-flamegraph >/dev/null ||
   { echo "needs perf and inferno (cargo install inferno)" >&2; exit 2; }
 [ -x target/venv-bench/bin/python ] || { echo "run bench/clients/run.sh --smoke first (it makes the venv)" >&2; exit 2; }
-cargo build --locked --release -q -p authcloud-emulator -p authcloud-ffi --features authcloud-ffi/emulator
+cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-ffi --features authcloud-ffi/emulator
 
 work=target/profile-python
 rm -rf "$work" && mkdir -p "$work"
 site=$(target/venv-bench/bin/python -c "import authcloud, os; print(os.path.dirname(authcloud.__file__))")
 cp -r "$site" "$work/authcloud"
-cp target/release/libauthcloud_ffi.so "$work/authcloud/_native/libauthcloud_ffi.so"
+cp "$RELEASE_DIR"/libauthcloud_ffi.so "$work/authcloud/_native/libauthcloud_ffi.so"
 
 key=profile-$RANDOM$RANDOM
 . scripts/emulator-process.sh
 trap stop_emulator EXIT
-start_emulator target/release/authcloud-emulator "$work/emulator.out" "$key"
+start_emulator "$RELEASE_DIR"/authcloud-emulator "$work/emulator.out" "$key"
 base=$emulator_url
 
 PYTHONPATH=$work perf record -q -F 4999 --call-graph dwarf,16384 -o "$work/perf.data" -- \

@@ -55,7 +55,7 @@ fresh() {
 need_commands bench/clients "mvn javac" openjdk-17-jdk-headless maven
 
 step "release emulator and the Rust bench binary (cargo build --release)"
-cargo build --locked --release -q -p authcloud-emulator -p authcloud-bench-clients
+cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-clients
 
 tools="requests $REQUESTS_VERSION httpx $HTTPX_VERSION matplotlib $MATPLOTLIB_VERSION maturin $MATURIN_VERSION"
 ensure_venv --step "creating target/venv-bench ($tools)" "$VENV" .bench-tools "$tools" \
@@ -94,4 +94,4 @@ fi
 step "running the clients (bench/clients/driver.py $*)"
 # Recorded in the results: which wheel and which installed jar were measured.
 AUTHCLOUD_BENCH_WHEEL="$ROOT/${wheel#"$ROOT"/}" AUTHCLOUD_BENCH_JAR="$INSTALLED_JAR" \
-  "$VENV/bin/python" bench/clients/driver.py "$@"
+  AUTHCLOUD_RELEASE_DIR="$RELEASE_DIR" "$VENV/bin/python" bench/clients/driver.py "$@"

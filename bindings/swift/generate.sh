@@ -7,7 +7,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-lib=${1:-$repo/target/release/libauthcloud_ffi.so}
+lib=${1:-$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/libauthcloud_ffi.so}
 out=$repo/target/bindings/swift
 cd "$repo"
 rm -rf "$out"

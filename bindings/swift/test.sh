@@ -7,12 +7,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 cd "$repo"
 
+. "$repo/scripts/lib.sh"
+
 "$here/chroot.sh" ensure
-cargo build --locked --release -p authcloud-ffi --features emulator
-"$here/generate.sh" "$repo/target/release/libauthcloud_ffi.so"
+# The release library with the emulator, in the release directory the wheel build shares
+# (scripts/lib.sh). ./test.sh passes AUTHCLOUD_SWIFT_LIBRARY_BUILT=1 when its python stage
+# has just built it there, so the library is not relinked for nothing.
+if [ "${AUTHCLOUD_SWIFT_LIBRARY_BUILT:-}" != 1 ]; then
+  cargo build --locked --release --target "$HOST_TRIPLE" -p authcloud-ffi --features emulator
+fi
+"$here/generate.sh" "$RELEASE_DIR/libauthcloud_ffi.so"
 
 # Inside the chroot the repo is /work; build products stay in the repo's target/.
-flags="-Xswiftc -warnings-as-errors -Xlinker -L/work/target/release -Xlinker -rpath -Xlinker /work/target/release"
+libdir=/work/target/$HOST_TRIPLE/release
+flags="-Xswiftc -warnings-as-errors -Xlinker -L$libdir -Xlinker -rpath -Xlinker $libdir"
 echo "swift test (bindings/swift)"
 # Under a deadline (the build included): a hang fails the stage instead of stalling it.
 "$here/chroot.sh" run "cd /work/bindings/swift && timeout 1500 swift test --build-path /work/target/swift-build $flags"
