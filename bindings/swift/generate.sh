@@ -7,7 +7,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-lib=${1:-$repo/target/$(rustc -vV | sed -n 's/^host: //p')/release/libauthcloud_ffi.so}
+. "$repo/scripts/lib.sh"
+lib=${1:-$RELEASE_DIR/libauthcloud_ffi.so}
 out=$repo/target/bindings/swift
 cd "$repo"
 rm -rf "$out"

@@ -36,6 +36,15 @@ private func withFault(_ emulator: Emulator, _ path: String, _ fault: Fault, _ c
     return Outcome(value: value, sent: try lostOpsRequests(emulator, path) - before)
 }
 
+/// Checks one row of a table: the requests sent, and whether the answer (of type `answer`) came.
+private func assertRow<Answer>(
+    _ outcome: Outcome, _ name: String, sent: Int, answered: Bool, _ answer: Answer.Type,
+    file: StaticString = #filePath, line: UInt = #line
+) {
+    XCTAssertEqual(outcome.sent, sent, name, file: file, line: line)
+    XCTAssertEqual(outcome.value is Answer, answered, "\(name): \(outcome.value)", file: file, line: line)
+}
+
 /// (answered?, requests sent) per fault, in the order of `faults`, for an operation never
 /// re-sent once it may have arrived: only a refusal (429) is sent again.
 private let neverResent: [(Bool, Int)] = [(false, 1), (false, 1), (false, 1), (false, 1), (true, 2), (false, 1)]
@@ -49,8 +58,7 @@ final class CodeFaultsTests: XCTestCase {
             let outcome = try withFault(emulator, enrollPath, fault) {
                 try client.enrollSms(phone: "+41791234567", username: "swift-fault-\(name)")
             }
-            XCTAssertEqual(outcome.sent, sent, name)
-            XCTAssertEqual(outcome.value is SmsEnrollResult, answered, "\(name): \(outcome.value)")
+            assertRow(outcome, name, sent: sent, answered: answered, SmsEnrollResult.self)
         }
     }
 
@@ -67,8 +75,7 @@ final class CodeFaultsTests: XCTestCase {
             let outcome = try withFault(emulator, approvalPath, fault) {
                 try client.approve(request: ApprovalRequest(userId: userId, channel: .sms))
             }
-            XCTAssertEqual(outcome.sent, sent, name)
-            XCTAssertEqual(outcome.value is ApprovalResult, answered, "\(name): \(outcome.value)")
+            assertRow(outcome, name, sent: sent, answered: answered, ApprovalResult.self)
             XCTAssertLessThanOrEqual(try emulator.smsMessagesTo(userId: userId).count, 2, "\(name): a second SMS")
         }
     }
@@ -104,8 +111,7 @@ final class CodeFaultsTests: XCTestCase {
         for ((name, fault), (answered, sent)) in zip(faults, expected) {
             let userId = try client.enroll(username: "swift-recovery-fault-\(name)").user.userId
             let outcome = try withFault(emulator, enrollPath, fault) { try client.requestRecoveryCodes(userId: userId) }
-            XCTAssertEqual(outcome.sent, sent, name)
-            XCTAssertEqual(outcome.value is RecoveryCodes, answered, "\(name): \(outcome.value)")
+            assertRow(outcome, name, sent: sent, answered: answered, RecoveryCodes.self)
         }
     }
 
