@@ -99,10 +99,19 @@ print('sdist install works')"
 }
 
 run_aarch64() {
-  step "Linux aarch64: the library cross-built with Debian 13's rustc 1.85, its Rust tests under qemu, a wheel"
+  local started_aarch64=$SECONDS
+  step "Linux aarch64: the library cross-built with Debian 13's rustc 1.85, its Rust tests under qemu"
   scripts/linux-aarch64.sh build
   scripts/linux-aarch64.sh test
+  # The aarch64 wheel is the x86-64 wheel's Python files with the aarch64 library: built
+  # from this checkout unless the python stage just did.
+  [ -n "${wheel_library_built:-}" ] || build_wheel
   scripts/linux-aarch64.sh wheel
+  step "Linux aarch64: the wheel's Python suite and the jar's JUnit suite on arm64 Python and JVM under qemu"
+  scripts/linux-aarch64.sh python
+  scripts/linux-aarch64.sh jvm
+  scripts/linux-aarch64.sh broken
+  step "aarch64: passed in $((SECONDS - started_aarch64)) s"
 }
 
 run_kotlin() {

@@ -8,7 +8,18 @@
 #   scripts/linux-aarch64.sh build   target/linux-aarch64/jna/linux-aarch64/libauthcloud_ffi.so
 #   scripts/linux-aarch64.sh test    cargo test --release -p authcloud -p authcloud-ffi under qemu
 #   scripts/linux-aarch64.sh wheel   target/wheels-aarch64/*.whl from the x86-64 wheel's Python
-#                                    files and the aarch64 library (not runnable here)
+#                                    files and the aarch64 library
+#   scripts/linux-aarch64.sh python  the wheel's Python test suite, run by an arm64 Python
+#   scripts/linux-aarch64.sh jvm     the jar (with its linux-aarch64 library) and its JUnit suite,
+#                                    run by an arm64 JVM
+#   scripts/linux-aarch64.sh broken  the negative control: the same runners given a library
+#                                    with one symbol missing must fail
+#
+# The arm64 Python and JVM are Debian 13's own packages, extracted (no maintainer scripts,
+# so no binfmt_misc is needed) with mmdebstrap into target/linux-aarch64/roots/, once, and
+# run by qemu-aarch64 inside the chroot. Tests that start a child process start
+# `sys.executable` or `$java.home/bin/java`: both are small shell scripts that hand the
+# arm64 program to qemu, so the children run on ARM too.
 #
 # What had to give for rustc 1.85 (the project's own code needs 1.85, edition 2024):
 # - `time` ≥ 0.3.46 needs rustc 1.88: the build pins time 0.3.41 and simple_asn1 0.6.3
@@ -24,7 +35,16 @@ chroot_sh="$repo/bindings/swift/chroot.sh"
 CHROOT=${AUTHCLOUD_SWIFT_CHROOT:-/var/tmp/authcloud-swift-trixie}
 work="$repo/target/linux-aarch64"
 TARGET=aarch64-unknown-linux-gnu
-PACKAGES="rustc cargo libstd-rust-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
+PACKAGES="rustc cargo libstd-rust-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user mmdebstrap"
+ROOTS="$work/roots"
+# The arm64 roots: name, then the Debian 13 packages extracted into it.
+PYTHON_PACKAGES="python3,libpython3.13-stdlib"
+JVM_PACKAGES="openjdk-21-jre-headless"
+JAVA_HOME_IN_ROOT=usr/lib/jvm/java-21-openjdk-arm64
+# Under emulation the suites run several times slower than on x86-64; a hang still ends.
+SUITE_DEADLINE=1800
+# Copies the test class path into the repo for the chroot (pinned: Maven 3.8 would pick 2.8).
+DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.11.0
 
 . "$repo/scripts/lib.sh"
 step_prefix="linux-aarch64: "
@@ -40,7 +60,7 @@ CARGO_TERM_COLOR=never"
 toolchain() {
   "$chroot_sh" ensure
   cp /etc/ssl/certs/ca-certificates.crt "$CHROOT/etc/ssl/certs/host-ca-certificates.crt"
-  if [ ! -f "$CHROOT/.authcloud-aarch64-ready" ]; then
+  if [ ! -f "$CHROOT/.authcloud-aarch64-ready" ] || ! "$chroot_sh" run "command -v mmdebstrap" >/dev/null; then
     step "installing $PACKAGES in the chroot"
     "$chroot_sh" run "dpkg --add-architecture arm64 && apt-get update -qq && \
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $PACKAGES >/dev/null && apt-get clean"
@@ -108,9 +128,180 @@ wheel() {
   ls -l "$repo/target/wheels-aarch64"/*.whl
 }
 
+
+# root NAME PACKAGES: an arm64 Debian 13 root with PACKAGES, extracted once into
+# target/linux-aarch64/roots/NAME (made in NAME.partial, moved when complete).
+root() {
+  local name=$1 packages=$2
+  [ -f "$ROOTS/$name/.complete" ] && return 0
+  toolchain
+  step "extracting arm64 $packages into target/linux-aarch64/roots/$name (mmdebstrap --variant=extract)"
+  mkdir -p "$ROOTS"
+  rm -rf "$ROOTS/$name" "$ROOTS/$name.partial"
+  # (mmdebstrap probes for a mount namespace first and says so on stderr; extract needs none.)
+  "$chroot_sh" run "mmdebstrap --quiet --variant=extract --architectures=arm64 --include=$packages trixie \
+    /work/target/linux-aarch64/roots/$name.partial 2>/work/target/linux-aarch64/roots/$name.log" \
+    || { cat "$ROOTS/$name.log" >&2; exit 1; }
+  # Absolute links (the JVM's conf/ -> /etc/java-21-openjdk) would be resolved by the host's
+  # kernel outside the root, where qemu's -L does not reach: make them relative.
+  python3 - "$ROOTS/$name.partial" <<'PY'
+import os, sys
+root = sys.argv[1]
+for folder, dirs, files in os.walk(root):
+    for name in dirs + files:
+        link = os.path.join(folder, name)
+        if os.path.islink(link) and os.readlink(link).startswith("/"):
+            target = root + os.readlink(link)
+            os.unlink(link)
+            os.symlink(os.path.relpath(target, folder), link)
+PY
+  touch "$ROOTS/$name.partial/.complete"
+  mv "$ROOTS/$name.partial" "$ROOTS/$name"
+}
+
+# Paths as the chroot sees them (the repo is /work there).
+in_chroot() { echo "/work${1#"$repo"}"; }
+
+# An arm64 virtual environment: bin/python3 runs the root's python3.13 under qemu with
+# argv[0] set to itself, so Python reads pyvenv.cfg next to it (sys.prefix is the venv, the
+# standard library comes from the root through qemu's -L) and `sys.executable` is this
+# script, which a test can start again. Its site-packages get pytest and the wheel from the
+# host's pip: pure-Python wheels and the aarch64 wheel, nothing to compile.
+arm64_venv() {
+  local venv=$1 wheel=$2 root
+  root=$(in_chroot "$ROOTS/python")
+  rm -rf "$venv" && mkdir -p "$venv/bin"
+  printf 'home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.13\n' >"$venv/pyvenv.cfg"
+  printf '#!/bin/sh\nexec qemu-aarch64 -L %s -0 "$0" %s/usr/bin/python3.13 "$@"\n' "$root" "$root" >"$venv/bin/python3"
+  chmod +x "$venv/bin/python3"
+  ln -s python3 "$venv/bin/python"
+  "$repo/.venv/bin/python" -m pip install -q --disable-pip-version-check --no-compile \
+    --target "$venv/lib/python3.13/site-packages" --only-binary=:all: --implementation cp \
+    --python-version 3.13 --platform manylinux_2_17_aarch64 --platform manylinux_2_34_aarch64 \
+    "pytest==$PYTEST_VERSION" "$wheel"
+}
+
+python_suite() {
+  local wheel venv
+  wheel=$(ls "$repo"/target/wheels-aarch64/authcloud-*aarch64.whl 2>/dev/null | head -1)
+  [ -n "$wheel" ] || { echo "no aarch64 wheel: scripts/linux-aarch64.sh wheel first" >&2; exit 1; }
+  root python "$PYTHON_PACKAGES"
+  step "an arm64 venv with pytest $PYTEST_VERSION and $(basename "$wheel")"
+  venv="$work/venv"
+  arm64_venv "$venv" "$wheel"
+  local py
+  py=$(in_chroot "$venv")/bin/python3
+  step "pytest bindings/python/tests with the aarch64 wheel, on an arm64 Python under qemu-aarch64"
+  "$chroot_sh" run "cd /work && $py -c 'import platform, sys, authcloud._native as n, pathlib; \
+lib = next(pathlib.Path(n.__file__).parent.glob(\"libauthcloud_ffi.so\")); \
+assert platform.machine() == \"aarch64\", platform.machine(); \
+assert lib.read_bytes()[18:20] == b\"\\xb7\\x00\", \"not an aarch64 library\"; \
+print(\"python\", sys.version.split()[0], platform.machine(), \"library\", lib)' && \
+    AUTHCLOUD_UNDER_EMULATION=qemu-aarch64 timeout $SUITE_DEADLINE $py -m pytest -q -p no:cacheprovider bindings/python/tests"
+  step "the wheel's pytest plugin on ARM (a test file with only its fixtures)"
+  "$chroot_sh" run "cd /work/target && timeout 600 $py -m pytest -q -p no:cacheprovider /work/examples/python/test_with_plugin.py"
+}
+
+# wrap_arm64 FILE: FILE becomes a shell script that runs the arm64 program (kept as
+# FILE.arm64) under qemu, so a process the JVM starts by path runs on ARM too.
+wrap_arm64() {
+  local file=$1 root
+  root=$(in_chroot "$ROOTS/jvm")
+  [ -f "$file.arm64" ] || mv "$file" "$file.arm64"
+  printf '#!/bin/sh\nexec qemu-aarch64 -L %s "$0.arm64" "$@"\n' "$root" >"$file"
+  chmod +x "$file"
+}
+
+jvm_suite() {
+  local lib="$work/jna/linux-aarch64/libauthcloud_ffi.so" kotlin="$repo/bindings/kotlin" junit="$work/junit"
+  [ -f "$lib" ] || build
+  root jvm "$JVM_PACKAGES"
+  local java_home="$ROOTS/jvm/$JAVA_HOME_IN_ROOT"
+  # The launcher, and the helper the JVM starts child processes with.
+  wrap_arm64 "$java_home/bin/java"
+  wrap_arm64 "$java_home/lib/jspawnhelper"
+  step "the jar with its linux-aarch64 library (mvn clean package; its tests run next, on ARM)"
+  local MVN=(mvn -B -ntp -q -Dstyle.color=never -f "$kotlin/pom.xml")
+  "${MVN[@]}" -DskipTests clean package
+  local jar
+  jar=$(ls "$kotlin"/target/authcloud-*.jar)
+  unzip -p "$jar" linux-aarch64/libauthcloud_ffi.so | cmp - "$lib" \
+    || { echo "the jar's linux-aarch64 library is not the one just built" >&2; exit 1; }
+  rm -rf "$junit" && mkdir -p "$junit/lib"
+  # The test classpath as jars inside the repo (the chroot sees only the repo), and JUnit's
+  # console launcher at the version the pom pins.
+  "${MVN[@]}" "$DEPENDENCY_PLUGIN:copy-dependencies" -DincludeScope=test -DoutputDirectory="$junit/lib"
+  local platform
+  platform=$(sed -n 's:.*<junit.platform.version>\(.*\)</junit.platform.version>.*:\1:p' "$kotlin/pom.xml")
+  "${MVN[@]}" "$DEPENDENCY_PLUGIN:copy" -Dartifact="org.junit.platform:junit-platform-console-standalone:$platform" \
+    -DoutputDirectory="$junit"
+  step "the JUnit suite (bindings/kotlin) with the jar, on an arm64 JVM under qemu-aarch64"
+  jvm_run "$jar" --scan-class-path "$(in_chroot "$kotlin/target/test-classes")"
+}
+
+# jvm_run JAR SELECTION...: JUnit's console launcher on the arm64 JVM, with JAR, the test
+# classes and the test dependencies (as jvm_suite left them) on the JVM's own class path,
+# as surefire has them (a test starts a child JVM with `java.class.path`), from the
+# project's folder (tests read fixtures by relative path).
+jvm_run() {
+  local jar=$1 kotlin="$repo/bindings/kotlin" junit="$work/junit" java classpath
+  shift
+  java="$(in_chroot "$ROOTS/jvm/$JAVA_HOME_IN_ROOT")/bin/java"
+  classpath="$(in_chroot "$jar"):$(in_chroot "$kotlin/target/test-classes")"
+  for dependency in "$junit"/lib/*.jar "$junit"/junit-platform-console-standalone-*.jar; do
+    classpath="$classpath:$(in_chroot "$dependency")"
+  done
+  "$chroot_sh" run "cd $(in_chroot "$kotlin") && $java -version 2>&1 | head -1 && \
+    timeout $SUITE_DEADLINE $java -Djava.awt.headless=true -Dauthcloud.underEmulation=qemu-aarch64 \
+      -cp '$classpath' org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=summary \
+      --fail-if-no-tests $*"
+}
+
+# The negative control: the runners above must fail when the aarch64 library is broken.
+# A copy of it loses one exported function (its name in the dynamic string table is
+# changed in place, so the dynamic linker no longer finds it: "undefined symbol"); the
+# wheel's venv and the jar, each with that copy, must then fail their first flow test.
+MISSING_SYMBOL=uniffi_authcloud_ffi_fn_method_client_enroll
+broken() {
+  local lib="$work/jna/linux-aarch64/libauthcloud_ffi.so" dir="$work/broken"
+  [ -d "$work/venv" ] && [ -d "$work/junit" ] || { echo "run scripts/linux-aarch64.sh python and jvm first" >&2; exit 1; }
+  rm -rf "$dir" && mkdir -p "$dir"
+  python3 - "$lib" "$dir/libauthcloud_ffi.so" "$MISSING_SYMBOL" <<'PY'
+import sys
+source, target, name = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+data = open(source, "rb").read()
+needle = b"\0" + name + b"\0"
+assert data.count(needle) == 1, f"{name!r} is not in the library exactly once"
+open(target, "wb").write(data.replace(needle, b"\0" + name[:-1] + b"#\0"))
+PY
+  step "negative control: the arm64 Python with a library missing $MISSING_SYMBOL must fail"
+  cp -a "$work/venv" "$dir/venv"
+  cp "$dir/libauthcloud_ffi.so" "$dir/venv/lib/python3.13/site-packages/authcloud/_native/libauthcloud_ffi.so"
+  if "$chroot_sh" run "cd /work && timeout 600 $(in_chroot "$dir/venv")/bin/python3 -m pytest -x -q -p no:cacheprovider \
+      bindings/python/tests/test_flow.py" >"$dir/python.log" 2>&1; then
+    cat "$dir/python.log"; echo "the Python suite passed with a broken library" >&2; exit 1
+  fi
+  grep -m1 "undefined symbol: $MISSING_SYMBOL" "$dir/python.log" || { cat "$dir/python.log"; echo "it failed, but not for the missing symbol" >&2; exit 1; }
+  echo "failed, as it must"
+  step "negative control: the arm64 JVM with a jar whose library misses $MISSING_SYMBOL must fail"
+  local jar
+  jar=$(ls "$repo"/bindings/kotlin/target/authcloud-*.jar)
+  cp "$jar" "$dir/authcloud.jar"
+  mkdir -p "$dir/jar/linux-aarch64" && cp "$dir/libauthcloud_ffi.so" "$dir/jar/linux-aarch64/"
+  (cd "$dir/jar" && zip -q "$dir/authcloud.jar" linux-aarch64/libauthcloud_ffi.so)
+  if jvm_run "$dir/authcloud.jar" --select-class dev.authcloud.FlowTest >"$dir/jvm.log" 2>&1; then
+    cat "$dir/jvm.log"; echo "the JUnit suite passed with a broken library" >&2; exit 1
+  fi
+  grep -m1 "undefined symbol: $MISSING_SYMBOL" "$dir/jvm.log" || { cat "$dir/jvm.log"; echo "it failed, but not for the missing symbol" >&2; exit 1; }
+  echo "failed, as it must"
+}
+
 case "${1:-}" in
   build) build ;;
   test) run_tests ;;
   wheel) wheel ;;
-  *) echo "usage: $0 build | test | wheel" >&2; exit 2 ;;
+  python) python_suite ;;
+  jvm) jvm_suite ;;
+  broken) broken ;;
+  *) echo "usage: $0 build | test | wheel | python | jvm | broken" >&2; exit 2 ;;
 esac

@@ -1,5 +1,6 @@
 """Fixtures: an emulator started from Python, and clients aimed at it."""
 
+import os
 import pathlib
 import struct
 import zlib
@@ -9,6 +10,12 @@ import pytest
 import authcloud
 
 STATUS_PATH = "/api/v1/status"
+
+# Under instruction-set emulation (scripts/linux-aarch64.sh runs this suite on an arm64
+# Python under qemu-aarch64 and sets AUTHCLOUD_UNDER_EMULATION) code runs several times
+# slower: load tests multiply their wall-clock budgets by this, and still assert every
+# outcome. Deadlines that test the SDK's own timing (a cancel ends a wait at once) do not.
+SLOWDOWN = 10 if os.environ.get("AUTHCLOUD_UNDER_EMULATION") else 1
 
 
 @pytest.fixture

@@ -9,6 +9,13 @@ import javax.imageio.ImageIO
 const val STATUS_PATH = "/api/v1/status"
 const val ENROLL_PATH = "/api/v1/users/enroll"
 
+/**
+ * Under instruction-set emulation (scripts/linux-aarch64.sh runs this suite on an arm64 JVM
+ * under qemu-aarch64 with -Dauthcloud.underEmulation) code runs several times slower: load
+ * tests multiply their wall-clock budgets by this and still assert every outcome.
+ */
+val SLOWDOWN: Int = if (System.getProperty("authcloud.underEmulation") != null) 10 else 1
+
 /** A config for the emulator with fast retries: tests should not sleep for seconds. */
 fun configFor(emulator: Emulator) = ClientConfig(
     baseUrl = emulator.baseUrl(),
