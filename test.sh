@@ -25,8 +25,9 @@ run_rust() {
   step "rustfmt"
   cargo fmt --all --check
   step "clippy (warnings are errors)"
-  cargo clippy --workspace --all-targets --locked -- -D warnings
-  cargo clippy -p authcloud-ffi --features emulator --all-targets --locked -- -D warnings
+  # One run with the FFI crate's emulator feature on: that feature only adds code (no
+  # cfg(not(...)) paths), so this lints everything the mobile build compiles as well.
+  cargo clippy --workspace --all-targets --locked --features authcloud-ffi/emulator -- -D warnings
   step "cargo test (workspace: core, emulator, cross-crate, CLI, FFI behaviour)"
   cargo test --workspace --locked
 }
@@ -174,7 +175,8 @@ run_size() {
 run_bench() {
   # The client benchmark's smoke mode, so it cannot rot: every implementation runs 20 cycles
   # and must print a valid result; the targets are numbers, not enforced here. Reuses the
-  # wheel and the installed jar of the stages above when they are fresh, else builds them.
+  # wheel and the installed jar of the stages above when they are fresh, else builds them;
+  # the Rust binaries are the dev profile's, which the rust stage built.
   step "bench: bench/clients/run.sh --smoke (every client, 20 cycles; results in target/bench-smoke/)"
   bench/clients/run.sh --smoke
   # The wait benchmark's smoke mode: 200 waits in each of its three modes must all succeed.

@@ -6,7 +6,7 @@
 #   bench/clients/run.sh [--cycles N] [--warmup W] [--jvm-warmup W] [--smoke] [--only ID,...]
 #
 # Builds what it needs, idempotently, then runs bench/clients/driver.py in target/venv-bench:
-#   - the release emulator and the Rust bench binary (cargo, --locked);
+#   - the release emulator and the Rust bench binary (cargo, --locked; --smoke: dev profile);
 #   - the Python wheel: target/wheels/authcloud-*manylinux*.whl (./test.sh python) or
 #     target/bench-clients/wheels/authcloud-*.whl, whichever is newer, if it is newer than
 #     the sources; else `maturin build --release` into target/bench-clients/wheels;
@@ -54,8 +54,19 @@ fresh() {
 . "$ROOT/scripts/debian-packages.sh"
 need_commands bench/clients "mvn javac" openjdk-17-jdk-headless maven
 
-step "release emulator and the Rust bench binary (cargo build --release)"
-cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-clients
+# A measurement needs release binaries; the smoke run only proves every client still runs,
+# so it uses the dev profile the workspace tests built already (seconds instead of minutes).
+smoke=0
+for arg in "$@"; do [ "$arg" != --smoke ] || smoke=1; done
+if [ "$smoke" = 1 ]; then
+  step "dev-profile emulator and Rust bench binary (smoke: nothing is measured)"
+  cargo build --locked -q -p authcloud-emulator -p authcloud-bench-clients
+  BIN_DIR=$ROOT/target/debug
+else
+  step "release emulator and the Rust bench binary (cargo build --release)"
+  cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-clients
+  BIN_DIR=$RELEASE_DIR
+fi
 
 tools="requests $REQUESTS_VERSION httpx $HTTPX_VERSION matplotlib $MATPLOTLIB_VERSION maturin $MATURIN_VERSION"
 ensure_venv --step "creating target/venv-bench ($tools)" "$VENV" .bench-tools "$tools" \
@@ -68,7 +79,8 @@ if [ -n "$wheel" ] && fresh "$wheel" "${WHEEL_SOURCES[@]}"; then
 else
   step "Python wheel: maturin build --release into target/bench-clients/wheels"
   rm -rf "$BENCH_WHEELS"
-  (cd bindings/python && CARGO_PROFILE_RELEASE_STRIP=none "$VENV/bin/maturin" build --release --locked -q -o "$BENCH_WHEELS")
+  (cd bindings/python && CARGO_PROFILE_RELEASE_STRIP=none "$VENV/bin/maturin" build --release --locked -q \
+    --target "$HOST_TRIPLE" -o "$BENCH_WHEELS")
   wheel=$(ls "$BENCH_WHEELS"/authcloud-*.whl)
 fi
 stamp="$wheel $(stat -c %Y "$wheel")"
@@ -94,4 +106,4 @@ fi
 step "running the clients (bench/clients/driver.py $*)"
 # Recorded in the results: which wheel and which installed jar were measured.
 AUTHCLOUD_BENCH_WHEEL="$ROOT/${wheel#"$ROOT"/}" AUTHCLOUD_BENCH_JAR="$INSTALLED_JAR" \
-  AUTHCLOUD_RELEASE_DIR="$RELEASE_DIR" "$VENV/bin/python" bench/clients/driver.py "$@"
+  AUTHCLOUD_BIN_DIR="$BIN_DIR" "$VENV/bin/python" bench/clients/driver.py "$@"

@@ -23,6 +23,13 @@ BACKENDS = {
     "python": REPO / "examples" / "web-python" / "run.sh",
     "kotlin": REPO / "examples" / "web-kotlin" / "run.sh",
 }
+# The backends this process tests (AUTHCLOUD_WEB_BACKENDS=python,kotlin; default both):
+# tests/web/run.sh runs one process per backend, side by side. A test may still start
+# another backend from BACKENDS (two processes, two languages, one database).
+TESTED_BACKENDS = sorted(
+    name for name in os.environ.get("AUTHCLOUD_WEB_BACKENDS", ",".join(BACKENDS)).split(",") if name
+)
+assert TESTED_BACKENDS and set(TESTED_BACKENDS) <= set(BACKENDS), f"AUTHCLOUD_WEB_BACKENDS: {TESTED_BACKENDS}"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -120,7 +127,7 @@ def fresh_database(artifacts: pathlib.Path, name: str) -> pathlib.Path:
     return path
 
 
-@pytest.fixture(scope="module", params=sorted(BACKENDS))
+@pytest.fixture(scope="module", params=TESTED_BACKENDS)
 def backend(request, artifacts):
     # One backend per test module, each with a log of its own (`python-backend.log` for
     # test_web_flow.py, `python-lost-phone-backend.log` for test_lost_phone.py).
