@@ -31,11 +31,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
-# run.sh builds the release binaries into the directory the wheel build shares
-# (scripts/lib.sh, RELEASE_DIR) and passes it here.
-RELEASE_DIR = Path(os.environ.get("AUTHCLOUD_RELEASE_DIR", ROOT / "target/release"))
-EMULATOR = RELEASE_DIR / "authcloud-emulator"
-RUST_BENCH = RELEASE_DIR / "bench-clients"
+# run.sh builds the binaries (release, in the directory the wheel build shares; dev profile
+# for --smoke) and passes their directory here; it is required, so a stale build left in
+# another directory is never measured.
+BIN_DIR = Path(os.environ.get("AUTHCLOUD_BIN_DIR", ""))
+EMULATOR = BIN_DIR / "authcloud-emulator"
+RUST_BENCH = BIN_DIR / "bench-clients"
 PYTHON_BENCH = ROOT / "bench/clients/python/bench_clients.py"
 KOTLIN_DIR = ROOT / "bench/clients/kotlin/target"
 KOTLIN_MAIN = "dev.authcloud.bench.MainKt"
@@ -419,6 +420,8 @@ def main() -> int:
     parser.add_argument("--only", help="comma-separated implementation ids (for development)")
     parser.add_argument("--out", type=Path, help="output directory (default bench/results, smoke target/bench-smoke)")
     args = parser.parse_args()
+    if not os.environ.get("AUTHCLOUD_BIN_DIR"):
+        parser.error("AUTHCLOUD_BIN_DIR is not set: run it through bench/clients/run.sh, which builds the binaries")
     cycles = args.cycles if args.cycles is not None else (20 if args.smoke else CYCLES)
     warmup = args.warmup if args.warmup is not None else (3 if args.smoke else 30)
     jvm_warmup = args.jvm_warmup if args.jvm_warmup is not None else (20 if args.smoke else JVM_WARMUP)
