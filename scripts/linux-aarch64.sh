@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Linux aarch64 (ARM servers): cross-builds the native library and runs the Rust tests of
-# the core and the FFI crate under qemu-aarch64, against the emulator — with Debian 13's own
-# Rust toolchain (rustc 1.85, the std for arm64 from multiarch), cross gcc and qemu-user,
-# in the Debian 13 chroot the Swift stage uses (bindings/swift/chroot.sh). No rustup target,
-# no network beyond Debian's mirror and crates.io.
+# Linux aarch64 (ARM servers): cross-builds the native library, runs the Rust tests of
+# the core and the FFI crate, the wheel's Python suite and the jar's JUnit suite under
+# qemu-aarch64, against the emulator — with Debian 13's own Rust toolchain (rustc 1.85, the
+# std for arm64 from multiarch), cross gcc and qemu-user, in the Debian 13 chroot the Swift
+# stage uses (bindings/swift/chroot.sh). No rustup target, no network beyond Debian's
+# mirror, crates.io and Maven Central.
 #
 #   scripts/linux-aarch64.sh build   target/linux-aarch64/jna/linux-aarch64/libauthcloud_ffi.so
 #   scripts/linux-aarch64.sh test    cargo test --release -p authcloud -p authcloud-ffi under qemu
@@ -37,7 +38,7 @@ work="$repo/target/linux-aarch64"
 TARGET=aarch64-unknown-linux-gnu
 PACKAGES="rustc cargo libstd-rust-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user mmdebstrap"
 ROOTS="$work/roots"
-# The arm64 roots: name, then the Debian 13 packages extracted into it.
+# The Debian 13 arm64 packages extracted into the two roots (roots/python, roots/jvm).
 PYTHON_PACKAGES="python3,libpython3.13-stdlib"
 JVM_PACKAGES="openjdk-21-jre-headless"
 JAVA_HOME_IN_ROOT=usr/lib/jvm/java-21-openjdk-arm64
