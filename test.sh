@@ -18,7 +18,11 @@ FFI_SIZE_BUDGET=2850000
 
 started=$SECONDS
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(rust examples python kotlin web swift size bench)
+# Background jobs of a stage (the sdist install, the size stage's link) end with a failed run.
+sdist_pid=
+size_link_pid=
+trap 'for job in $sdist_pid $size_link_pid; do pkill -P "$job"; kill "$job"; done 2>/dev/null || true' EXIT
+[ ${#stages[@]} -gt 0 ] || stages=(rust python kotlin web swift size bench)
 step_clock=$started
 
 run_rust() {
@@ -28,13 +32,14 @@ run_rust() {
   # One run with the FFI crate's emulator feature on: that feature only adds code (no
   # cfg(not(...)) paths), so this lints everything the mobile build compiles as well.
   cargo clippy --workspace --all-targets --locked --features authcloud-ffi/emulator -- -D warnings
-  step "cargo test (workspace: core, emulator, cross-crate, CLI, FFI behaviour)"
+  step "cargo test (workspace: core, emulator, cross-crate, CLI, FFI behaviour, the Rust example)"
   cargo test --workspace --locked
 }
 
 run_examples() {
-  step "examples/rust: the guide's flow against the embedded emulator"
-  cargo run --locked -q -p authcloud-example
+  # Also part of the rust stage: the example's own test runs its binary.
+  step "examples/rust: the guide's flow against the embedded emulator (its test)"
+  cargo test --locked --workspace --test guide_flow -- --nocapture
 }
 
 build_wheel() {
@@ -85,6 +90,18 @@ run_python() {
   (cd tests/python-typing && { [ -x node_modules/.bin/pyright ] || npm ci --no-audit --no-fund; })
   tests/python-typing/node_modules/.bin/pyright --project tests/python-typing/pyrightconfig.json \
     --pythonpath "$ROOT/target/venv-wheel/bin/python" examples/python/*.py
+  # The source install compiles for minutes, much of it on one core: in a full run it
+  # goes on in the background during the Kotlin stage, which waits for it at its end.
+  case " ${stages[*]} " in
+    *" kotlin "*)
+      step "sdist: built, then installed from source in the background (log: target/sdist-install.log)"
+      sdist_install >target/sdist-install.log 2>&1 &
+      sdist_pid=$! ;;
+    *) sdist_install ;;
+  esac
+}
+
+sdist_install() {
   step "sdist (maturin sdist), installed from source into a fresh venv"
   rm -rf target/sdist
   (cd bindings/python && "$ROOT/.venv/bin/maturin" sdist -o "$ROOT/target/sdist")
@@ -97,6 +114,13 @@ emu = authcloud.Emulator.start()
 client = authcloud.Client(authcloud.ClientConfig(base_url=emu.base_url(), access_key=emu.access_key()))
 assert client.enroll(username='from-source').user.username == 'from-source'
 print('sdist install works')"
+}
+
+# Waits for a background job of an earlier stage, shows its log, fails the run if it failed.
+finish_background() {
+  local pid=$1 log=$2 what=$3
+  step "waiting for $what (background, $log)"
+  if wait "$pid"; then cat "$log"; else cat "$log"; echo "$what FAILED" >&2; exit 1; fi
 }
 
 run_aarch64() {
@@ -118,9 +142,11 @@ run_aarch64() {
 run_kotlin() {
   step "Kotlin/JVM: mvn verify (JUnit 5), install, and the consumer project examples/kotlin"
   bindings/kotlin/test.sh
+  if [ -n "${sdist_pid:-}" ]; then finish_background "$sdist_pid" target/sdist-install.log "the sdist install"; fi
 }
 
 run_web() {
+  case " ${stages[*]} " in *" size "*) start_size_link ;; esac
   step "web: the browser status poller (npm package web/: build check and unit tests)"
   web/test.sh
   local wheel
@@ -137,18 +163,35 @@ run_swift() {
   AUTHCLOUD_SWIFT_LIBRARY_BUILT=${wheel_library_built:-} bindings/swift/test.sh
 }
 
-run_size() {
-  step "size: the mobile library (no emulator, profile ffi-small), linked as the mobile builds link it"
+# The size stage's library: a fat-LTO link with one codegen unit, so one core works for
+# a minute or two. In a full run it starts in the background when the web stage starts
+# (the Kotlin stage has built the ffi-small dependencies by then; the browser tests mostly
+# wait), and the size stage waits for it.
+size_link() {
   # The mobile builds link with lld, fold identical code and pack relative relocations
   # (Android: --pack-dyn-relocs=android, see bindings/kotlin/android/build-android.sh; iOS:
   # chained fixups). Linux's closest equivalent of the packing is RELR; the desktop
   # library in the wheel and the jar keeps plain relocations (RELR needs glibc >= 2.36).
-  # (Only this link is built: a second, plain link just to print its size cost a fat-LTO
-  # build of the library per run.)
-  local gcc_ld size bindgen
+  local gcc_ld
   gcc_ld="$(rustc --print sysroot)/lib/rustlib/$HOST_TRIPLE/bin/gcc-ld"
   cargo rustc --locked --profile ffi-small -p authcloud-ffi --lib --crate-type cdylib -- \
     -C link-arg=-B"$gcc_ld" -C link-arg=-fuse-ld=lld -C link-arg=-Wl,--icf=all -C link-arg=-Wl,-z,pack-relative-relocs
+}
+
+start_size_link() {
+  mkdir -p target
+  size_link >target/size-link.log 2>&1 &
+  size_link_pid=$!
+}
+
+run_size() {
+  step "size: the mobile library (no emulator, profile ffi-small), linked as the mobile builds link it"
+  if [ -n "${size_link_pid:-}" ]; then
+    finish_background "$size_link_pid" target/size-link.log "the size stage's link (started with the web stage)"
+  else
+    size_link
+  fi
+  local size bindgen
   # The generator, built once for the two generations below.
   bindgen=$(scripts/bindgen.sh --binary)
   rm -rf target/bindings-small
@@ -164,7 +207,8 @@ run_size() {
   rm -rf target/size-smoke && mkdir -p target/size-smoke
   AUTHCLOUD_BINDGEN=$bindgen scripts/bindgen.sh python target/ffi-small/libauthcloud_ffi.so target/size-smoke >/dev/null
   cp target/ffi-small/libauthcloud_ffi.stripped.so target/size-smoke/libauthcloud_ffi.so
-  cargo build --locked -q -p authcloud-emulator
+  # (--bin from the workspace root, never -p: see scripts/bindgen.sh.)
+  cargo build --locked -q --bin authcloud-emulator
   local key=size-smoke-$RANDOM$RANDOM
   . scripts/emulator-process.sh
   start_emulator target/debug/authcloud-emulator target/size-smoke/emulator.out "$key" --auto-approve-after 1s

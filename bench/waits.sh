@@ -52,7 +52,8 @@ mkdir -p "$OUT" target
 # A measurement needs release binaries; the smoke run only proves the three modes still
 # work, so it uses the dev profile the workspace tests built already.
 if [ "$SMOKE" = 1 ]; then
-  cargo build --locked -q -p authcloud-emulator -p authcloud-bench-waits
+  # (--bin from the workspace root, never -p: see scripts/bindgen.sh.)
+  cargo build --locked -q --bin authcloud-emulator --bin bench-waits
   BIN_DIR=target/debug
 else
   cargo build --locked --release --target "$HOST_TRIPLE" -q -p authcloud-emulator -p authcloud-bench-waits

@@ -18,7 +18,7 @@
 #
 # The generator: $AUTHCLOUD_BINDGEN when set (an uniffi-bindgen binary), else the
 # workspace's bindings/uniffi-bindgen (uniffi pinned to the library's version), built by
-# `cargo build --locked -p uniffi-bindgen`, a no-op when it is up to date. CARGO_TARGET_DIR
+# `cargo build --locked --bin uniffi-bindgen`, a no-op when it is up to date. CARGO_TARGET_DIR
 # and CARGO_TERM_QUIET apply as to any cargo command. uniffi-bindgen runs in the repository
 # (it reads the workspace's cargo metadata); its output is passed through.
 # Bash 3.2 compatible: build-xcframework.sh runs it on macOS.
@@ -49,7 +49,11 @@ esac
 if [ -n "${AUTHCLOUD_BINDGEN:-}" ]; then
   case $AUTHCLOUD_BINDGEN in */*) bindgen=$(absolute "$AUTHCLOUD_BINDGEN") ;; *) bindgen=$AUTHCLOUD_BINDGEN ;; esac
 else
-  (cd "$repo" && cargo build --locked -p uniffi-bindgen) >&2
+  # `--bin` from the workspace root, as maturin runs it (`cargo run --bin uniffi-bindgen`),
+  # not `-p uniffi-bindgen`: cargo picks dependency features by the packages selected, so a
+  # `-p` build compiled the generator's dependencies a second time (~100 s on two cores).
+  # Every dev-profile binary the scripts build is built this way, so they share one set.
+  (cd "$repo" && cargo build --locked --bin uniffi-bindgen) >&2
   bindgen=${CARGO_TARGET_DIR:-$repo/target}/debug/uniffi-bindgen
 fi
 command -v "$bindgen" >/dev/null || { echo "scripts/bindgen.sh: no uniffi-bindgen at $bindgen" >&2; exit 1; }

@@ -60,7 +60,8 @@ smoke=0
 for arg in "$@"; do [ "$arg" != --smoke ] || smoke=1; done
 if [ "$smoke" = 1 ]; then
   step "dev-profile emulator and Rust bench binary (smoke: nothing is measured)"
-  cargo build --locked -q -p authcloud-emulator -p authcloud-bench-clients
+  # (--bin from the workspace root, never -p: see scripts/bindgen.sh.)
+  cargo build --locked -q --bin authcloud-emulator --bin bench-clients
   BIN_DIR=$ROOT/target/debug
 else
   step "release emulator and the Rust bench binary (cargo build --release)"
