@@ -18,10 +18,9 @@ FFI_SIZE_BUDGET=2850000
 
 started=$SECONDS
 stages=("$@")
-# Background jobs of a stage (the sdist install, the size stage's link) end with a failed run.
-sdist_pid=
+# The size stage's link, when it runs in the background, ends with a failed run.
 size_link_pid=
-trap 'for job in $sdist_pid $size_link_pid; do pkill -P "$job"; kill "$job"; done 2>/dev/null || true' EXIT
+trap '[ -z "$size_link_pid" ] || { pkill -P "$size_link_pid"; kill "$size_link_pid"; } 2>/dev/null || true' EXIT
 [ ${#stages[@]} -gt 0 ] || stages=(rust python kotlin web swift size bench)
 step_clock=$started
 
@@ -90,15 +89,9 @@ run_python() {
   (cd tests/python-typing && { [ -x node_modules/.bin/pyright ] || npm ci --no-audit --no-fund; })
   tests/python-typing/node_modules/.bin/pyright --project tests/python-typing/pyrightconfig.json \
     --pythonpath "$ROOT/target/venv-wheel/bin/python" examples/python/*.py
-  # The source install compiles for minutes, much of it on one core: in a full run it
-  # goes on in the background during the Kotlin stage, which waits for it at its end.
-  case " ${stages[*]} " in
-    *" kotlin "*)
-      step "sdist: built, then installed from source in the background (log: target/sdist-install.log)"
-      sdist_install >target/sdist-install.log 2>&1 &
-      sdist_pid=$! ;;
-    *) sdist_install ;;
-  esac
+  # (Tried in the background beside the Kotlin stage: both compile on both cores, and
+  # together they took 455 s on a fresh clone, as long as one after the other.)
+  sdist_install
 }
 
 sdist_install() {
@@ -142,7 +135,6 @@ run_aarch64() {
 run_kotlin() {
   step "Kotlin/JVM: mvn verify (JUnit 5), install, and the consumer project examples/kotlin"
   bindings/kotlin/test.sh
-  if [ -n "${sdist_pid:-}" ]; then finish_background "$sdist_pid" target/sdist-install.log "the sdist install"; fi
 }
 
 run_web() {
