@@ -111,9 +111,11 @@ print('sdist install works')"
 
 # Waits for a background job of an earlier stage, shows its log, fails the run if it failed.
 finish_background() {
-  local pid=$1 log=$2 what=$3
+  local pid=$1 log=$2 what=$3 status=0
   step "waiting for $what (background, $log)"
-  if wait "$pid"; then cat "$log"; else cat "$log"; echo "$what FAILED" >&2; exit 1; fi
+  wait "$pid" || status=$?
+  cat "$log"
+  [ "$status" -eq 0 ] || { echo "$what FAILED" >&2; exit 1; }
 }
 
 run_aarch64() {
@@ -212,7 +214,7 @@ run_bench() {
   # The client benchmark's smoke mode, so it cannot rot: every implementation runs 20 cycles
   # and must print a valid result; the targets are numbers, not enforced here. Reuses the
   # wheel and the installed jar of the stages above when they are fresh, else builds them;
-  # the Rust binaries are the dev profile's, which the rust stage built.
+  # the Rust binaries are dev-profile ones built with `--bin`, as the size stage's emulator.
   step "bench: bench/clients/run.sh --smoke (every client, 20 cycles; results in target/bench-smoke/)"
   bench/clients/run.sh --smoke
   # The wait benchmark's smoke mode: 200 waits in each of its three modes must all succeed.
